@@ -1,0 +1,327 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Hoses;
+
+/// <summary>
+/// A hose between functions in one process. A payload goes straight into an idle direct receiver (one copy), or is
+/// copied once into pooled regions and queued; receivers read queued payloads in place. Bounded twice: by the
+/// queue's slots and by the pool's leased bytes.
+/// </summary>
+internal sealed class InProcessHose : IDataHose
+{
+    private readonly RegionPool _pool;
+    private readonly HoseOptions _options;
+    private readonly Channel<RegionPayload> _queue = Channel.CreateUnbounded<RegionPayload>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly SemaphoreSlim _slots;
+    private volatile IDirectReceiver? _direct;
+    private volatile int _terminal; // 0 while open, else the status every send now gets
+
+    public InProcessHose(string name, RegionPool pool, HoseOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        options ??= new HoseOptions();
+        options.Validate();
+        Name = name;
+        _pool = pool;
+        _options = options;
+        _slots = new SemaphoreSlim(options.MaxQueuedPayloads, options.MaxQueuedPayloads);
+    }
+
+    public string Name { get; }
+
+    /// <summary>True once the hose is completed or failed and every queued payload was taken.</summary>
+    public bool IsDrainedAndClosed => _terminal != 0 && _queue.Reader.Completion.IsCompleted;
+
+    /// <summary>Payloads queued now.</summary>
+    public int QueuedCount => _queue.Reader.Count;
+
+    /// <summary>The pool this hose copies queued payloads into.</summary>
+    public RegionPool Pool => _pool;
+
+    /// <summary>The receiver that takes payloads straight from the sender when idle, if any.</summary>
+    public IDirectReceiver? DirectReceiver
+    {
+        get => _direct;
+        set => _direct = value;
+    }
+
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload)
+    {
+        HoseStatus status = TryDirect(payload);
+        if (status != HoseStatus.WouldBlock)
+        {
+            return status;
+        }
+
+        if (!_slots.Wait(0))
+        {
+            return HoseStatus.WouldBlock;
+        }
+
+        if (!_pool.TryRent(payload.Length, out RegionPayload regions))
+        {
+            _slots.Release();
+            return HoseStatus.WouldBlock;
+        }
+
+        regions.Fill(payload);
+        return Enqueue(regions);
+    }
+
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        HoseStatus status = TryDirect(payload);
+        if (status != HoseStatus.WouldBlock)
+        {
+            return status;
+        }
+
+        long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
+        try
+        {
+            if (!_slots.Wait(timeout, cancellationToken))
+            {
+                return HoseStatus.TimedOut;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return HoseStatus.TimedOut;
+        }
+
+        TimeSpan left = timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+        HoseStatus rented;
+        RegionPayload regions;
+        try
+        {
+            rented = _pool.Rent(payload.Length, left, cancellationToken, out regions);
+        }
+        catch (OperationCanceledException)
+        {
+            rented = HoseStatus.TimedOut;
+            regions = null!;
+        }
+
+        if (rented != HoseStatus.Ok)
+        {
+            _slots.Release();
+            return rented;
+        }
+
+        regions.Fill(payload);
+        return Enqueue(regions);
+    }
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        HoseStatus status = TryDirect(payload.Span);
+        if (status == HoseStatus.Ok)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (status != HoseStatus.WouldBlock)
+        {
+            return ValueTask.FromException(new HoseException(status, $"Send to '{Name}'"));
+        }
+
+        return SendQueuedAsync(new ReadOnlySequence<byte>(payload), cancellationToken);
+    }
+
+    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
+        payload.IsSingleSegment ? SendAsync(payload.First, cancellationToken) : SendQueuedAsync(payload, cancellationToken);
+
+    public async ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        CheckSendable(length);
+        if (length > _pool.LargestRegion)
+        {
+            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_pool.LargestRegion} bytes, not {length}");
+        }
+
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new RegionClaim(this, await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+    }
+
+    public void Complete() => Close(HoseStatus.Closed);
+
+    /// <summary>
+    /// Closes the hose for good: sends get <paramref name="reason"/> from now on and queued payloads are dropped
+    /// (used when the receiver failed).
+    /// </summary>
+    public void Fail(HoseStatus reason)
+    {
+        Close(reason);
+        while (TryTake(out RegionPayload? payload))
+        {
+            payload.Release();
+        }
+    }
+
+    private void Close(HoseStatus reason)
+    {
+        Interlocked.CompareExchange(ref _terminal, (int)reason, 0);
+        _queue.Writer.TryComplete();
+    }
+
+    public bool TryPeekLength(out long length)
+    {
+        if (_queue.Reader.TryPeek(out RegionPayload? next))
+        {
+            length = next.Length;
+            return true;
+        }
+
+        length = 0;
+        return false;
+    }
+
+    public bool TryReceive([NotNullWhen(true)] out HoseLease? lease)
+    {
+        if (TryTake(out RegionPayload? payload))
+        {
+            lease = new RegionLease(payload);
+            return true;
+        }
+
+        lease = null;
+        return false;
+    }
+
+    public async ValueTask<HoseLease> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (TryReceive(out HoseLease? lease))
+            {
+                return lease;
+            }
+
+            if (!await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new HoseException(HoseStatus.Closed, $"Hose '{Name}' is completed");
+            }
+        }
+    }
+
+    /// <summary>Takes the next queued payload (with its reference) and frees its slot.</summary>
+    public bool TryTake([NotNullWhen(true)] out RegionPayload? payload)
+    {
+        if (_queue.Reader.TryRead(out payload))
+        {
+            _slots.Release();
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits until a payload is queued or the hose is completed and empty.</summary>
+    /// <returns>False when the timeout passed or the hose is completed and empty.</returns>
+    public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ValueTask<bool> wait = _queue.Reader.WaitToReadAsync(cancellationToken);
+        if (wait.IsCompleted)
+        {
+            return wait.Result;
+        }
+
+        Task<bool> task = wait.AsTask();
+        return task.Wait(timeout, cancellationToken) && task.Result;
+    }
+
+    /// <summary>Reserves a queue slot without waiting (for a fan-out that shares one payload).</summary>
+    public bool TryReserveSlot() => _slots.Wait(0);
+
+    /// <summary>Waits for a queue slot.</summary>
+    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => _slots.Wait(timeout, cancellationToken);
+
+    /// <summary>Gives back a slot reserved but not used.</summary>
+    public void ReleaseSlot() => _slots.Release();
+
+    /// <summary>Queues a payload whose slot is reserved; takes over its reference (released on failure).</summary>
+    public HoseStatus Enqueue(RegionPayload payload)
+    {
+        if (_terminal != 0 || !_queue.Writer.TryWrite(payload))
+        {
+            _slots.Release();
+            payload.Release();
+            return _terminal != 0 ? (HoseStatus)_terminal : HoseStatus.Closed;
+        }
+
+        _direct?.OnQueued();
+        return HoseStatus.Ok;
+    }
+
+    /// <summary>Tries the direct receiver first; <see cref="HoseStatus.WouldBlock"/> means "queue it".</summary>
+    public HoseStatus TryDirect(ReadOnlySpan<byte> payload)
+    {
+        if (_terminal != 0)
+        {
+            return (HoseStatus)_terminal;
+        }
+
+        if (payload.Length > _options.MaxPayloadBytes)
+        {
+            return HoseStatus.TooLarge;
+        }
+
+        IDirectReceiver? direct = _direct;
+        return direct is null || _queue.Reader.Count != 0 ? HoseStatus.WouldBlock : direct.TryDeliver(payload);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Complete();
+        while (_queue.Reader.TryRead(out RegionPayload? payload))
+        {
+            payload.Release();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private void CheckSendable(long length)
+    {
+        if (_terminal != 0)
+        {
+            throw new HoseException((HoseStatus)_terminal, $"Hose '{Name}' is closed");
+        }
+
+        if (length > _options.MaxPayloadBytes)
+        {
+            throw new HoseException(HoseStatus.TooLarge, $"A payload of {length} bytes is over the limit of {_options.MaxPayloadBytes}");
+        }
+    }
+
+    private async ValueTask SendQueuedAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        CheckSendable(payload.Length);
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        RegionPayload regions;
+        try
+        {
+            regions = await _pool.RentAsync(payload.Length, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
+        regions.Fill(payload);
+        HoseException.ThrowIfFailed(Enqueue(regions), $"Send to '{Name}'");
+    }
+}

@@ -1,0 +1,194 @@
+using Roadrunner.Hoses;
+using Roadrunner.Regions;
+using Roadrunner.Wasm;
+using Wasmtime;
+
+namespace Roadrunner.Hosting;
+
+/// <summary>
+/// Hosts Wasm functions in this process: loads modules, instantiates each with the hose imports in its own store,
+/// and connects them by name. Functions address each other only by name through <see cref="Directory"/>, so names
+/// served by other processes or nodes can be added later with <see cref="AddDirectory"/> without changing guests.
+/// </summary>
+public sealed class FunctionHost : IAsyncDisposable
+{
+    private readonly FunctionHostOptions _options;
+    private readonly Linker _linker;
+    private readonly LocalDirectory _directory = new();
+    private readonly Dictionary<string, WasmFunction> _functions = new(StringComparer.Ordinal);
+    private readonly bool _ownsEngine;
+
+    /// <summary>Creates a host with its own engine and region pool.</summary>
+    /// <param name="options">Settings, or null for the defaults.</param>
+    /// <param name="engine">An engine to share, or null to create one.</param>
+    public FunctionHost(FunctionHostOptions? options = null, Engine? engine = null)
+    {
+        _options = options ?? new FunctionHostOptions();
+        _ownsEngine = engine is null;
+        Engine = engine ?? new Engine();
+        Pool = new RegionPool(_options.Regions);
+        _linker = new Linker(Engine);
+        if (_options.EnableWasi)
+        {
+            _linker.DefineWasi();
+        }
+
+        _linker.DefineRoadrunner();
+    }
+
+    /// <summary>The Wasmtime engine modules are compiled with.</summary>
+    public Engine Engine { get; }
+
+    /// <summary>The pool queued payloads wait in.</summary>
+    public RegionPool Pool { get; }
+
+    /// <summary>Resolves the names guests open: functions, routes, then added directories.</summary>
+    public IHoseDirectory Directory => _directory;
+
+    /// <summary>The functions loaded so far.</summary>
+    public IReadOnlyCollection<WasmFunction> Functions
+    {
+        get
+        {
+            lock (_functions)
+            {
+                return [.. _functions.Values];
+            }
+        }
+    }
+
+    /// <summary>A loaded function by name.</summary>
+    /// <param name="name">The function's name.</param>
+    public WasmFunction this[string name]
+    {
+        get
+        {
+            lock (_functions)
+            {
+                return _functions.TryGetValue(name, out WasmFunction? function) ? function : throw new KeyNotFoundException($"No function named '{name}'.");
+            }
+        }
+    }
+
+    /// <summary>Loads a module from a <c>.wasm</c> or <c>.wat</c> file and instantiates it as function <paramref name="name"/>.</summary>
+    /// <param name="name">The name other functions open to reach it.</param>
+    /// <param name="path">The module file; <c>.wat</c> files are compiled from text.</param>
+    /// <returns>The function.</returns>
+    public WasmFunction LoadFile(string name, string path)
+    {
+        using Module module = path.EndsWith(".wat", StringComparison.OrdinalIgnoreCase)
+            ? Module.FromTextFile(Engine, path)
+            : Module.FromFile(Engine, path);
+        return Load(name, module);
+    }
+
+    /// <summary>Compiles a module from WebAssembly text and instantiates it as function <paramref name="name"/>.</summary>
+    /// <param name="name">The name other functions open to reach it.</param>
+    /// <param name="wat">The module in the text format.</param>
+    /// <returns>The function.</returns>
+    public WasmFunction LoadText(string name, string wat)
+    {
+        using Module module = Module.FromText(Engine, name, wat);
+        return Load(name, module);
+    }
+
+    /// <summary>Instantiates a compiled module as function <paramref name="name"/>. The module can be reused for more functions.</summary>
+    /// <param name="name">The name other functions open to reach it.</param>
+    /// <param name="module">A module compiled with <see cref="Engine"/>.</param>
+    /// <returns>The function.</returns>
+    /// <exception cref="ArgumentException">The name is taken, or the module does not export its memory.</exception>
+    public WasmFunction Load(string name, Module module)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(module);
+        var guest = new RoadrunnerGuest(name, _directory, Pool, _options.Guest);
+        var store = new Store(Engine, guest);
+        try
+        {
+            if (_options.EnableWasi)
+            {
+                var wasi = new WasiConfiguration();
+                if (_options.InheritStandardOutput)
+                {
+                    wasi.WithInheritedStandardOutput().WithInheritedStandardError();
+                }
+
+                store.SetWasiConfiguration(wasi);
+            }
+
+            if (_options.MaxGuestMemoryBytes is long maxMemory)
+            {
+                store.SetLimits(memorySize: maxMemory);
+            }
+
+            Instance instance = _linker.Instantiate(store, module);
+            guest.Bind(instance);
+            var function = new WasmFunction(store, instance, guest);
+            lock (_functions)
+            {
+                if (!_directory.TryAdd(name, guest.Inbox))
+                {
+                    throw new ArgumentException($"The name '{name}' is already taken.", nameof(name));
+                }
+
+                _functions.Add(name, function);
+            }
+
+            return function;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Adds a route: a name that delivers to several functions (fan-out: every target gets every payload), or an
+    /// alias when there is one target.
+    /// </summary>
+    /// <param name="route">The route's name.</param>
+    /// <param name="targets">Names of functions loaded in this host.</param>
+    public void AddRoute(string route, params string[] targets)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(route);
+        ArgumentNullException.ThrowIfNull(targets);
+        InProcessHose[] inboxes = [.. targets.Select(t => this[t].Guest.InboxHose)];
+        IHoseSender sender = inboxes.Length == 1 ? inboxes[0] : new FanOutSender(route, inboxes);
+        if (!_directory.TryAdd(route, sender))
+        {
+            throw new ArgumentException($"The name '{route}' is already taken.", nameof(route));
+        }
+    }
+
+    /// <summary>Asks <paramref name="directory"/> for names this host does not serve (other processes or nodes).</summary>
+    /// <param name="directory">A directory of remote functions.</param>
+    public void AddDirectory(IHoseDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        _directory.AddFallback(directory);
+    }
+
+    /// <summary>Opens a hose to a function or route by name, for .NET code that sends to guests.</summary>
+    /// <param name="name">The target's name.</param>
+    /// <returns>The sender.</returns>
+    /// <exception cref="HoseException">With <see cref="HoseStatus.UnknownTarget"/> when nothing has that name.</exception>
+    public IHoseSender Open(string name) =>
+        _directory.TryResolve(name, out IHoseSender? sender) ? sender : throw new HoseException(HoseStatus.UnknownTarget, $"Open '{name}'");
+
+    /// <summary>Disposes every function, then the pool (deleting its files) and the engine if the host created it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (WasmFunction function in Functions)
+        {
+            await function.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _linker.Dispose();
+        Pool.Dispose();
+        if (_ownsEngine)
+        {
+            Engine.Dispose();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+
+namespace Roadrunner.Hosting;
+
+/// <summary>
+/// Names known to a <see cref="FunctionHost"/>: its functions' inboxes and routes, then any directories added for
+/// other processes or nodes, asked in the order they were added.
+/// </summary>
+internal sealed class LocalDirectory : IHoseDirectory
+{
+    private readonly ConcurrentDictionary<string, IHoseSender> _local = new(StringComparer.Ordinal);
+    private readonly List<IHoseDirectory> _fallbacks = [];
+
+    /// <summary>Adds a name; false when it is taken.</summary>
+    public bool TryAdd(string name, IHoseSender sender) => _local.TryAdd(name, sender);
+
+    /// <summary>Asks <paramref name="directory"/> for names this host does not know.</summary>
+    public void AddFallback(IHoseDirectory directory)
+    {
+        lock (_fallbacks)
+        {
+            _fallbacks.Add(directory);
+        }
+    }
+
+    public bool TryResolve(string name, [NotNullWhen(true)] out IHoseSender? sender)
+    {
+        if (_local.TryGetValue(name, out sender))
+        {
+            return true;
+        }
+
+        lock (_fallbacks)
+        {
+            foreach (IHoseDirectory fallback in _fallbacks)
+            {
+                if (fallback.TryResolve(name, out sender))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}

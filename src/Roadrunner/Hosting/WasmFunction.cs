@@ -1,0 +1,60 @@
+using Roadrunner.Wasm;
+using Wasmtime;
+
+namespace Roadrunner.Hosting;
+
+/// <summary>A guest module instantiated by a <see cref="FunctionHost"/> with the hose imports, reachable by its name.</summary>
+public sealed class WasmFunction : IAsyncDisposable
+{
+    internal WasmFunction(Store store, Instance instance, RoadrunnerGuest guest)
+    {
+        Store = store;
+        Instance = instance;
+        Guest = guest;
+    }
+
+    /// <summary>The function's name.</summary>
+    public string Name => Guest.Name;
+
+    /// <summary>The instance's store. Call into it only through <see cref="Run{T}"/> or <see cref="Call"/>: a store runs one call at a time.</summary>
+    public Store Store { get; }
+
+    /// <summary>The instance, for looking up typed exports to use inside <see cref="Run{T}"/>.</summary>
+    public Instance Instance { get; }
+
+    /// <summary>The Roadrunner state of the instance: inbox, handles, push receiver.</summary>
+    public RoadrunnerGuest Guest { get; }
+
+    /// <summary>Payloads for this function arrive here; send to it from .NET to reach the guest.</summary>
+    public IDataHose Inbox => Guest.Inbox;
+
+    /// <summary>Runs <paramref name="call"/> as the only call into this function, then pushes payloads that queued meanwhile.</summary>
+    /// <typeparam name="T">The result.</typeparam>
+    /// <param name="call">Calls exports of <see cref="Instance"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait for the function to be free.</param>
+    /// <returns>The call's result.</returns>
+    /// <exception cref="TrapException">The guest trapped.</exception>
+    public T Run<T>(Func<Instance, T> call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return Guest.Invoke(() => call(Instance), cancellationToken);
+    }
+
+    /// <summary>Calls an export by name with boxed arguments (convenient, not the fastest path).</summary>
+    /// <param name="export">The export's name.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <returns>Its result, or null for none.</returns>
+    /// <exception cref="ArgumentException">No such exported function.</exception>
+    public object? Call(string export, params ValueBox[] arguments)
+    {
+        Function function = Instance.GetFunction(export) ?? throw new ArgumentException($"Function '{Name}' has no export '{export}'.", nameof(export));
+        return Guest.Invoke(() => function.Invoke(arguments));
+    }
+
+    /// <summary>Drops queued payloads and frees the instance's store.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Guest.DisposeAsync().ConfigureAwait(false);
+        Store.Dispose();
+    }
+}

@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
+
+namespace Roadrunner.Regions;
+
+/// <summary>
+/// One memory-mapped file of a fixed size, mapped read-write for the pool's lifetime and reused across payloads.
+/// The file lives as long as the region: disposing unmaps it and deletes the file.
+/// </summary>
+internal sealed unsafe class MappedRegion : MemoryManager<byte>
+{
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private byte* _pointer;
+
+    private MappedRegion(string path, int length, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer)
+    {
+        Path = path;
+        Length = length;
+        _file = file;
+        _view = view;
+        _pointer = pointer;
+    }
+
+    /// <summary>Raised once, after the region is unmapped and its file deleted.</summary>
+    public event Action? Disposed;
+
+    /// <summary>Full path of the backing file (what another process would map).</summary>
+    public string Path { get; }
+
+    /// <summary>Usable bytes.</summary>
+    public int Length { get; }
+
+    /// <summary>Start of the mapping in this process.</summary>
+    public byte* Pointer => _pointer != null ? _pointer : throw new ObjectDisposedException(nameof(MappedRegion));
+
+    /// <summary>Creates the file (mode 0600, must not exist yet), sizes it and maps it.</summary>
+    public static MappedRegion Create(string path, int length)
+    {
+        FileStream stream = RegionFolder.CreatePrivateFile(path, FileShare.ReadWrite);
+        MemoryMappedFile? file = null;
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            stream.SetLength(length);
+            file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return new MappedRegion(path, length, file, view, pointer + view.PointerOffset);
+        }
+        catch
+        {
+            view?.Dispose();
+            if (file is null)
+            {
+                stream.Dispose();
+            }
+
+            file?.Dispose();
+            File.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>The first <paramref name="length"/> bytes as a span.</summary>
+    public Span<byte> AsSpan(int length) => new(Pointer, length);
+
+    /// <inheritdoc />
+    public override Span<byte> GetSpan() => new(Pointer, Length);
+
+    /// <inheritdoc />
+    public override MemoryHandle Pin(int elementIndex = 0) => new(Pointer + elementIndex);
+
+    /// <inheritdoc />
+    public override void Unpin()
+    {
+        // The mapping never moves: nothing to unpin.
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (_pointer == null)
+        {
+            return;
+        }
+
+        _pointer = null;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _file.Dispose();
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (IOException)
+        {
+            // Best effort: the stale-file sweep of the next pool removes it.
+        }
+
+        Disposed?.Invoke();
+    }
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace Roadrunner.Regions;
+
+/// <summary>
+/// The folder a pool keeps its region files in, owned by this process through a lock file. Files are named
+/// <c>rr-&lt;pid&gt;-&lt;owner&gt;-&lt;n&gt;.region</c>; the owner part is random, so names cannot be guessed. On start the folder is
+/// swept of files left by processes that died without cleaning up (their lock file is no longer locked).
+/// </summary>
+internal sealed class RegionFolder : IDisposable
+{
+    private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private readonly FileStream _lock;
+    private long _nextFile;
+
+    private RegionFolder(string path, string ownerTag, FileStream lockFile)
+    {
+        Path = path;
+        OwnerTag = ownerTag;
+        _lock = lockFile;
+    }
+
+    /// <summary>The folder.</summary>
+    public string Path { get; }
+
+    /// <summary>The random part of this owner's file names.</summary>
+    public string OwnerTag { get; }
+
+    /// <summary>Default folder: per user, in /dev/shm when it exists (memory-backed), else in the temp folder.</summary>
+    public static string DefaultPath()
+    {
+        string name = $"roadrunner-{UnixFileStatus.CurrentUserId.ToString(CultureInfo.InvariantCulture)}";
+        return Directory.Exists("/dev/shm") ? System.IO.Path.Combine("/dev/shm", name) : System.IO.Path.Combine(System.IO.Path.GetTempPath(), name);
+    }
+
+    /// <summary>Opens (creating if needed) and checks the folder, sweeps stale files and takes this owner's lock.</summary>
+    public static RegionFolder Open(string? path)
+    {
+        path = System.IO.Path.GetFullPath(path ?? DefaultPath());
+        EnsureSafeFolder(path);
+        int removed = SweepStaleFiles(path);
+        if (removed > 0)
+        {
+            Debug.WriteLine($"Roadrunner: removed {removed} stale region files from {path}");
+        }
+
+        string tag = $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
+        // FileShare.None takes an exclusive flock: it tells other processes this owner is alive.
+        FileStream lockFile = CreatePrivateFile(System.IO.Path.Combine(path, $"rr-{tag}.lock"), FileShare.None);
+        return new RegionFolder(path, tag, lockFile);
+    }
+
+    /// <summary>Creates a new file that only this user can read and write (mode 0600); fails if it exists.</summary>
+    public static FileStream CreatePrivateFile(string path, FileShare share)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = share };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    /// <summary>A fresh, unused file path for a region.</summary>
+    public string NextRegionPath() =>
+        System.IO.Path.Combine(Path, $"rr-{OwnerTag}-{Interlocked.Increment(ref _nextFile).ToString(CultureInfo.InvariantCulture)}.region");
+
+    /// <summary>Releases the lock and deletes the lock file (region files are deleted by their regions).</summary>
+    public void Dispose()
+    {
+        string lockPath = _lock.Name;
+        _lock.Dispose();
+        TryDelete(lockPath);
+    }
+
+    /// <summary>Creates the folder 0700, or checks an existing one is a real folder owned by us and closed to others.</summary>
+    private static void EnsureSafeFolder(string path)
+    {
+        if (!Directory.Exists(path) && !File.Exists(path))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(path);
+                return;
+            }
+
+            Directory.CreateDirectory(path, FolderMode);
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        if (!UnixFileStatus.TryRead(path, out UnixFileStatus status))
+        {
+            return; // not Linux: nothing more we can check
+        }
+
+        if (status.IsSymlink || !status.IsDirectory)
+        {
+            throw new IOException($"Region folder '{path}' is not a plain folder (symlinks are refused).");
+        }
+
+        if (status.OwnerId != UnixFileStatus.CurrentUserId)
+        {
+            throw new IOException($"Region folder '{path}' belongs to user {status.OwnerId}, not to this user.");
+        }
+
+        if ((status.Mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
+                            UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) != 0)
+        {
+            File.SetUnixFileMode(path, FolderMode);
+        }
+    }
+
+    /// <summary>Deletes the files of owners whose lock file nobody holds any more (their process died).</summary>
+    private static int SweepStaleFiles(string folder)
+    {
+        int removed = 0;
+        foreach (string lockPath in Directory.EnumerateFiles(folder, "rr-*.lock"))
+        {
+            string tag = System.IO.Path.GetFileNameWithoutExtension(lockPath)[3..];
+            if (IsOwnerAlive(lockPath, tag))
+            {
+                continue;
+            }
+
+            foreach (string stale in Directory.EnumerateFiles(folder, $"rr-{tag}-*.region"))
+            {
+                removed += TryDelete(stale) ? 1 : 0;
+            }
+
+            TryDelete(lockPath);
+        }
+
+        return removed;
+    }
+
+    private static bool IsOwnerAlive(string lockPath, string tag)
+    {
+        // A live owner's pid still runs; a dead owner's exclusive lock is gone. Check both so neither pid reuse nor
+        // a platform without file locks can make us delete a live owner's files.
+        int dash = tag.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0 && int.TryParse(tag.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId && ProcessExists(pid))
+        {
+            return true;
+        }
+
+        try
+        {
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
+    private static bool ProcessExists(int pid) => OperatingSystem.IsLinux() ? Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}") : SafeProcessExists(pid);
+
+    private static bool SafeProcessExists(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Buffers;
+
+namespace Roadrunner.Regions;
+
+/// <summary>
+/// One payload laid out in one or more pooled regions. Reference counted so a fan-out can hand the same bytes to
+/// several receivers; the regions go back to the pool when the last reference is released.
+/// </summary>
+internal sealed class RegionPayload
+{
+    private readonly RegionPool _pool;
+    private int _references = 1;
+
+    public RegionPayload(RegionPool pool, Chunk[] chunks, long length, long footprint)
+    {
+        _pool = pool;
+        Chunks = chunks;
+        Length = length;
+        Footprint = footprint;
+    }
+
+    /// <summary>The regions in payload order, each with the bytes it holds.</summary>
+    public Chunk[] Chunks { get; }
+
+    /// <summary>Payload bytes.</summary>
+    public long Length { get; }
+
+    /// <summary>Bytes taken from the pool's budget.</summary>
+    public long Footprint { get; }
+
+    /// <summary>The payload as a sequence over the regions, in place.</summary>
+    public ReadOnlySequence<byte> AsSequence()
+    {
+        if (Chunks.Length == 0)
+        {
+            return ReadOnlySequence<byte>.Empty;
+        }
+
+        if (Chunks.Length == 1)
+        {
+            return new ReadOnlySequence<byte>(Chunks[0].Memory);
+        }
+
+        var first = new Segment(Chunks[0].Memory, 0);
+        Segment last = first;
+        for (int i = 1; i < Chunks.Length; i++)
+        {
+            last = last.Append(Chunks[i].Memory);
+        }
+
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    /// <summary>Copies <paramref name="source"/> (exactly <see cref="Length"/> bytes) into the regions.</summary>
+    public void Fill(ReadOnlySpan<byte> source)
+    {
+        foreach (Chunk chunk in Chunks)
+        {
+            source[..chunk.Length].CopyTo(chunk.Region.AsSpan(chunk.Length));
+            source = source[chunk.Length..];
+        }
+    }
+
+    /// <summary>Copies a multi-segment <paramref name="source"/> (exactly <see cref="Length"/> bytes) into the regions.</summary>
+    public void Fill(ReadOnlySequence<byte> source)
+    {
+        foreach (Chunk chunk in Chunks)
+        {
+            source.Slice(0, chunk.Length).CopyTo(chunk.Region.AsSpan(chunk.Length));
+            source = source.Slice(chunk.Length);
+        }
+    }
+
+    /// <summary>Copies the payload out into <paramref name="destination"/>.</summary>
+    public void CopyTo(Span<byte> destination)
+    {
+        foreach (Chunk chunk in Chunks)
+        {
+            chunk.Region.AsSpan(chunk.Length).CopyTo(destination);
+            destination = destination[chunk.Length..];
+        }
+    }
+
+    /// <summary>Adds a reference (one per extra receiver).</summary>
+    public void AddReference()
+    {
+        if (Interlocked.Increment(ref _references) <= 1)
+        {
+            throw new InvalidOperationException("The payload was already released.");
+        }
+    }
+
+    /// <summary>Drops a reference; the last one returns the regions.</summary>
+    public void Release()
+    {
+        int left = Interlocked.Decrement(ref _references);
+        if (left == 0)
+        {
+            _pool.Return(this);
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException("The payload was released too often.");
+        }
+    }
+
+    /// <summary>A region and how many payload bytes it holds.</summary>
+    internal readonly record struct Chunk(MappedRegion Region, int Length)
+    {
+        public Memory<byte> Memory => Region.Memory[..Length];
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}

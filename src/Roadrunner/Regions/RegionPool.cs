@@ -1,0 +1,204 @@
+using Microsoft.Extensions.ObjectPool;
+
+namespace Roadrunner.Regions;
+
+/// <summary>
+/// Memory-mapped regions in a few size classes, reused across payloads. Leased bytes are bounded
+/// (<see cref="RegionPoolOptions.MaxLeasedBytes"/>): when the budget is spent a renter waits or is told
+/// <see cref="HoseStatus.WouldBlock"/>, never runs the process out of memory. Disposing the pool unmaps every region
+/// and deletes its files; files left by a crashed process are removed when the next pool opens the folder.
+/// </summary>
+public sealed class RegionPool : IDisposable
+{
+    private readonly int[] _sizeClasses;
+    private readonly ObjectPool<MappedRegion>[] _idle;
+    private readonly ByteBudget _budget;
+    private readonly RegionFolder _folder;
+    private long _mappedBytes;
+    private int _disposed;
+
+    /// <summary>Opens a pool; see <see cref="RegionPoolOptions"/> for the defaults.</summary>
+    /// <param name="options">Settings, or null for the defaults.</param>
+    public RegionPool(RegionPoolOptions? options = null)
+    {
+        options ??= new RegionPoolOptions();
+        _sizeClasses = options.ValidatedSizeClasses();
+        _budget = new ByteBudget(options.MaxLeasedBytes);
+        _folder = RegionFolder.Open(options.Directory);
+        _idle = new ObjectPool<MappedRegion>[_sizeClasses.Length];
+        for (int i = 0; i < _sizeClasses.Length; i++)
+        {
+            int retained = (int)Math.Clamp(options.MaxIdleBytesPerClass / _sizeClasses[i], 1, 256);
+            var provider = new DefaultObjectPoolProvider { MaximumRetained = retained };
+            _idle[i] = provider.Create(new RegionPolicy(this, _sizeClasses[i]));
+        }
+    }
+
+    /// <summary>The folder holding the region files.</summary>
+    public string Directory => _folder.Path;
+
+    /// <summary>Region sizes, ascending.</summary>
+    public IReadOnlyList<int> SizeClasses => _sizeClasses;
+
+    /// <summary>The largest region; payloads above it are split into chunks of this size.</summary>
+    public int LargestRegion => _sizeClasses[^1];
+
+    /// <summary>Most bytes leased at once.</summary>
+    public long MaxLeasedBytes => _budget.Capacity;
+
+    /// <summary>Bytes of regions leased out now (payloads in flight).</summary>
+    public long LeasedBytes => _budget.InUse;
+
+    /// <summary>Bytes of regions mapped now, leased or idle.</summary>
+    public long MappedBytes => Interlocked.Read(ref _mappedBytes);
+
+    /// <summary>How many bytes a payload of <paramref name="length"/> bytes takes from the budget.</summary>
+    /// <param name="length">Payload length.</param>
+    /// <returns>The sum of the region sizes that will hold it.</returns>
+    public long FootprintOf(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        long full = length / LargestRegion;
+        int rest = (int)(length % LargestRegion);
+        return (full * LargestRegion) + (rest == 0 ? 0 : ClassFor(rest));
+    }
+
+    /// <summary>Rents regions for a payload if the budget allows it now.</summary>
+    internal bool TryRent(long length, out RegionPayload payload)
+    {
+        ThrowIfDisposed();
+        long footprint = FootprintOf(length);
+        if (footprint > 0 && !_budget.TryTake(footprint))
+        {
+            payload = null!;
+            return false;
+        }
+
+        payload = Build(length, footprint);
+        return true;
+    }
+
+    /// <summary>Rents regions for a payload, blocking until the budget allows it or the timeout passes.</summary>
+    internal HoseStatus Rent(long length, TimeSpan timeout, CancellationToken cancellationToken, out RegionPayload payload)
+    {
+        ThrowIfDisposed();
+        payload = null!;
+        long footprint = FootprintOf(length);
+        if (footprint > _budget.Capacity)
+        {
+            return HoseStatus.TooLarge;
+        }
+
+        if (footprint > 0 && !_budget.Take(footprint, timeout, cancellationToken))
+        {
+            return HoseStatus.TimedOut;
+        }
+
+        payload = Build(length, footprint);
+        return HoseStatus.Ok;
+    }
+
+    /// <summary>Rents regions for a payload, waiting asynchronously for the budget.</summary>
+    internal async ValueTask<RegionPayload> RentAsync(long length, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        long footprint = FootprintOf(length);
+        if (footprint > 0 && !await _budget.TakeAsync(footprint, cancellationToken).ConfigureAwait(false))
+        {
+            throw new HoseException(HoseStatus.TooLarge, $"A payload of {length} bytes needs more than the pool's {MaxLeasedBytes} bytes");
+        }
+
+        return Build(length, footprint);
+    }
+
+    /// <summary>Gives a payload's regions back (called once, when its last reference is released).</summary>
+    internal void Return(RegionPayload payload)
+    {
+        foreach (RegionPayload.Chunk chunk in payload.Chunks)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                ((IDisposable)chunk.Region).Dispose();
+            }
+            else
+            {
+                _idle[IndexOf(chunk.Region.Length)].Return(chunk.Region);
+            }
+        }
+
+        if (payload.Footprint > 0)
+        {
+            _budget.Return(payload.Footprint);
+        }
+    }
+
+    /// <summary>Unmaps idle regions and deletes their files, then the lock file. Regions still leased are deleted when returned.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (ObjectPool<MappedRegion> pool in _idle)
+        {
+            (pool as IDisposable)?.Dispose();
+        }
+
+        _folder.Dispose();
+    }
+
+    private RegionPayload Build(long length, long footprint)
+    {
+        try
+        {
+            int count = (int)((length + LargestRegion - 1) / LargestRegion);
+            var chunks = new RegionPayload.Chunk[count];
+            long left = length;
+            for (int i = 0; i < count; i++)
+            {
+                int size = (int)Math.Min(left, LargestRegion);
+                chunks[i] = new RegionPayload.Chunk(_idle[IndexOf(ClassFor(size))].Get(), size);
+                left -= size;
+            }
+
+            return new RegionPayload(this, chunks, length, footprint);
+        }
+        catch
+        {
+            _budget.Return(footprint);
+            throw;
+        }
+    }
+
+    private int ClassFor(int size)
+    {
+        foreach (int sizeClass in _sizeClasses)
+        {
+            if (size <= sizeClass)
+            {
+                return sizeClass;
+            }
+        }
+
+        return LargestRegion;
+    }
+
+    private int IndexOf(int sizeClass) => Array.IndexOf(_sizeClasses, sizeClass);
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    /// <summary>Creates regions on demand and keeps returned ones as they are (their bytes are overwritten by the next payload).</summary>
+    private sealed class RegionPolicy(RegionPool pool, int size) : IPooledObjectPolicy<MappedRegion>
+    {
+        public MappedRegion Create()
+        {
+            MappedRegion region = MappedRegion.Create(pool._folder.NextRegionPath(), size);
+            Interlocked.Add(ref pool._mappedBytes, size);
+            region.Disposed += () => Interlocked.Add(ref pool._mappedBytes, -size);
+            return region;
+        }
+
+        public bool Return(MappedRegion obj) => Volatile.Read(ref pool._disposed) == 0;
+    }
+}

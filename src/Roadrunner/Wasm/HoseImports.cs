@@ -1,0 +1,174 @@
+using System.Text;
+using Roadrunner.Regions;
+using Wasmtime;
+
+namespace Roadrunner.Wasm;
+
+/// <summary>
+/// The host functions behind the <c>roadrunner</c> imports. Each one checks every guest pointer and length before it
+/// touches memory and turns every failure into a negative status: no exception ever reaches the guest.
+/// </summary>
+internal static class HoseImports
+{
+    /// <summary>Longest target name, in UTF-8 bytes.</summary>
+    public const int MaxNameBytes = 255;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static int Open(Caller caller, int namePointer, int nameLength) => Guarded(caller, (namePointer, nameLength), static (guest, args) =>
+    {
+        (int namePointer, int nameLength) = args;
+        if (!guest.Memory.TryGetSpan(namePointer, nameLength, out Span<byte> bytes))
+        {
+            return (int)HoseStatus.BadPointer;
+        }
+
+        if (nameLength is 0 or > MaxNameBytes)
+        {
+            return (int)HoseStatus.UnknownTarget;
+        }
+
+        string name;
+        try
+        {
+            name = StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return (int)HoseStatus.UnknownTarget;
+        }
+
+        return guest.Directory.TryResolve(name, out IHoseSender? sender) ? guest.Handles.Add(sender) : (int)HoseStatus.UnknownTarget;
+    });
+
+    public static int Close(Caller caller, int handle) =>
+        Guarded(caller, handle, static (guest, handle) => guest.Handles.Remove(handle) ? (int)HoseStatus.Ok : (int)HoseStatus.BadHandle);
+
+    public static int Send(Caller caller, int handle, int pointer, int length) =>
+        SendCore(caller, handle, pointer, length, wait: true);
+
+    public static int TrySend(Caller caller, int handle, int pointer, int length) =>
+        SendCore(caller, handle, pointer, length, wait: false);
+
+    public static int NextLength(Caller caller) => Guarded(caller, 0, static (guest, _) =>
+    {
+        if (guest.InboxHose.TryPeekLength(out long length))
+        {
+            return (int)length;
+        }
+
+        return guest.InboxHose.IsDrainedAndClosed ? (int)HoseStatus.Closed : (int)HoseStatus.WouldBlock;
+    });
+
+    public static int Receive(Caller caller, int pointer, int capacity) =>
+        Guarded(caller, (pointer, capacity), static (guest, args) => ReceiveCore(guest, args.pointer, args.capacity, TimeSpan.Zero));
+
+    public static int ReceiveWait(Caller caller, int pointer, int capacity, int timeoutMilliseconds) => Guarded(caller, (pointer, capacity, timeoutMilliseconds), static (guest, args) =>
+    {
+        (int pointer, int capacity, int timeoutMilliseconds) = args;
+        TimeSpan wait = TimeSpan.FromMilliseconds(Math.Max(0, timeoutMilliseconds));
+        return ReceiveCore(guest, pointer, capacity, wait > guest.Options.MaxReceiveWait ? guest.Options.MaxReceiveWait : wait);
+    });
+
+    private static int SendCore(Caller caller, int handle, int pointer, int length, bool wait) => Guarded(caller, (handle, pointer, length, wait), static (guest, args) =>
+    {
+        (int handle, int pointer, int length, bool wait) = args;
+        if (!guest.Memory.TryGetSpan(pointer, length, out Span<byte> payload))
+        {
+            return (int)HoseStatus.BadPointer;
+        }
+
+        if (!guest.Handles.TryGet(handle, out IHoseSender? sender))
+        {
+            return (int)HoseStatus.BadHandle;
+        }
+
+        return (int)(wait ? sender.Send(payload, guest.Options.SendTimeout, guest.ShutdownToken) : sender.TrySend(payload));
+    });
+
+    private static int ReceiveCore(RoadrunnerGuest guest, int pointer, int capacity, TimeSpan wait)
+    {
+        // Check the whole buffer first, so a bad one fails the same way whether or not a payload is waiting.
+        if (!guest.Memory.TryGetSpan(pointer, capacity, out _))
+        {
+            return (int)HoseStatus.BadPointer;
+        }
+
+        if (!guest.InboxHose.TryPeekLength(out long length))
+        {
+            if (guest.InboxHose.IsDrainedAndClosed)
+            {
+                return (int)HoseStatus.Closed;
+            }
+
+            if (wait <= TimeSpan.Zero)
+            {
+                return (int)HoseStatus.WouldBlock;
+            }
+
+            try
+            {
+                if (!guest.InboxHose.WaitToRead(wait, guest.ShutdownToken) || !guest.InboxHose.TryPeekLength(out length))
+                {
+                    return guest.InboxHose.IsDrainedAndClosed ? (int)HoseStatus.Closed : (int)HoseStatus.TimedOut;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return (int)HoseStatus.Closed;
+            }
+        }
+
+        if (length > capacity)
+        {
+            return (int)HoseStatus.BufferTooSmall;
+        }
+
+        if (!guest.InboxHose.TryTake(out RegionPayload? payload))
+        {
+            return (int)HoseStatus.WouldBlock;
+        }
+
+        try
+        {
+            // Memory cannot have moved since the check above (no call into wasm in between), but re-read it anyway.
+            if (!guest.Memory.TryGetSpan(pointer, (int)payload.Length, out Span<byte> destination))
+            {
+                return (int)HoseStatus.BadPointer;
+            }
+
+            payload.CopyTo(destination);
+            return (int)payload.Length;
+        }
+        finally
+        {
+            payload.Release();
+        }
+    }
+
+    /// <summary>
+    /// Finds the guest behind the caller and runs the import; any exception becomes <c>RR_INTERNAL</c>. Bodies are
+    /// static lambdas with their arguments passed as a tuple, so a call allocates nothing.
+    /// </summary>
+    private static int Guarded<TArgs>(Caller caller, TArgs args, Func<RoadrunnerGuest, TArgs, int> body)
+    {
+        try
+        {
+            if (caller.GetData() is not RoadrunnerGuest guest)
+            {
+                return (int)HoseStatus.Internal;
+            }
+
+            if (!guest.Memory.IsBound)
+            {
+                guest.Memory.BindFrom(caller);
+            }
+
+            return body(guest, args);
+        }
+        catch (Exception)
+        {
+            return (int)HoseStatus.Internal;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using Roadrunner.Hoses;
+using Roadrunner.Regions;
+using Wasmtime;
+
+namespace Roadrunner.Wasm;
+
+/// <summary>
+/// Pushes payloads into a guest that exports <c>rr_alloc</c> and <c>rr_on_message</c>: ask it for a buffer, check the
+/// buffer lies in its memory, copy once, call the handler. Straight from the sender's memory when the guest is idle;
+/// from the regions of its inbox, in order, when it was busy.
+/// </summary>
+internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, Action<int, int> onMessage) : IDirectReceiver
+{
+    private int _drainScheduled;
+
+    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload)
+    {
+        if (guest.IsFaulted)
+        {
+            return HoseStatus.PeerFailed;
+        }
+
+        if (!guest.TryEnter())
+        {
+            return HoseStatus.WouldBlock;
+        }
+
+        try
+        {
+            // Payloads queued earlier go first: keep the order.
+            if (guest.InboxHose.QueuedCount != 0)
+            {
+                return HoseStatus.WouldBlock;
+            }
+
+            if (!TryAllocate(payload.Length, out int address, out Span<byte> destination))
+            {
+                return HoseStatus.PeerFailed;
+            }
+
+            payload.CopyTo(destination);
+            return Handle(address, payload.Length);
+        }
+        finally
+        {
+            guest.Exit();
+        }
+    }
+
+    public void OnQueued() => ScheduleDrain();
+
+    /// <summary>Queues one drain on the thread pool unless one is already pending.</summary>
+    public void ScheduleDrain()
+    {
+        if (Interlocked.CompareExchange(ref _drainScheduled, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static self => self.Drain(), this, preferLocal: false);
+        }
+    }
+
+    private void Drain()
+    {
+        Volatile.Write(ref _drainScheduled, 0);
+        if (!guest.TryEnter())
+        {
+            return; // whoever is inside drains when it leaves
+        }
+
+        try
+        {
+            while (!guest.IsFaulted && guest.InboxHose.TryTake(out RegionPayload? payload))
+            {
+                try
+                {
+                    Deliver(payload);
+                }
+                finally
+                {
+                    payload.Release();
+                }
+            }
+        }
+        finally
+        {
+            guest.Exit();
+        }
+    }
+
+    /// <summary>Pushes a queued payload: region → guest memory, one copy. A refused payload is dropped.</summary>
+    private void Deliver(RegionPayload payload)
+    {
+        if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
+        {
+            return;
+        }
+
+        payload.CopyTo(destination);
+        Handle(address, (int)payload.Length);
+    }
+
+    /// <summary>Asks the guest for a buffer and checks it; a trap or a bad pointer faults or refuses.</summary>
+    private bool TryAllocate(int length, out int address, out Span<byte> destination)
+    {
+        destination = default;
+        try
+        {
+            address = alloc(length);
+        }
+        catch (WasmtimeException)
+        {
+            address = 0;
+            guest.Fault();
+            return false;
+        }
+
+        // Re-read the memory after the call: rr_alloc may have grown it.
+        return address != 0 && guest.Memory.TryGetSpan(address, length, out destination);
+    }
+
+    private HoseStatus Handle(int address, int length)
+    {
+        try
+        {
+            onMessage(address, length);
+            return HoseStatus.Ok;
+        }
+        catch (WasmtimeException)
+        {
+            guest.Fault();
+            return HoseStatus.PeerFailed;
+        }
+    }
+}

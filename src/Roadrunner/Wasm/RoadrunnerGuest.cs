@@ -1,0 +1,125 @@
+using Roadrunner.Hoses;
+using Roadrunner.Regions;
+using Wasmtime;
+
+namespace Roadrunner.Wasm;
+
+/// <summary>
+/// The Roadrunner side of one guest instance: its inbox, its open handles, its cached memory and the gate that keeps
+/// calls into its store one at a time. Pass it as the <see cref="Store"/>'s data (<c>new Store(engine, guest)</c>) so the
+/// imports defined by <see cref="RoadrunnerLinkerExtensions.DefineRoadrunner"/> find it, then call <see cref="Bind"/>
+/// once the module is instantiated.
+/// </summary>
+public sealed class RoadrunnerGuest : IAsyncDisposable
+{
+    private readonly InProcessHose _inbox;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _shutdown = new();
+    private PushReceiver? _push;
+    private volatile bool _faulted;
+
+    /// <summary>Creates the guest side of a function.</summary>
+    /// <param name="name">The function's name: what other functions open to reach it.</param>
+    /// <param name="directory">Resolves the names this guest opens.</param>
+    /// <param name="pool">Where payloads wait when this guest cannot take them at once.</param>
+    /// <param name="options">Limits, or null for the defaults.</param>
+    public RoadrunnerGuest(string name, IHoseDirectory directory, RegionPool pool, RoadrunnerGuestOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Options = options ?? new RoadrunnerGuestOptions();
+        Name = name;
+        Directory = directory;
+        _inbox = new InProcessHose(name, pool, Options.Inbox);
+        Handles = new HandleTable(Options.MaxHandles);
+    }
+
+    /// <summary>The function's name.</summary>
+    public string Name { get; }
+
+    /// <summary>What this guest's payloads arrive through. Send to it from .NET to reach the guest.</summary>
+    public IDataHose Inbox => _inbox;
+
+    /// <summary>True when the guest exports <c>rr_alloc</c> and <c>rr_on_message</c> and so has payloads pushed to it.</summary>
+    public bool IsPushReceiver => _push is not null;
+
+    /// <summary>True after the guest trapped while taking a payload; it receives nothing more.</summary>
+    public bool IsFaulted => _faulted;
+
+    internal RoadrunnerGuestOptions Options { get; }
+
+    internal IHoseDirectory Directory { get; }
+
+    internal HandleTable Handles { get; }
+
+    internal GuestMemory Memory { get; } = new();
+
+    internal InProcessHose InboxHose => _inbox;
+
+    internal CancellationToken ShutdownToken => _shutdown.Token;
+
+    /// <summary>Caches the instance's memory and, when it exports both push functions, makes it a push receiver.</summary>
+    /// <param name="instance">The instantiated module (it must export its memory as <c>memory</c>).</param>
+    public void Bind(Instance instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        Memory memory = instance.GetMemory("memory") ?? throw new ArgumentException("The module does not export its memory as 'memory'.", nameof(instance));
+        Memory.Bind(memory);
+        Func<int, int>? alloc = instance.GetFunction<int, int>("rr_alloc");
+        Action<int, int>? onMessage = instance.GetAction<int, int>("rr_on_message");
+        if (alloc is not null && onMessage is not null)
+        {
+            _push = new PushReceiver(this, alloc, onMessage);
+            _inbox.DirectReceiver = _push;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> (a call into this guest) once no other call into it is running, then delivers the
+    /// payloads queued for it meanwhile. Traps propagate to the caller.
+    /// </summary>
+    /// <typeparam name="T">The call's result.</typeparam>
+    /// <param name="call">The call into the guest.</param>
+    /// <param name="cancellationToken">Cancels the wait for the gate.</param>
+    /// <returns>What the call returned.</returns>
+    public T Invoke<T>(Func<T> call, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        _gate.Wait(cancellationToken);
+        try
+        {
+            return call();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Marks the guest faulted: its inbox refuses further payloads and drops queued ones.</summary>
+    internal void Fault()
+    {
+        _faulted = true;
+        _inbox.Fail(HoseStatus.PeerFailed);
+    }
+
+    /// <summary>Enters the gate if nobody is inside.</summary>
+    internal bool TryEnter() => _gate.Wait(0);
+
+    /// <summary>Leaves the gate and makes sure payloads queued meanwhile get pushed.</summary>
+    internal void Exit()
+    {
+        _gate.Release();
+        if (_push is not null && _inbox.QueuedCount > 0 && !_faulted)
+        {
+            _push.ScheduleDrain();
+        }
+    }
+
+    /// <summary>Stops waits in progress and drops what is queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        await _inbox.DisposeAsync().ConfigureAwait(false);
+        _shutdown.Dispose();
+    }
+}
