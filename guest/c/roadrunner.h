@@ -1,0 +1,229 @@
+/*
+ * roadrunner.h - header-only C SDK for the Roadrunner guest ABI, version 1.
+ *
+ * The contract lives in docs/guest-abi.md; this header only gives it C names.
+ * Build a guest with, for example:
+ *
+ *   clang --target=wasm32-wasi -O2 -nostartfiles -Wl,--no-entry \
+ *         -Iguest/c -o my_function.wasm my_function.c
+ *
+ * Every import takes and returns 32-bit integers. A result >= 0 is success
+ * (a handle, a length, or RR_OK); a negative result is one of the RR_* status
+ * codes below. The imports never trap on bad input: the host checks every
+ * (pointer, length) pair against the caller's memory and answers with a status.
+ *
+ * The module must export its linear memory as "memory" (wasm-ld does this by
+ * default).
+ *
+ * Push receivers
+ * --------------
+ * A module that exports BOTH of these functions is a push receiver: the host
+ * delivers each payload by calling them, and the module never calls rr_receive.
+ *
+ *   void   *rr_alloc(int32_t len);             export name "rr_alloc"
+ *       Return a buffer of at least len bytes (len may be 0) inside the
+ *       module's memory, or NULL (0) to refuse the payload.
+ *   void    rr_on_message(void *ptr, int32_t len);   export name "rr_on_message"
+ *       Called right after the host copied the payload into that buffer. The
+ *       buffer now belongs to the module.
+ *
+ * Define RR_PUSH_RECEIVER before including this header to get prototypes of
+ * both (so the compiler checks your signatures), then define them with the
+ * export attributes:
+ *
+ *   #define RR_PUSH_RECEIVER
+ *   #include "roadrunner.h"
+ *
+ *   RR_ALLOC_EXPORT void *rr_alloc(int32_t len) { ... }
+ *   RR_ON_MESSAGE_EXPORT void rr_on_message(void *ptr, int32_t len) { ... }
+ *
+ * A module that does not export both is a pull receiver: payloads wait in its
+ * inbox until it calls rr_receive / rr_receive_wait.
+ *
+ * Exporting your own functions
+ * ----------------------------
+ * RR_EXPORT("name") exports a function under that name without needing
+ * -Wl,--export=name on the command line:
+ *
+ *   RR_EXPORT("run") int32_t run(int32_t n) { ... }
+ */
+#ifndef ROADRUNNER_H
+#define ROADRUNNER_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of the guest ABI this header describes. */
+#define RR_ABI_VERSION 1
+
+/* ------------------------------------------------------------------------ */
+/* Status codes (same numbers as Roadrunner.HoseStatus in .NET).            */
+/* ------------------------------------------------------------------------ */
+
+/** Done. */
+#define RR_OK                 0
+/** Nothing to receive now, or no room to send now (try again later). */
+#define RR_WOULD_BLOCK        (-1)
+/** A pointer or length lies outside the caller's memory, or a length is negative. */
+#define RR_BAD_POINTER        (-2)
+/** The handle was never opened, or is closed. */
+#define RR_BAD_HANDLE         (-3)
+/** No function or route has that name (or the name is empty, too long, or not UTF-8). */
+#define RR_UNKNOWN_TARGET     (-4)
+/** The payload is larger than the host's maximum payload size. */
+#define RR_TOO_LARGE          (-5)
+/** The receive buffer is smaller than the next payload; the payload stays queued. */
+#define RR_BUFFER_TOO_SMALL   (-6)
+/** The hose or the host is shutting down. */
+#define RR_CLOSED             (-7)
+/** The receiving function trapped or refused the payload. */
+#define RR_PEER_FAILED        (-8)
+/** The caller has too many open handles (at most 1024 per instance). */
+#define RR_TOO_MANY_HANDLES   (-9)
+/** A wait ended before a payload arrived or room was made. */
+#define RR_TIMED_OUT          (-10)
+/** The host hit an unexpected error; the host stays up, the call did nothing. */
+#define RR_INTERNAL           (-11)
+
+/** Longest target name rr_open accepts, in UTF-8 bytes. */
+#define RR_MAX_NAME_LENGTH    255
+
+/* ------------------------------------------------------------------------ */
+/* Attributes.                                                              */
+/* ------------------------------------------------------------------------ */
+
+/** Export the following function from the module under `name` (a string literal). */
+#define RR_EXPORT(name) __attribute__((export_name(name)))
+
+/** Put before the definition of rr_alloc in a push receiver. */
+#define RR_ALLOC_EXPORT      RR_EXPORT("rr_alloc")
+/** Put before the definition of rr_on_message in a push receiver. */
+#define RR_ON_MESSAGE_EXPORT RR_EXPORT("rr_on_message")
+
+/* Internal: marks a declaration as an import from module "roadrunner". */
+#define RR_IMPORT_(name) \
+    __attribute__((import_module("roadrunner"), import_name(name)))
+
+/* ------------------------------------------------------------------------ */
+/* Imports (module "roadrunner").                                           */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Opens a hose to the function or route named by the UTF-8 bytes
+ * [name, name + name_len) (1..255 bytes).
+ * Returns a handle > 0, or RR_UNKNOWN_TARGET, RR_TOO_MANY_HANDLES,
+ * RR_BAD_POINTER, RR_CLOSED, RR_INTERNAL.
+ * Opening the same name twice gives two handles to the same target.
+ */
+RR_IMPORT_("open")
+int32_t rr_open(const void *name, int32_t name_len);
+
+/** Closes a handle. Closing twice gives RR_BAD_HANDLE. */
+RR_IMPORT_("close")
+int32_t rr_close(int32_t handle);
+
+/**
+ * Sends len bytes at ptr to the handle's target(s). The host copies the bytes
+ * once before it returns, so the buffer may be reused immediately. When the
+ * host's memory budget is full it waits (up to the host's send timeout) for
+ * room, then gives RR_TIMED_OUT. RR_PEER_FAILED when a push receiver trapped
+ * or refused the payload.
+ */
+RR_IMPORT_("send")
+int32_t rr_send(int32_t handle, const void *ptr, int32_t len);
+
+/** Like rr_send but never waits: RR_WOULD_BLOCK when there is no room. */
+RR_IMPORT_("try_send")
+int32_t rr_try_send(int32_t handle, const void *ptr, int32_t len);
+
+/**
+ * Length of the next payload queued for the caller (>= 0), or
+ * RR_WOULD_BLOCK when none is queued.
+ */
+RR_IMPORT_("next_length")
+int32_t rr_next_length(void);
+
+/**
+ * Moves the next queued payload into [ptr, ptr + cap) and returns its length.
+ * RR_WOULD_BLOCK when none is queued; RR_BUFFER_TOO_SMALL when it does not fit
+ * (it stays queued: call rr_next_length, grow the buffer, call again).
+ */
+RR_IMPORT_("receive")
+int32_t rr_receive(void *ptr, int32_t cap);
+
+/**
+ * Like rr_receive, but waits up to timeout_ms milliseconds (capped by the
+ * host) for a payload; RR_TIMED_OUT when none came. timeout_ms <= 0 does not
+ * wait.
+ */
+RR_IMPORT_("receive_wait")
+int32_t rr_receive_wait(void *ptr, int32_t cap, int32_t timeout_ms);
+
+/* ------------------------------------------------------------------------ */
+/* Push receiver prototypes (opt-in, see the top of this file).             */
+/* ------------------------------------------------------------------------ */
+
+#ifdef RR_PUSH_RECEIVER
+RR_ALLOC_EXPORT void *rr_alloc(int32_t len);
+RR_ON_MESSAGE_EXPORT void rr_on_message(void *ptr, int32_t len);
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Helpers.                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** Non-zero when `status` is an error code (negative). */
+static inline int rr_failed(int32_t status) { return status < 0; }
+
+/**
+ * rr_open for a NUL-terminated UTF-8 name. Needs no libc. A name longer than
+ * RR_MAX_NAME_LENGTH bytes is passed as its first RR_MAX_NAME_LENGTH + 1
+ * bytes, which the host rejects with RR_UNKNOWN_TARGET.
+ */
+static inline int32_t rr_open_str(const char *name)
+{
+    int32_t len = 0;
+    if (name == 0) {
+        return RR_UNKNOWN_TARGET;
+    }
+    /* Stop counting just past the limit: the host rejects such names anyway. */
+    while (len <= RR_MAX_NAME_LENGTH && name[len] != '\0') {
+        len++;
+    }
+    return rr_open(name, len);
+}
+
+/**
+ * The symbolic name of a status code, e.g. "RR_TIMED_OUT", as a static string.
+ * Any value >= 0 is a success (a handle or a length) and gives "RR_OK";
+ * an unknown negative value gives "RR_UNKNOWN_STATUS".
+ */
+static inline const char *rr_status_name(int32_t status)
+{
+    if (status >= 0) {
+        return "RR_OK";
+    }
+    switch (status) {
+    case RR_WOULD_BLOCK:      return "RR_WOULD_BLOCK";
+    case RR_BAD_POINTER:      return "RR_BAD_POINTER";
+    case RR_BAD_HANDLE:       return "RR_BAD_HANDLE";
+    case RR_UNKNOWN_TARGET:   return "RR_UNKNOWN_TARGET";
+    case RR_TOO_LARGE:        return "RR_TOO_LARGE";
+    case RR_BUFFER_TOO_SMALL: return "RR_BUFFER_TOO_SMALL";
+    case RR_CLOSED:           return "RR_CLOSED";
+    case RR_PEER_FAILED:      return "RR_PEER_FAILED";
+    case RR_TOO_MANY_HANDLES: return "RR_TOO_MANY_HANDLES";
+    case RR_TIMED_OUT:        return "RR_TIMED_OUT";
+    case RR_INTERNAL:         return "RR_INTERNAL";
+    default:                  return "RR_UNKNOWN_STATUS";
+    }
+}
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ROADRUNNER_H */

@@ -1,0 +1,97 @@
+using Roadrunner.Hosting;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Workloads;
+
+/// <summary>
+/// The Roadrunner way: the producer guest sends with one <c>send</c> import call; the host copies the bytes once,
+/// straight from the producer's memory into each idle consumer's memory (push model), and each consumer's handler does
+/// O(1) work. With several consumers the name "consumer" is a fan-out route.
+/// </summary>
+public sealed class InProcessChain : IAsyncDisposable
+{
+    private readonly FunctionHost _host;
+    private readonly WasmFunction _producer;
+    private readonly WasmFunction[] _consumers;
+    private readonly Func<int, int, int> _fill;
+    private readonly Func<int, int> _produce;
+
+    private InProcessChain(FunctionHost host, WasmFunction producer, WasmFunction[] consumers)
+    {
+        _host = host;
+        _producer = producer;
+        _consumers = consumers;
+        _fill = producer.Instance.GetFunction<int, int, int>("fill") ?? throw new InvalidOperationException("producer.wasm lacks fill");
+        _produce = producer.Instance.GetFunction<int, int>("produce") ?? throw new InvalidOperationException("producer.wasm lacks produce");
+    }
+
+    /// <summary>Number of consumers every payload reaches.</summary>
+    public int ConsumerCount => _consumers.Length;
+
+    /// <summary>The host, for inspection (pool, functions).</summary>
+    public FunctionHost Host => _host;
+
+    /// <summary>Loads the producer and <paramref name="consumers"/> consumers into a new host.</summary>
+    /// <param name="consumers">How many consumers receive every payload (1 = a plain chain).</param>
+    /// <param name="regions">Region pool settings, or null for the defaults.</param>
+    /// <returns>The running chain.</returns>
+    public static InProcessChain Start(int consumers = 1, RegionPoolOptions? regions = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(consumers, 1);
+        var host = new FunctionHost(new FunctionHostOptions { Regions = regions ?? new RegionPoolOptions() });
+        try
+        {
+            using var producerModule = Wasmtime.Module.FromFile(host.Engine, GuestModules.PathOf(GuestModules.Producer));
+            using var consumerModule = Wasmtime.Module.FromFile(host.Engine, GuestModules.PathOf(GuestModules.Consumer));
+            WasmFunction producer = host.Load("producer", producerModule);
+            var loaded = new WasmFunction[consumers];
+            for (int i = 0; i < consumers; i++)
+            {
+                loaded[i] = host.Load(consumers == 1 ? "consumer" : $"consumer-{i + 1}", consumerModule);
+            }
+
+            if (consumers > 1)
+            {
+                host.AddRoute("consumer", [.. loaded.Select(c => c.Name)]);
+            }
+
+            return new InProcessChain(host, producer, loaded);
+        }
+        catch
+        {
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    /// <summary>Fills the producer's buffer with the seed's pattern (untimed preparation).</summary>
+    /// <param name="payloadBytes">Payload size.</param>
+    /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
+    public void Prepare(int payloadBytes, int seed)
+    {
+        if (_producer.Run(_ => _fill(payloadBytes, seed)) == 0)
+        {
+            throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
+        }
+    }
+
+    /// <summary>The timed part: the producer sends its buffer to every consumer.</summary>
+    /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
+    /// <returns>The <c>send</c> status (0 = delivered).</returns>
+    public int Transfer(int payloadBytes) => _producer.Guest.Invoke(() => _produce(payloadBytes));
+
+    /// <summary>Checksum of the last payload consumer <paramref name="index"/> got, computed by the consumer guest.</summary>
+    /// <param name="index">Which consumer.</param>
+    /// <returns>The checksum (see <see cref="Checksum.Compute"/>).</returns>
+    public ulong ConsumerChecksum(int index = 0) =>
+        (ulong)_consumers[index].Run(i => i.GetFunction<long>("checksum")!());
+
+    /// <summary>Length of the last payload consumer <paramref name="index"/> got.</summary>
+    /// <param name="index">Which consumer.</param>
+    /// <returns>The length.</returns>
+    public int ConsumerLastLength(int index = 0) =>
+        _consumers[index].Run(i => i.GetFunction<int>("last_length")!());
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+}

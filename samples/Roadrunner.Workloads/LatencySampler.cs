@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace Roadrunner.Workloads;
+
+/// <summary>
+/// Times two contenders in alternating batches (A×k, B×k, A×k, …) so machine noise over time hits both alike, while
+/// each contender runs in its steady state rather than in the caches the other one just trashed.
+/// </summary>
+public static class LatencySampler
+{
+    /// <summary>
+    /// Runs each contender <paramref name="iterations"/> times, in <paramref name="rounds"/> alternating batches, after
+    /// one untimed warm-up batch each.
+    /// </summary>
+    /// <param name="iterations">Timed runs per contender.</param>
+    /// <param name="rounds">How many batches each contender's runs are split into.</param>
+    /// <param name="first">Contender A; returns when its run is complete.</param>
+    /// <param name="second">Contender B.</param>
+    /// <param name="afterEach">Untimed work after every run (verification), told which contender ran (0 or 1).</param>
+    /// <returns>The samples of both, in microseconds.</returns>
+    public static async Task<(double[] First, double[] Second)> InterleaveAsync(
+        int iterations, int rounds, Func<ValueTask> first, Func<ValueTask> second, Action<int>? afterEach = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        int batch = (iterations + rounds - 1) / rounds;
+        var a = new List<double>(iterations);
+        var b = new List<double>(iterations);
+        await RunBatchAsync(first, 0, Math.Min(batch, 10), null, afterEach).ConfigureAwait(false);
+        await RunBatchAsync(second, 1, Math.Min(batch, 10), null, afterEach).ConfigureAwait(false);
+        while (a.Count < iterations)
+        {
+            int count = Math.Min(batch, iterations - a.Count);
+            await RunBatchAsync(first, 0, count, a, afterEach).ConfigureAwait(false);
+            await RunBatchAsync(second, 1, count, b, afterEach).ConfigureAwait(false);
+        }
+
+        return ([.. a], [.. b]);
+    }
+
+    /// <summary>The median of <paramref name="samples"/>.</summary>
+    /// <param name="samples">Samples (not changed).</param>
+    /// <returns>The middle value (mean of the two middle ones for an even count).</returns>
+    public static double Median(IReadOnlyCollection<double> samples)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(samples.Count);
+        double[] sorted = [.. samples.Order()];
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int>? afterEach)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await run().ConfigureAwait(false);
+            double micros = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            samples?.Add(micros);
+            afterEach?.Invoke(contender);
+        }
+    }
+}
