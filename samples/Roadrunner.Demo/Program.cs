@@ -17,11 +17,10 @@ if (args.Contains("--help") || args.Contains("-h"))
 }
 
 DemoPlan plan = quick ? DemoPlan.Quick : DemoPlan.Full;
-AnsiConsole.MarkupLine($"[bold]Roadrunner demo[/] — producer.wasm → consumer.wasm, {(quick ? "quick" : "full")} run on {Environment.ProcessorCount} cores");
+AnsiConsole.MarkupLine($"[bold]Roadrunner demo[/] — producer.wasm → consumer.wasm through every hose mode, {(quick ? "quick" : "full")} run on {Environment.ProcessorCount} cores");
 AnsiConsole.MarkupLine("Every transfer is verified: the consumer guest checksums what it got and the host compares it with the pattern sent.");
 
 var results = new List<DemoResult>();
-await using InProcessChain chain = InProcessChain.Start();
 await using HttpJsonBaseline http = await HttpJsonBaseline.StartAsync(CancellationToken.None);
 
 await AnsiConsole.Progress()
@@ -29,10 +28,14 @@ await AnsiConsole.Progress()
     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
     .StartAsync(async progress =>
     {
-        foreach (DemoStep step in plan.Steps)
+        foreach (Func<Task<IDemoMode>> start in DemoModes.All)
         {
-            ProgressTask task = progress.AddTask($"in-process {DemoResult.Size(step.PayloadBytes),7}", maxValue: step.Iterations + Math.Min(10, (step.Iterations + 2) / 3));
-            results.Add(await InProcessVersusHttp.RunAsync(chain, http, step, task));
+            await using IDemoMode mode = await start();
+            foreach (DemoStep step in plan.Steps)
+            {
+                ProgressTask task = progress.AddTask($"{mode.Name,-13} {DemoResult.Size(step.PayloadBytes),7}", maxValue: step.Iterations + Math.Min(10, (step.Iterations + 2) / 3));
+                results.Add(await ModeVersusHttp.RunAsync(mode, http, step, task));
+            }
         }
     });
 

@@ -21,6 +21,13 @@
  *   next_length()       rr_next_length
  *   json_buffer(len) -> ptr     a buffer where the host writes a JSON body
  *   decode_json(len)    parse {"payload":"<base64>"} from that buffer
+ *   set_ack(enable)     when enable != 0, every pushed message is answered
+ *                       with an 8-byte ack (length, count; little-endian i32s)
+ *                       sent to the target named "ack"; returns the open
+ *                       status (a handle > 0, or a negative RR_* code)
+ *
+ * Acks let a sender in another process or on another node see when a payload
+ * has arrived (the hose equivalent of an HTTP response). They cost O(1).
  *
  * It imports only from module "roadrunner".
  */
@@ -101,10 +108,34 @@ void *rr_alloc(int32_t len)
     return ensure_msg(len) ? msg : NULL;
 }
 
+/* Handle of the "ack" target, or 0 when acks are off. */
+static int32_t ack_handle;
+
+RR_EXPORT("set_ack")
+int32_t set_ack(int32_t enable)
+{
+    if (ack_handle > 0) {
+        rr_close(ack_handle);
+        ack_handle = 0;
+    }
+    if (!enable) {
+        return RR_OK;
+    }
+    int32_t h = rr_open_str("ack");
+    if (h > 0) {
+        ack_handle = h;
+    }
+    return h;
+}
+
 RR_ON_MESSAGE_EXPORT
 void rr_on_message(void *ptr, int32_t len)
 {
     record((const uint8_t *)ptr, len);
+    if (ack_handle > 0) {
+        int32_t ack[2] = { len, count };
+        rr_send(ack_handle, ack, (int32_t)sizeof ack);
+    }
 }
 
 RR_EXPORT("message_count")

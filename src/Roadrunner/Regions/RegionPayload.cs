@@ -3,17 +3,18 @@ using System.Buffers;
 namespace Roadrunner.Regions;
 
 /// <summary>
-/// One payload laid out in one or more pooled regions. Reference counted so a fan-out can hand the same bytes to
-/// several receivers; the regions go back to the pool when the last reference is released.
+/// One payload laid out in one or more memory-mapped regions. Reference counted so a fan-out can hand the same bytes
+/// to several receivers; the regions go back to their owner (a local pool, or the remote sender that lent them) when
+/// the last reference is released.
 /// </summary>
 internal sealed class RegionPayload
 {
-    private readonly RegionPool _pool;
+    private readonly IRegionOwner _owner;
     private int _references = 1;
 
-    public RegionPayload(RegionPool pool, Chunk[] chunks, long length, long footprint)
+    public RegionPayload(IRegionOwner owner, Chunk[] chunks, long length, long footprint)
     {
-        _pool = pool;
+        _owner = owner;
         Chunks = chunks;
         Length = length;
         Footprint = footprint;
@@ -25,7 +26,7 @@ internal sealed class RegionPayload
     /// <summary>Payload bytes.</summary>
     public long Length { get; }
 
-    /// <summary>Bytes taken from the pool's budget.</summary>
+    /// <summary>Bytes taken from the owner's budget.</summary>
     public long Footprint { get; }
 
     /// <summary>The payload as a sequence over the regions, in place.</summary>
@@ -96,7 +97,7 @@ internal sealed class RegionPayload
         int left = Interlocked.Decrement(ref _references);
         if (left == 0)
         {
-            _pool.Return(this);
+            _owner.Return(this);
         }
         else if (left < 0)
         {

@@ -8,7 +8,7 @@ namespace Roadrunner.Regions;
 /// <see cref="HoseStatus.WouldBlock"/>, never runs the process out of memory. Disposing the pool unmaps every region
 /// and deletes its files; files left by a crashed process are removed when the next pool opens the folder.
 /// </summary>
-public sealed class RegionPool : IDisposable
+public sealed class RegionPool : IDisposable, IRegionOwner
 {
     private readonly int[] _sizeClasses;
     private readonly ObjectPool<MappedRegion>[] _idle;
@@ -112,7 +112,7 @@ public sealed class RegionPool : IDisposable
     }
 
     /// <summary>Gives a payload's regions back (called once, when its last reference is released).</summary>
-    internal void Return(RegionPayload payload)
+    void IRegionOwner.Return(RegionPayload payload)
     {
         foreach (RegionPayload.Chunk chunk in payload.Chunks)
         {

@@ -3,27 +3,28 @@ using Spectre.Console;
 
 namespace Roadrunner.Demo;
 
-/// <summary>One payload size through the in-process hose and through HTTP+JSON, interleaved, every transfer verified.</summary>
-internal static class InProcessVersusHttp
+/// <summary>One payload size through one hose mode and through HTTP+JSON, in alternating batches, every transfer verified.</summary>
+internal static class ModeVersusHttp
 {
-    public static async Task<DemoResult> RunAsync(InProcessChain chain, HttpJsonBaseline http, DemoStep step, ProgressTask task)
+    public static async Task<DemoResult> RunAsync(IDemoMode mode, HttpJsonBaseline http, DemoStep step, ProgressTask task)
     {
         int size = step.PayloadBytes;
         int seed = size ^ 0x5eed;
         var expected = new byte[size];
         Checksum.FillPattern(expected, seed);
         ulong checksum = Checksum.Compute(expected);
-        chain.Prepare(size, seed);
+        await mode.PrepareAsync(size, seed);
         http.Prepare(size, seed);
         int verified = 0;
+        bool hoseRan = false;
 
         (double[] hose, double[] baseline) = await LatencySampler.InterleaveAsync(
             step.Iterations,
             rounds: 3,
-            () =>
+            async () =>
             {
-                int status = chain.Transfer(size);
-                return status == 0 ? ValueTask.CompletedTask : throw new InvalidOperationException($"send failed with status {status}");
+                await mode.TransferAsync(size);
+                hoseRan = true;
             },
             async () =>
             {
@@ -32,21 +33,23 @@ internal static class InProcessVersusHttp
                 {
                     throw new InvalidOperationException($"HTTP consumer got {got} bytes, not {size}");
                 }
+
+                hoseRan = false;
             },
-            contender =>
+            _ =>
             {
-                bool ok = contender == 0
-                    ? chain.ConsumerLastLength() == size && chain.ConsumerChecksum() == checksum
+                bool ok = hoseRan
+                    ? mode.VerifyAsync(size, checksum).AsTask().GetAwaiter().GetResult()
                     : http.ConsumerChecksum() == checksum;
                 if (!ok)
                 {
-                    throw new InvalidOperationException($"Checksum mismatch after a {(contender == 0 ? "hose" : "HTTP")} transfer of {size} bytes");
+                    throw new InvalidOperationException($"Checksum mismatch after a {(hoseRan ? mode.Name : "HTTP")} transfer of {size} bytes");
                 }
 
                 verified++;
                 task.Increment(0.5); // one step per hose + HTTP pair
             });
 
-        return new DemoResult("in-process", size, LatencySampler.Median(hose), LatencySampler.Median(baseline), verified);
+        return new DemoResult(mode.Name, size, LatencySampler.Median(hose), LatencySampler.Median(baseline), verified);
     }
 }
