@@ -86,6 +86,12 @@ internal sealed class FanOutSender : IHoseSender
 
                 if (shared is null)
                 {
+                    if (!wait && _pool.FootprintOf(payload.Length) > _pool.MaxLeasedBytes)
+                    {
+                        target.ReleaseSlot();
+                        return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
+                    }
+
                     HoseStatus rented = wait
                         ? _pool.Rent(payload.Length, timeout, cancellationToken, out shared)
                         : _pool.TryRent(payload.Length, out shared) ? HoseStatus.Ok : HoseStatus.WouldBlock;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses;
@@ -54,6 +55,11 @@ internal sealed class InProcessHose : IDataHose
         if (status != HoseStatus.WouldBlock)
         {
             return status;
+        }
+
+        if (_pool.FootprintOf(payload.Length) > _pool.MaxLeasedBytes)
+        {
+            return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
         }
 
         if (!_slots.Wait(0))
@@ -232,14 +238,22 @@ internal sealed class InProcessHose : IDataHose
     /// <returns>False when the timeout passed or the hose is completed and empty.</returns>
     public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ValueTask<bool> wait = _queue.Reader.WaitToReadAsync(cancellationToken);
-        if (wait.IsCompleted)
+        if (_queue.Reader.Count > 0)
         {
-            return wait.Result;
+            return true;
         }
 
-        Task<bool> task = wait.AsTask();
-        return task.Wait(timeout, cancellationToken) && task.Result;
+        // The timeout cancels the channel's waiter too, so repeated timed-out waits leave nothing registered behind.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return _queue.Reader.WaitToReadAsync(deadline.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     /// <summary>Reserves a queue slot without waiting (for a fan-out that shares one payload).</summary>
@@ -261,6 +275,7 @@ internal sealed class InProcessHose : IDataHose
             return _terminal != 0 ? (HoseStatus)_terminal : HoseStatus.Closed;
         }
 
+        RoadrunnerMetrics.Accepted(payload.Length, direct: false);
         _direct?.OnQueued();
         return HoseStatus.Ok;
     }
@@ -279,13 +294,25 @@ internal sealed class InProcessHose : IDataHose
         }
 
         IDirectReceiver? direct = _direct;
-        return direct is null || _queue.Reader.Count != 0 ? HoseStatus.WouldBlock : direct.TryDeliver(payload);
+        if (direct is null || _queue.Reader.Count != 0)
+        {
+            return HoseStatus.WouldBlock;
+        }
+
+        HoseStatus status = direct.TryDeliver(payload);
+        if (status == HoseStatus.Ok)
+        {
+            RoadrunnerMetrics.Accepted(payload.Length, direct: true);
+        }
+
+        return status;
     }
 
     public ValueTask DisposeAsync()
     {
         Complete();
-        while (_queue.Reader.TryRead(out RegionPayload? payload))
+        // TryTake gives each dropped payload's slot back, so senders waiting for room wake up and see Closed.
+        while (TryTake(out RegionPayload? payload))
         {
             payload.Release();
         }

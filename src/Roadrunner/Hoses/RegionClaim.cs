@@ -23,5 +23,13 @@ internal sealed class RegionClaim : HoseClaim
         return _hose.Enqueue(payload);
     }
 
-    protected override void Dispose(bool disposing) => Interlocked.Exchange(ref _payload, null)?.Release();
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _payload, null) is { } payload)
+        {
+            // Abandoned: give back the regions and the queue slot the claim reserved.
+            payload.Release();
+            _hose.ReleaseSlot();
+        }
+    }
 }

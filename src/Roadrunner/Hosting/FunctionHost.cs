@@ -17,15 +17,28 @@ public sealed class FunctionHost : IAsyncDisposable
     private readonly LocalDirectory _directory = new();
     private readonly Dictionary<string, WasmFunction> _functions = new(StringComparer.Ordinal);
     private readonly bool _ownsEngine;
+    private readonly EpochTicker? _ticker;
 
     /// <summary>Creates a host with its own engine and region pool.</summary>
     /// <param name="options">Settings, or null for the defaults.</param>
-    /// <param name="engine">An engine to share, or null to create one.</param>
+    /// <param name="engine">
+    /// An engine to share, or null to create one. Only an engine the host creates (with epoch interruption on) enforces
+    /// <see cref="RoadrunnerGuestOptions.PushTimeout"/>.
+    /// </param>
     public FunctionHost(FunctionHostOptions? options = null, Engine? engine = null)
     {
         _options = options ?? new FunctionHostOptions();
         _ownsEngine = engine is null;
-        Engine = engine ?? new Engine();
+        if (engine is null)
+        {
+            Engine = new Engine(new Config().WithEpochInterruption(true));
+            _ticker = new EpochTicker(Engine);
+        }
+        else
+        {
+            Engine = engine;
+        }
+
         Pool = new RegionPool(_options.Regions);
         _linker = new Linker(Engine);
         if (_options.EnableWasi)
@@ -121,8 +134,13 @@ public sealed class FunctionHost : IAsyncDisposable
                 store.SetLimits(memorySize: maxMemory);
             }
 
+            if (_ticker is not null)
+            {
+                store.SetEpochDeadline(RoadrunnerGuest.NoDeadline);
+            }
+
             Instance instance = _linker.Instantiate(store, module);
-            guest.Bind(instance);
+            guest.Bind(instance, _ticker is not null ? store : null);
             var function = new WasmFunction(store, instance, guest);
             lock (_functions)
             {
@@ -139,6 +157,7 @@ public sealed class FunctionHost : IAsyncDisposable
         catch
         {
             store.Dispose();
+            guest.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }
     }
@@ -186,6 +205,7 @@ public sealed class FunctionHost : IAsyncDisposable
 
         _linker.Dispose();
         Pool.Dispose();
+        _ticker?.Dispose();
         if (_ownsEngine)
         {
             Engine.Dispose();

@@ -143,9 +143,10 @@ internal sealed class RegionFolder : IDisposable
     private static bool IsOwnerAlive(string lockPath, string tag)
     {
         // A live owner's pid still runs; a dead owner's exclusive lock is gone. Check both so neither pid reuse nor
-        // a platform without file locks can make us delete a live owner's files.
+        // a platform without file locks can make us delete a live owner's files. Owners in this very process are
+        // alive by definition (and one may be between creating its lock file and locking it).
         int dash = tag.IndexOf('-', StringComparison.Ordinal);
-        if (dash > 0 && int.TryParse(tag.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid != Environment.ProcessId && ProcessExists(pid))
+        if (dash > 0 && int.TryParse(tag.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && (pid == Environment.ProcessId || ProcessExists(pid)))
         {
             return true;
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.ObjectPool;
+using Roadrunner.Diagnostics;
 
 namespace Roadrunner.Regions;
 
@@ -150,15 +151,16 @@ public sealed class RegionPool : IDisposable, IRegionOwner
 
     private RegionPayload Build(long length, long footprint)
     {
+        int count = (int)((length + LargestRegion - 1) / LargestRegion);
+        var chunks = new RegionPayload.Chunk[count];
+        int built = 0;
         try
         {
-            int count = (int)((length + LargestRegion - 1) / LargestRegion);
-            var chunks = new RegionPayload.Chunk[count];
             long left = length;
-            for (int i = 0; i < count; i++)
+            for (; built < count; built++)
             {
                 int size = (int)Math.Min(left, LargestRegion);
-                chunks[i] = new RegionPayload.Chunk(_idle[IndexOf(ClassFor(size))].Get(), size);
+                chunks[built] = new RegionPayload.Chunk(_idle[IndexOf(ClassFor(size))].Get(), size);
                 left -= size;
             }
 
@@ -166,7 +168,17 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         }
         catch
         {
-            _budget.Return(footprint);
+            // A region could not be created (e.g. /dev/shm full): hand back what was taken, then the budget.
+            for (int i = 0; i < built; i++)
+            {
+                _idle[IndexOf(chunks[i].Region.Length)].Return(chunks[i].Region);
+            }
+
+            if (footprint > 0)
+            {
+                _budget.Return(footprint);
+            }
+
             throw;
         }
     }
@@ -195,6 +207,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         {
             MappedRegion region = MappedRegion.Create(pool._folder.NextRegionPath(), size);
             Interlocked.Add(ref pool._mappedBytes, size);
+            RoadrunnerMetrics.RegionsCreated.Add(1);
             region.Disposed += () => Interlocked.Add(ref pool._mappedBytes, -size);
             return region;
         }

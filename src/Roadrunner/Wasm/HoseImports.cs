@@ -1,4 +1,5 @@
 using System.Text;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 using Wasmtime;
 
@@ -83,7 +84,13 @@ internal static class HoseImports
             return (int)HoseStatus.BadHandle;
         }
 
-        return (int)(wait ? sender.Send(payload, guest.Options.SendTimeout, guest.ShutdownToken) : sender.TrySend(payload));
+        HoseStatus status = wait ? sender.Send(payload, guest.Options.SendTimeout, guest.ShutdownToken) : sender.TrySend(payload);
+        if (status != HoseStatus.Ok && RoadrunnerMetrics.GuestSendFailures.Enabled)
+        {
+            RoadrunnerMetrics.GuestSendFailures.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));
+        }
+
+        return (int)status;
     });
 
     private static int ReceiveCore(RoadrunnerGuest guest, int pointer, int capacity, TimeSpan wait)

@@ -1,3 +1,4 @@
+using Roadrunner.Diagnostics;
 using Roadrunner.Hoses;
 using Roadrunner.Regions;
 using Wasmtime;
@@ -33,6 +34,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
                 return HoseStatus.WouldBlock;
             }
 
+            guest.ArmPushDeadline();
             if (!TryAllocate(payload.Length, out int address, out Span<byte> destination))
             {
                 return HoseStatus.PeerFailed;
@@ -43,6 +45,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         }
         finally
         {
+            guest.ClearDeadline();
             guest.Exit();
         }
     }
@@ -72,10 +75,12 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             {
                 try
                 {
+                    guest.ArmPushDeadline();
                     Deliver(payload);
                 }
                 finally
                 {
+                    guest.ClearDeadline();
                     payload.Release();
                 }
             }
@@ -91,6 +96,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     {
         if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
         {
+            RoadrunnerMetrics.Dropped.Add(1);
             return;
         }
 

@@ -1,3 +1,4 @@
+using Roadrunner.Diagnostics;
 using Roadrunner.Hoses;
 using Roadrunner.Regions;
 using Wasmtime;
@@ -7,7 +8,7 @@ namespace Roadrunner.Wasm;
 /// <summary>
 /// The Roadrunner side of one guest instance: its inbox, its open handles, its cached memory and the gate that keeps
 /// calls into its store one at a time. Pass it as the <see cref="Store"/>'s data (<c>new Store(engine, guest)</c>) so the
-/// imports defined by <see cref="RoadrunnerLinkerExtensions.DefineRoadrunner"/> find it, then call <see cref="Bind"/>
+/// imports defined by <see cref="RoadrunnerLinkerExtensions.DefineRoadrunner"/> find it, then call <see cref="Bind(Instance)"/>
 /// once the module is instantiated.
 /// </summary>
 public sealed class RoadrunnerGuest : IAsyncDisposable
@@ -16,7 +17,10 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
     private PushReceiver? _push;
+    private Store? _epochLimitedStore;
     private volatile bool _faulted;
+    private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposing;
 
     /// <summary>Creates the guest side of a function.</summary>
     /// <param name="name">The function's name: what other functions open to reach it.</param>
@@ -59,8 +63,18 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
 
     /// <summary>Caches the instance's memory and, when it exports both push functions, makes it a push receiver.</summary>
     /// <param name="instance">The instantiated module (it must export its memory as <c>memory</c>).</param>
-    public void Bind(Instance instance)
+    public void Bind(Instance instance) => Bind(instance, epochLimitedStore: null);
+
+    /// <summary>
+    /// Like <see cref="Bind(Instance)"/>, and enforces <see cref="RoadrunnerGuestOptions.PushTimeout"/> through the
+    /// epoch deadline of <paramref name="epochLimitedStore"/>. Its engine must have epoch interruption on and its epoch
+    /// must advance every 10 ms; calls into the guest then run with no deadline unless the caller sets one.
+    /// </summary>
+    /// <param name="instance">The instantiated module.</param>
+    /// <param name="epochLimitedStore">The instance's store, or null for no push time limit.</param>
+    public void Bind(Instance instance, Store? epochLimitedStore)
     {
+        _epochLimitedStore = epochLimitedStore;
         ArgumentNullException.ThrowIfNull(instance);
         Memory memory = instance.GetMemory("memory") ?? throw new ArgumentException("The module does not export its memory as 'memory'.", nameof(instance));
         Memory.Bind(memory);
@@ -85,6 +99,12 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(call);
         _gate.Wait(cancellationToken);
+        if (Volatile.Read(ref _disposing) != 0)
+        {
+            _gate.Release();
+            throw new ObjectDisposedException(nameof(RoadrunnerGuest), $"Function '{Name}' is disposed.");
+        }
+
         try
         {
             return call();
@@ -95,15 +115,43 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts the push time limit (when the store is epoch-limited); <see cref="ClearDeadline"/> ends it.</summary>
+    internal void ArmPushDeadline() => _epochLimitedStore?.SetEpochDeadline(Hosting.EpochTicker.TicksFor(Options.PushTimeout));
+
+    /// <summary>Lifts the time limit again for ordinary calls into the guest.</summary>
+    internal void ClearDeadline() => _epochLimitedStore?.SetEpochDeadline(NoDeadline);
+
+    /// <summary>Ticks that never run out in practice (about 350 years at 10 ms a tick) without overflowing.</summary>
+    internal const ulong NoDeadline = 1UL << 40;
+
     /// <summary>Marks the guest faulted: its inbox refuses further payloads and drops queued ones.</summary>
     internal void Fault()
     {
+        if (!_faulted)
+        {
+            RoadrunnerMetrics.GuestFaults.Add(1);
+        }
+
         _faulted = true;
         _inbox.Fail(HoseStatus.PeerFailed);
     }
 
-    /// <summary>Enters the gate if nobody is inside.</summary>
-    internal bool TryEnter() => _gate.Wait(0);
+    /// <summary>Enters the gate if nobody is inside and the guest is not disposed.</summary>
+    internal bool TryEnter()
+    {
+        if (!_gate.Wait(0))
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _disposing) != 0)
+        {
+            _gate.Release();
+            return false;
+        }
+
+        return true;
+    }
 
     /// <summary>Leaves the gate and makes sure payloads queued meanwhile get pushed.</summary>
     internal void Exit()
@@ -115,11 +163,30 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops waits in progress and drops what is queued.</summary>
+    /// <summary>
+    /// Stops waits in progress, waits for the call inside the guest (if any) to leave, then drops what is queued.
+    /// Afterwards no call enters the guest, so its store can be freed. Safe to call more than once.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _shutdown.CancelAsync().ConfigureAwait(false);
-        await _inbox.DisposeAsync().ConfigureAwait(false);
-        _shutdown.Dispose();
+        if (Interlocked.Exchange(ref _disposing, 1) != 0)
+        {
+            await _disposed.Task.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _shutdown.CancelAsync().ConfigureAwait(false);
+            // A Run or a push on another thread may still be executing in the store: wait for it to leave.
+            await _gate.WaitAsync().ConfigureAwait(false);
+            _gate.Release();
+            await _inbox.DisposeAsync().ConfigureAwait(false);
+            _shutdown.Dispose();
+        }
+        finally
+        {
+            _disposed.TrySetResult();
+        }
     }
 }

@@ -11,6 +11,14 @@ public sealed class RoadrunnerGuestOptions
     /// <summary>The longest wait <c>receive_wait</c> may ask for; longer requests are cut to it. Default: 30 s.</summary>
     public TimeSpan MaxReceiveWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Longest a push receiver's <c>rr_alloc</c> plus <c>rr_on_message</c> may run for one payload; past it the guest
+    /// traps, is marked faulted and the sender gets <c>RR_PEER_FAILED</c>, so a stuck receiver never wedges its
+    /// senders. Enforced when the guest is bound with a store whose engine has epoch interruption on (as
+    /// <c>FunctionHost</c> does). Default: 10 s.
+    /// </summary>
+    public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Most handles open at once in one instance. Default: 1024.</summary>
     public int MaxHandles { get; set; } = 1024;
 

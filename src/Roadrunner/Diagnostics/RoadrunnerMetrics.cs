@@ -1,0 +1,46 @@
+using System.Diagnostics.Metrics;
+
+namespace Roadrunner.Diagnostics;
+
+/// <summary>
+/// Roadrunner's metrics, published through <see cref="System.Diagnostics.Metrics"/> under the meter named
+/// <see cref="MeterName"/> (collect them with OpenTelemetry, <c>dotnet-counters</c> or a <see cref="MeterListener"/>).
+/// </summary>
+public static class RoadrunnerMetrics
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "Roadrunner";
+
+    private static readonly Meter Meter = new(MeterName, "1.0");
+
+    /// <summary>Payloads accepted by hoses; tag <c>path</c> is <c>direct</c> (into an idle receiver) or <c>queued</c> (into regions).</summary>
+    internal static readonly Counter<long> Payloads = Meter.CreateCounter<long>("roadrunner.hose.payloads", "{payload}", "Payloads accepted by hoses");
+
+    /// <summary>Payload bytes accepted by hoses, tagged like <see cref="Payloads"/>.</summary>
+    internal static readonly Counter<long> PayloadBytes = Meter.CreateCounter<long>("roadrunner.hose.bytes", "By", "Payload bytes accepted by hoses");
+
+    /// <summary>Guest <c>send</c>/<c>try_send</c> calls that failed; tag <c>status</c> is the status name.</summary>
+    internal static readonly Counter<long> GuestSendFailures = Meter.CreateCounter<long>("roadrunner.guest.send_failures", "{call}", "Guest sends that returned a failure status");
+
+    /// <summary>Queued payloads a push receiver refused (rr_alloc returned 0 or a bad pointer) and that were dropped.</summary>
+    internal static readonly Counter<long> Dropped = Meter.CreateCounter<long>("roadrunner.push.dropped", "{payload}", "Queued payloads refused by a push receiver");
+
+    /// <summary>Guests marked faulted after trapping while taking a payload.</summary>
+    internal static readonly Counter<long> GuestFaults = Meter.CreateCounter<long>("roadrunner.guest.faults", "{guest}", "Guests faulted by a trap");
+
+    /// <summary>Memory-mapped regions created (reuse keeps this flat).</summary>
+    internal static readonly Counter<long> RegionsCreated = Meter.CreateCounter<long>("roadrunner.regions.created", "{region}", "Memory-mapped regions created");
+
+    /// <summary>Counts one accepted payload.</summary>
+    internal static void Accepted(long bytes, bool direct)
+    {
+        if (!Payloads.Enabled && !PayloadBytes.Enabled)
+        {
+            return;
+        }
+
+        var path = new KeyValuePair<string, object?>("path", direct ? "direct" : "queued");
+        Payloads.Add(1, path);
+        PayloadBytes.Add(bytes, path);
+    }
+}

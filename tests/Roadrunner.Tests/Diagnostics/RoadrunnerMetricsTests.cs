@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Roadrunner.Diagnostics;
+using Roadrunner.Hoses;
+using Roadrunner.Tests.Support;
+
+namespace Roadrunner.Tests.Diagnostics;
+
+public class RoadrunnerMetricsTests
+{
+    private string _folder = null!;
+    private MeterListener _listener = null!;
+    private ConcurrentDictionary<string, long> _totals = null!;
+
+    [SetUp]
+    public void Listen()
+    {
+        _folder = TestPool.NewFolder();
+        _totals = new ConcurrentDictionary<string, long>();
+        _listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == RoadrunnerMetrics.MeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            string key = instrument.Name;
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                key += $"|{tag.Key}={tag.Value}";
+            }
+
+            _totals.AddOrUpdate(key, value, (_, total) => total + value);
+        });
+        _listener.Start();
+    }
+
+    [TearDown]
+    public void Stop()
+    {
+        _listener.Dispose();
+        TestPool.Delete(_folder);
+    }
+
+    [Test]
+    public async Task QueuedPayloadsAreCountedWithTheirBytes()
+    {
+        using var pool = TestPool.Create(_folder);
+        await using var hose = new InProcessHose("metrics", pool);
+
+        Assert.That(hose.TrySend(new byte[100]), Is.EqualTo(HoseStatus.Ok));
+        await hose.SendAsync(new byte[23]);
+
+        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.payloads|path=queued"), Is.EqualTo(2));
+        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.bytes|path=queued"), Is.EqualTo(123));
+        Assert.That(_totals.GetValueOrDefault("roadrunner.regions.created"), Is.EqualTo(2), "two payloads in flight need two regions");
+    }
+
+    [Test]
+    public async Task ReusedRegionsAreNotCreatedAgain()
+    {
+        using var pool = TestPool.Create(_folder);
+        await using var hose = new InProcessHose("metrics", pool);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.That(hose.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Ok));
+            Assert.That(hose.TryReceive(out HoseLease? lease), Is.True);
+            lease!.Dispose();
+        }
+
+        Assert.That(_totals.GetValueOrDefault("roadrunner.regions.created"), Is.EqualTo(1));
+    }
+}
