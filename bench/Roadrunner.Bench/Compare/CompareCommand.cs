@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Roadrunner.Bench.Contenders;
+using Roadrunner.Workloads;
+
+namespace Roadrunner.Bench.Compare;
+
+/// <summary>
+/// <c>compare</c>: each hose mode against each of its baselines, interleaved (A B A B …), every transfer's payload
+/// verified in untimed runs; prints a Markdown table of medians and ratios, optionally writes JSON records and charts.
+/// </summary>
+internal static class CompareCommand
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        CompareOptions options;
+        try
+        {
+            options = CompareOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+
+        ComparePlan plan = options.Quick ? ComparePlan.Quick : ComparePlan.Full(options.Huge);
+        IHoseMode[] modes = [.. ContenderRegistry.Modes.Where(m => options.Modes.Count == 0 || options.Modes.Contains(m.Name))];
+        if (modes.Length == 0)
+        {
+            Console.Error.WriteLine($"No such mode. Modes: {string.Join(", ", ContenderRegistry.Modes.Select(m => m.Name))}");
+            return 2;
+        }
+
+        Console.WriteLine($"# Roadrunner compare ({plan.Name}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        Console.WriteLine($"Machine: {Machine.Describe()}");
+        var total = Stopwatch.StartNew();
+        var records = new List<CompareRecord>();
+        foreach (IHoseMode mode in modes)
+        {
+            IContenderFactory[] baselines = [.. ContenderRegistry.BaselinesOf(mode).Where(b => options.Baselines.Count == 0 || options.Baselines.Contains(b.Name))];
+            await RunWorkloadAsync("chain", mode, baselines, plan.Chain, records).ConfigureAwait(false);
+            if (mode.SupportsFanOut)
+            {
+                await RunWorkloadAsync("fanout", mode, [.. baselines.Where(b => b.SupportsFanOut)], plan.FanOut, records).ConfigureAwait(false);
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(MarkdownReport.Table(records));
+        Console.WriteLine("Targets (issue 5):");
+        Console.WriteLine(MarkdownReport.Targets(records));
+        using (var self = Process.GetCurrentProcess())
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Total {total.Elapsed.TotalSeconds:0} s; process peak working set {MarkdownReport.Bytes(self.PeakWorkingSet64)}; GC heap now {MarkdownReport.Bytes(GC.GetTotalMemory(false))}."));
+        }
+
+        string results = options.ResultsFolder ?? ResultsFolder();
+        Directory.CreateDirectory(results);
+        string markdown = Path.Combine(results, $"compare-{plan.Name}.md");
+        await File.WriteAllTextAsync(markdown,
+            $"Compare ({plan.Name}), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Machine.Describe()}\n\n{MarkdownReport.Table(records)}\n{MarkdownReport.Targets(records)}").ConfigureAwait(false);
+        Console.WriteLine($"Table: {markdown}");
+        if (options.JsonPath is string json)
+        {
+            await using FileStream file = File.Create(json);
+            await JsonSerializer.SerializeAsync(file, records, JsonOptions).ConfigureAwait(false);
+            Console.WriteLine($"JSON: {Path.GetFullPath(json)}");
+        }
+
+        if (options.Plots ?? !options.Quick)
+        {
+            foreach (string chart in Charts.Write(records, results))
+            {
+                Console.WriteLine($"Chart: {chart}");
+            }
+        }
+
+        return 0;
+    }
+
+    private static async Task RunWorkloadAsync(string workload, IHoseMode mode, IContenderFactory[] baselines, IReadOnlyList<CompareStep> steps, List<CompareRecord> records)
+    {
+        foreach (IGrouping<int, CompareStep> byReceivers in steps.GroupBy(s => s.Receivers))
+        {
+            int receivers = byReceivers.Key;
+            if (baselines.Length == 0 || (receivers > 1 && !mode.SupportsFanOut))
+            {
+                continue;
+            }
+
+            // One hose for all baselines of this width: it is timed against each of them in turn.
+            await using IPayloadContender hose = await mode.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
+            foreach (IContenderFactory factory in baselines)
+            {
+                // Let what the previous baseline left go before its peak is measured.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                PeakMemory.Reset();
+                await using IPayloadContender baseline = await factory.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
+                foreach (CompareStep step in byReceivers)
+                {
+                    records.Add(await RunStepAsync(workload, mode.Name, hose, baseline, step).ConfigureAwait(false));
+                    PeakMemory.Reset();
+                }
+            }
+        }
+    }
+
+    private static async Task<CompareRecord> RunStepAsync(string workload, string mode, IPayloadContender hose, IPayloadContender baseline, CompareStep step)
+    {
+        int size = step.PayloadBytes;
+        int seed = PayloadSizes.SeedFor(size);
+        byte[] expected = GC.AllocateUninitializedArray<byte>(size);
+        Checksum.FillPattern(expected, seed);
+        ulong checksum = Checksum.Compute(expected);
+        expected = [];
+        await hose.PrepareAsync(size, seed).ConfigureAwait(false);
+        await baseline.PrepareAsync(size, seed).ConfigureAwait(false);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        var clock = Stopwatch.StartNew();
+        PairSampler.Result result = await PairSampler.RunAsync(hose, baseline, size, step.Iterations, checksum).ConfigureAwait(false);
+        var record = new CompareRecord
+        {
+            Workload = workload,
+            Mode = mode,
+            Baseline = baseline.Name,
+            PayloadBytes = size,
+            FanOut = step.Receivers,
+            HoseMedianMicros = PairSampler.Median(result.Hose),
+            BaselineMedianMicros = PairSampler.Median(result.Baseline),
+            Samples = step.Iterations,
+            Verified = result.Verified,
+            HoseAllocatedBytesPerOp = result.HoseAllocatedPerOp,
+            BaselineAllocatedBytesPerOp = result.BaselineAllocatedPerOp,
+            PeakWorkingSetBytes = PeakMemory.Read(),
+        };
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{workload,-6} {mode,-13} vs {record.Baseline,-14} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
+        return record;
+    }
+
+    /// <summary>bench/results of the repository this runs from (found by walking up to Roadrunner.sln), else ./bench/results.</summary>
+    private static string ResultsFolder()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Roadrunner.sln")))
+                {
+                    return Path.Combine(dir.FullName, "bench", "results");
+                }
+            }
+        }
+
+        return Path.Combine(Directory.GetCurrentDirectory(), "bench", "results");
+    }
+}

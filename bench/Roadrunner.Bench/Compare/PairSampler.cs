@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Roadrunner.Workloads;
+
+namespace Roadrunner.Bench.Compare;
+
+/// <summary>
+/// Times a hose contender (A) and a baseline (B) in alternating batches, A×k B×k A×k …, after an untimed warm-up of
+/// each, so machine noise over time hits both alike while each runs in its steady state (every batch starts with one
+/// untimed transfer, so the first timed one does not pay for the other contender's cache and thread leftovers). After every batch the
+/// contender that just ran is verified byte for byte (untimed): its consumers' checksums against the pattern sent.
+/// </summary>
+internal static class PairSampler
+{
+    /// <summary>Untimed pause before every batch.</summary>
+    private const int SettleMilliseconds = 5;
+
+    /// <summary>The samples and per-transfer allocations of one pair.</summary>
+    public sealed record Result(double[] Hose, double[] Baseline, double HoseAllocatedPerOp, double BaselineAllocatedPerOp, int Verified);
+
+    public static async Task<Result> RunAsync(IPayloadContender hose, IPayloadContender baseline, int payloadBytes, int iterations, ulong checksum)
+    {
+        int rounds = Math.Min(iterations, 10);
+        int batch = (iterations + rounds - 1) / rounds;
+        int warmUp = Math.Clamp(batch, 2, 20);
+        var contenders = new[] { hose, baseline };
+        var samples = new[] { new List<double>(iterations), new List<double>(iterations) };
+        var allocated = new long[2];
+        int verified = 0;
+
+        for (int c = 0; c < 2; c++)
+        {
+            // At least `warmUp` runs, and up to 10 while under 200 ms: fresh receivers fault their pages in over the
+            // first few transfers (a 10 MB fan-out to 10 new consumers takes 2-3 runs to settle).
+            long warmStart = Stopwatch.GetTimestamp();
+            for (int i = 0; i < warmUp || (i < 10 && Stopwatch.GetElapsedTime(warmStart).TotalMilliseconds < 200); i++)
+            {
+                await contenders[c].TransferAsync(payloadBytes).ConfigureAwait(false);
+            }
+
+            verified += await VerifyAsync(contenders[c], payloadBytes, checksum).ConfigureAwait(false);
+        }
+
+        while (samples[0].Count < iterations)
+        {
+            int count = Math.Min(batch, iterations - samples[0].Count);
+            for (int c = 0; c < 2; c++)
+            {
+                IPayloadContender contender = contenders[c];
+                List<double> into = samples[c];
+                // Let the other contender's leftovers end first (thread-pool workers and socket threads spin for a while
+                // after their last item: on two cores that steals the core a transfer runs on), then one untimed run:
+                // the other contender just had the caches.
+                await Task.Delay(SettleMilliseconds).ConfigureAwait(false);
+                await contender.TransferAsync(payloadBytes).ConfigureAwait(false);
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                for (int i = 0; i < count; i++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    await contender.TransferAsync(payloadBytes).ConfigureAwait(false);
+                    into.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                }
+
+                allocated[c] += GC.GetTotalAllocatedBytes(precise: true) - before;
+                verified += await VerifyAsync(contender, payloadBytes, checksum).ConfigureAwait(false);
+            }
+        }
+
+        return new Result([.. samples[0]], [.. samples[1]], (double)allocated[0] / iterations, (double)allocated[1] / iterations, verified);
+    }
+
+    /// <summary>The median of <paramref name="samples"/>.</summary>
+    public static double Median(double[] samples) => LatencySampler.Median(samples);
+
+    private static async Task<int> VerifyAsync(IPayloadContender contender, int payloadBytes, ulong checksum) =>
+        await contender.VerifyAsync(payloadBytes, checksum).ConfigureAwait(false)
+            ? 1
+            : throw new InvalidOperationException($"{contender.Name}: a consumer did not get the {payloadBytes} bytes sent (x{contender.Receivers}).");
+}
