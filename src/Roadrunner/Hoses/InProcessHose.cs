@@ -282,6 +282,26 @@ internal sealed class InProcessHose : IDataHose
         return direct is null || _queue.Reader.Count != 0 ? HoseStatus.WouldBlock : direct.TryDeliver(payload);
     }
 
+    /// <summary>
+    /// Like <see cref="TryDirect(ReadOnlySpan{byte})"/> for a payload that <paramref name="write"/> produces straight into
+    /// an idle direct receiver's memory (used by the network hose to read from the socket into the guest).
+    /// </summary>
+    public HoseStatus TryDirect(int length, PayloadWriter write)
+    {
+        if (_terminal != 0)
+        {
+            return (HoseStatus)_terminal;
+        }
+
+        if (length > _options.MaxPayloadBytes)
+        {
+            return HoseStatus.TooLarge;
+        }
+
+        IDirectReceiver? direct = _direct;
+        return direct is null || _queue.Reader.Count != 0 ? HoseStatus.WouldBlock : direct.TryDeliver(length, write);
+    }
+
     public ValueTask DisposeAsync()
     {
         Complete();

@@ -47,6 +47,39 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         }
     }
 
+    public HoseStatus TryDeliver(int length, PayloadWriter write)
+    {
+        if (guest.IsFaulted)
+        {
+            return HoseStatus.PeerFailed;
+        }
+
+        if (!guest.TryEnter())
+        {
+            return HoseStatus.WouldBlock;
+        }
+
+        try
+        {
+            if (guest.InboxHose.QueuedCount != 0)
+            {
+                return HoseStatus.WouldBlock;
+            }
+
+            if (!TryAllocate(length, out int address, out Span<byte> destination))
+            {
+                return HoseStatus.PeerFailed;
+            }
+
+            write(destination);
+            return Handle(address, length);
+        }
+        finally
+        {
+            guest.Exit();
+        }
+    }
+
     public void OnQueued() => ScheduleDrain();
 
     /// <summary>Queues one drain on the thread pool unless one is already pending.</summary>
