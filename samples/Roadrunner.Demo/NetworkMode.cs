@@ -1,0 +1,32 @@
+using Roadrunner.Workloads;
+
+namespace Roadrunner.Demo;
+
+/// <summary>
+/// Producer guest here, consumer guest in a second host process reached over loopback TCP through the network hose:
+/// one copy out of the producer's memory into the socket, one copy from the socket straight into the consumer's memory,
+/// and <c>send</c> returns when the other process acknowledged the delivery.
+/// </summary>
+internal sealed class NetworkMode(NetworkChain chain) : IDemoMode
+{
+    public string Name => "network";
+
+    public static async Task<IDemoMode> StartAsync() => new NetworkMode(await NetworkChain.StartAsync());
+
+    public ValueTask PrepareAsync(int payloadBytes, int seed)
+    {
+        chain.Prepare(payloadBytes, seed);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask TransferAsync(int payloadBytes)
+    {
+        int status = chain.Transfer(payloadBytes);
+        return status == 0 ? ValueTask.CompletedTask : throw new InvalidOperationException($"network send failed with status {status}");
+    }
+
+    public async ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum) =>
+        await chain.ConsumerChecksumAsync() == (checksum, payloadBytes);
+
+    public ValueTask DisposeAsync() => chain.DisposeAsync();
+}
