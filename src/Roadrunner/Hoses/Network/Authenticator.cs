@@ -20,11 +20,11 @@ internal static class Authenticator
     private static readonly byte[] ClientLabel = Encoding.ASCII.GetBytes("rrnet1 client");
 
     /// <summary>Authenticates the server and proves the client; throws <see cref="AuthenticationFailedException"/> when refused.</summary>
-    public static async Task ClientAsync(Stream stream, byte[]? key, CancellationToken cancellationToken)
+    public static void Client(Stream stream, byte[]? key)
     {
         byte[] clientNonce = RandomNumberGenerator.GetBytes(NonceBytes);
-        await WriteAsync(stream, FrameKind.Hello, clientNonce, cancellationToken).ConfigureAwait(false);
-        (FrameHeader header, byte[] body) = await ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        Write(stream, FrameKind.Hello, clientNonce);
+        (FrameHeader header, byte[] body) = Read(stream);
         if (key is null)
         {
             Expect(header, FrameKind.Welcome, 0);
@@ -38,21 +38,21 @@ internal static class Authenticator
             throw new AuthenticationFailedException("the server does not know the pre-shared key");
         }
 
-        await WriteAsync(stream, FrameKind.Proof, Mac(key, ClientLabel, serverNonce, clientNonce), cancellationToken).ConfigureAwait(false);
-        (header, _) = await ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        Write(stream, FrameKind.Proof, Mac(key, ClientLabel, serverNonce, clientNonce));
+        (header, _) = Read(stream);
         Expect(header, FrameKind.Welcome, 0);
     }
 
     /// <summary>Authenticates the client; throws when it fails (the caller drops the connection without a word).</summary>
-    public static async Task ServerAsync(Stream stream, byte[]? key, CancellationToken cancellationToken)
+    public static void Server(Stream stream, byte[]? key)
     {
-        (FrameHeader header, byte[] clientNonce) = await ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+        (FrameHeader header, byte[] clientNonce) = Read(stream);
         Expect(header, FrameKind.Hello, NonceBytes);
         if (key is not null)
         {
             byte[] serverNonce = RandomNumberGenerator.GetBytes(NonceBytes);
-            await WriteAsync(stream, FrameKind.Challenge, [.. serverNonce, .. Mac(key, ServerLabel, clientNonce, serverNonce)], cancellationToken).ConfigureAwait(false);
-            (header, byte[] proof) = await ReadAsync(stream, cancellationToken).ConfigureAwait(false);
+            Write(stream, FrameKind.Challenge, [.. serverNonce, .. Mac(key, ServerLabel, clientNonce, serverNonce)]);
+            (header, byte[] proof) = Read(stream);
             Expect(header, FrameKind.Proof, ProofBytes);
             if (!CryptographicOperations.FixedTimeEquals(proof, Mac(key, ClientLabel, serverNonce, clientNonce)))
             {
@@ -60,7 +60,7 @@ internal static class Authenticator
             }
         }
 
-        await WriteAsync(stream, FrameKind.Welcome, [], cancellationToken).ConfigureAwait(false);
+        Write(stream, FrameKind.Welcome, []);
     }
 
     private static byte[] Mac(byte[] key, byte[] label, byte[] first, byte[] second) => HMACSHA256.HashData(key, (byte[])[.. label, .. first, .. second]);
@@ -73,19 +73,19 @@ internal static class Authenticator
         }
     }
 
-    private static async Task WriteAsync(Stream stream, FrameKind kind, byte[] body, CancellationToken cancellationToken)
+    private static void Write(Stream stream, FrameKind kind, byte[] body)
     {
         var frame = new byte[FrameHeader.Size + body.Length];
         new FrameHeader(kind, FrameFlags.None, 0, (uint)body.Length, 0, 0, 0).Write(frame);
         body.CopyTo(frame, FrameHeader.Size);
-        await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        stream.Write(frame);
+        stream.Flush();
     }
 
-    private static async Task<(FrameHeader Header, byte[] Body)> ReadAsync(Stream stream, CancellationToken cancellationToken)
+    private static (FrameHeader Header, byte[] Body) Read(Stream stream)
     {
         var head = new byte[FrameHeader.Size];
-        await stream.ReadExactlyAsync(head, cancellationToken).ConfigureAwait(false);
+        stream.ReadExactly(head);
         FrameHeader header;
         try
         {
@@ -97,7 +97,7 @@ internal static class Authenticator
         }
 
         var body = new byte[header.Length];
-        await stream.ReadExactlyAsync(body, cancellationToken).ConfigureAwait(false);
+        stream.ReadExactly(body);
         return (header, body);
     }
 }

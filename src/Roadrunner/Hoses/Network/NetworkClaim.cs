@@ -18,7 +18,7 @@ internal sealed class NetworkClaim(NetworkSender sender, RegionPayload payload, 
         RegionPayload taken = Interlocked.Exchange(ref _payload, null) ?? throw new InvalidOperationException("The claim was already committed or abandoned.");
         try
         {
-            return sender.SendRegionsAsync(taken, timeout, CancellationToken.None).GetAwaiter().GetResult();
+            return sender.SendRegions(taken, timeout, CancellationToken.None);
         }
         finally
         {

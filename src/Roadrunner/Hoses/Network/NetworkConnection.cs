@@ -29,13 +29,13 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private uint _nextHoseId;
     private int _failure; // 0 while alive, else the status every waiter gets
-    private Task _reading = Task.CompletedTask;
+    private Thread? _reading;
 
     private NetworkConnection(Socket socket, Stream stream, NetworkOptions options)
     {
         _socket = socket;
         _stream = stream;
-        _plainTcp = stream is NetworkStream;
+        _plainTcp = stream is NetworkStream && SendFile.IsSupported;
         _options = options;
         Window = new CreditWindow(options.ConnectionWindowBytes);
     }
@@ -49,48 +49,62 @@ internal sealed class NetworkConnection : IAsyncDisposable
     /// <summary>True when region payloads can go out with <c>sendfile</c> (plain TCP, no TLS).</summary>
     public bool CanSendFile => _plainTcp;
 
-    /// <summary>Connects, runs TLS if configured, and authenticates.</summary>
+    /// <summary>
+    /// Connects, runs TLS if configured, and authenticates, all with blocking calls (the socket stays in blocking mode,
+    /// see <see cref="BlockingReadStream"/>); a timer closes the socket if it takes longer than <paramref name="timeout"/>.
+    /// </summary>
     /// <exception cref="AuthenticationFailedException">The TCP connection was made but the peer refused or failed the handshake.</exception>
-    public static async Task<NetworkConnection> ConnectAsync(EndPoint endPoint, NetworkOptions options, CancellationToken cancellationToken)
+    /// <exception cref="SocketException">The peer could not be reached.</exception>
+    public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
+        bool connected = false;
         try
         {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            var network = new NetworkStream(socket, ownsSocket: true)
+            using (new Timer(static state => ((Socket)state!).Dispose(), socket, timeout, Timeout.InfiniteTimeSpan))
             {
-                ReadTimeout = (int)options.FrameTimeout.TotalMilliseconds,
-                WriteTimeout = (int)options.FrameTimeout.TotalMilliseconds,
-            };
-            stream = network;
-            try
-            {
+                try
+                {
+                    socket.Connect(endPoint);
+                }
+                catch (ObjectDisposedException e)
+                {
+                    throw new SocketException((int)SocketError.TimedOut, $"connect timed out: {e.Message}");
+                }
+
+                connected = true;
+                var network = new NetworkStream(socket, ownsSocket: true)
+                {
+                    ReadTimeout = (int)options.FrameTimeout.TotalMilliseconds,
+                    WriteTimeout = (int)options.FrameTimeout.TotalMilliseconds,
+                };
+                stream = network;
                 if (options.ClientTls is { } tls)
                 {
                     var ssl = new SslStream(network, leaveInnerStreamOpen: false);
                     stream = ssl;
-                    await ssl.AuthenticateAsClientAsync(tls, cancellationToken).ConfigureAwait(false);
+                    ssl.AuthenticateAsClient(tls);
                 }
 
-                await Authenticator.ClientAsync(stream, options.PreSharedKey, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or EndOfStreamException or System.Security.Authentication.AuthenticationException)
-            {
-                throw new AuthenticationFailedException($"the peer refused the handshake: {e.Message}");
+                Authenticator.Client(stream, options.PreSharedKey);
             }
 
             var connection = new NetworkConnection(socket, stream, options);
-            connection._reading = Task.Run(connection.ReadAcksAsync);
+            connection._reading = new Thread(connection.ReadAcks) { IsBackground = true, Name = "roadrunner-net-acks" };
+            connection._reading.Start();
             return connection;
+        }
+        catch (Exception e) when (connected && e is IOException or EndOfStreamException or ObjectDisposedException or SocketException
+                                      or System.Security.Authentication.AuthenticationException)
+        {
+            stream?.Dispose();
+            socket.Dispose();
+            throw new AuthenticationFailedException($"the peer refused the handshake: {e.Message}");
         }
         catch
         {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
-
+            stream?.Dispose();
             socket.Dispose();
             throw;
         }
@@ -210,39 +224,21 @@ internal sealed class NetworkConnection : IAsyncDisposable
     /// Sends a payload that sits in region files: with <c>sendfile</c> (no user-space copy) on plain TCP when it is
     /// large enough, else from the mapping. Waits for the Ack.
     /// </summary>
-    public async Task<HoseStatus> SendRegionsAsync(ClientHose hose, RegionPayload payload, Deadline deadline, CancellationToken cancellationToken)
+    public HoseStatus SendRegions(ClientHose hose, RegionPayload payload, Deadline deadline, CancellationToken cancellationToken)
     {
-        if (!IsAlive)
+        if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
         {
-            return Failure;
-        }
-
-        try
-        {
-            if (!await _writeLock.WaitAsync(deadline.Remaining, cancellationToken).ConfigureAwait(false))
-            {
-                return HoseStatus.TimedOut;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return HoseStatus.TimedOut;
+            return status;
         }
 
         PendingAck ack;
-        ulong sequence = 0;
+        ulong sequence = ++hose.Sequence;
         try
         {
-            if (!IsAlive)
-            {
-                return Failure;
-            }
-
-            sequence = ++hose.Sequence;
             ack = Register(hose.Id, sequence);
-            if (_plainTcp && payload.Length >= _options.SendFileThresholdBytes)
+            if (CanSendFile && payload.Length >= _options.SendFileThresholdBytes)
             {
-                await SendFileAsync(hose.Id, sequence, payload).ConfigureAwait(false);
+                WriteMessageWithSendFile(hose.Id, sequence, payload);
             }
             else
             {
@@ -259,15 +255,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             _writeLock.Release();
         }
 
-        try
-        {
-            return await ack.Task.WaitAsync(deadline.Remaining, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-        {
-            _pending.TryRemove((hose.Id, sequence), out _);
-            return HoseStatus.TimedOut;
-        }
+        return Await(hose.Id, sequence, ack, deadline, cancellationToken);
     }
 
     /// <summary>Closes the connection; waiters get <paramref name="reason"/>.</summary>
@@ -316,7 +304,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
 
         Fail(HoseStatus.Closed);
-        await _reading.ConfigureAwait(false);
+        _reading?.Join(TimeSpan.FromSeconds(10));
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -470,72 +458,46 @@ internal sealed class NetworkConnection : IAsyncDisposable
     }
 
     /// <summary>Frame headers from memory, frame bodies straight from the region files with <c>sendfile</c>.</summary>
-    private async Task SendFileAsync(uint hose, ulong sequence, RegionPayload payload)
+    private void WriteMessageWithSendFile(uint hose, ulong sequence, RegionPayload payload)
     {
         int total = checked((int)payload.Length);
-        var elements = new List<SendPacketsElement>();
-        var files = new List<FileStream>();
-        try
+        int offset = 0;
+        Span<byte> head = stackalloc byte[FrameHeader.Size];
+        foreach (RegionPayload.Chunk chunk in payload.Chunks)
         {
-            int offset = 0;
-            foreach (RegionPayload.Chunk chunk in payload.Chunks)
+            using var file = new FileStream(chunk.Region.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            for (int inChunk = 0; inChunk < chunk.Length;)
             {
-                var file = new FileStream(chunk.Region.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-                files.Add(file);
-                for (int inChunk = 0; inChunk < chunk.Length;)
-                {
-                    int length = Math.Min(_options.MaxFrameBytes, chunk.Length - inChunk);
-                    ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
-                    elements.Add(new SendPacketsElement(Header(hose, sequence, total, offset, body).ToArray()));
-                    elements.Add(new SendPacketsElement(file, inChunk, length));
-                    inChunk += length;
-                    offset += length;
-                }
-            }
-
-            using var args = new SocketAsyncEventArgs { SendPacketsElements = [.. elements] };
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            args.Completed += (_, e) => Complete(e, done);
-            if (!_socket.SendPacketsAsync(args))
-            {
-                Complete(args, done);
-            }
-
-            await done.Task.WaitAsync(_options.FrameTimeout * Math.Max(1, elements.Count / 2)).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new IOException("sendfile stalled", e);
-        }
-        finally
-        {
-            foreach (FileStream file in files)
-            {
-                await file.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        static void Complete(SocketAsyncEventArgs e, TaskCompletionSource done)
-        {
-            if (e.SocketError == SocketError.Success)
-            {
-                done.TrySetResult();
-            }
-            else
-            {
-                done.TrySetException(new SocketException((int)e.SocketError));
+                int length = Math.Min(_options.MaxFrameBytes, chunk.Length - inChunk);
+                ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
+                Header(hose, sequence, total, offset, body).Write(head);
+                _stream.Write(head);
+                SendFile.Send(_socket, file, inChunk, length);
+                inChunk += length;
+                offset += length;
             }
         }
     }
 
-    private async Task ReadAcksAsync()
+    private void ReadAcks()
     {
-        PipeReader reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
+        // Acks are waited for as long as the connection lives: no read timeout on this side.
+        if (_stream is NetworkStream network)
+        {
+            network.ReadTimeout = Timeout.Infinite;
+        }
+        else if (_socket.Connected)
+        {
+            _socket.ReceiveTimeout = 0;
+        }
+
+        PipeReader reader = PipeReader.Create(new BlockingReadStream(_stream), new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
         try
         {
             while (true)
             {
-                ReadResult result = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
+                ValueTask<ReadResult> pending = reader.ReadAsync(_stop.Token);
+                ReadResult result = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 while (buffer.Length >= FrameHeader.Size)
                 {
@@ -581,7 +543,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            reader.Complete();
         }
     }
 }

@@ -55,7 +55,8 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         try
         {
             regions.Fill(payload);
-            HoseStatus[] results = Task.WhenAll(targets.Select(t => t.SendRegionsAsync(regions, timeout, cancellationToken))).GetAwaiter().GetResult();
+            // Each node on its own thread: the kernel sends the same pages to all of them.
+            HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, timeout, cancellationToken), cancellationToken))).GetAwaiter().GetResult();
             return results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok);
         }
         finally

@@ -13,8 +13,8 @@ internal sealed class NetworkListener : IAsyncDisposable
     private readonly Func<string, IHoseSender?> _resolve;
     private readonly RegionPool _pool;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<ServerConnection, Task> _connections = new();
-    private readonly Task _accepting;
+    private readonly ConcurrentDictionary<ServerConnection, Thread> _connections = new();
+    private readonly Thread _accepting;
 
     public NetworkListener(NetworkOptions options, Func<string, IHoseSender?> resolve, RegionPool pool)
     {
@@ -34,7 +34,8 @@ internal sealed class NetworkListener : IAsyncDisposable
         }
 
         LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
-        _accepting = Task.Run(AcceptLoopAsync);
+        _accepting = new Thread(AcceptLoop) { IsBackground = true, Name = "roadrunner-net-accept" };
+        _accepting.Start();
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -42,21 +43,27 @@ internal sealed class NetworkListener : IAsyncDisposable
     /// <summary>Connections being served now.</summary>
     public int ConnectionCount => _connections.Count;
 
-    private async Task AcceptLoopAsync()
+    /// <summary>Blocking accepts on a dedicated thread, so accepted sockets stay in blocking mode.</summary>
+    private void AcceptLoop()
     {
         while (!_stop.IsCancellationRequested)
         {
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                socket = _listener.Accept();
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            catch (ObjectDisposedException)
             {
                 return;
             }
             catch (SocketException)
             {
+                if (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 continue;
             }
 
@@ -66,26 +73,41 @@ internal sealed class NetworkListener : IAsyncDisposable
                 continue;
             }
 
+            // One thread per connection with blocking socket calls (see BlockingReadStream); MaxConnections bounds them.
             var connection = new ServerConnection(socket, _options, _resolve, _pool);
-            _connections[connection] = Task.Run(async () =>
+            var thread = new Thread(() =>
             {
-                await connection.RunAsync().ConfigureAwait(false);
+                connection.Run();
                 _connections.TryRemove(connection, out _);
-            });
+            })
+            {
+                IsBackground = true,
+                Name = "roadrunner-net-serve",
+            };
+            _connections[connection] = thread;
+            thread.Start();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Dispose();
-        await _accepting.ConfigureAwait(false);
-        foreach (ServerConnection connection in _connections.Keys)
+        try
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            _listener.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
         }
 
-        await Task.WhenAll(_connections.Values).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _listener.Dispose();
+        _accepting.Join(TimeSpan.FromSeconds(10));
+        foreach ((ServerConnection connection, Thread thread) in _connections)
+        {
+            connection.Close();
+            thread.Join(TimeSpan.FromSeconds(10));
+        }
+
         _stop.Dispose();
     }
 }

@@ -53,16 +53,10 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
     }
 
     /// <summary>Sends a payload that sits in regions (sendfile on plain TCP); the caller keeps its reference.</summary>
-    public async Task<HoseStatus> SendRegionsAsync(RegionPayload payload, TimeSpan timeout, CancellationToken cancellationToken)
+    public HoseStatus SendRegions(RegionPayload payload, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Deadline deadline = Deadline.After(timeout);
-        (HoseStatus status, Credits credits) = await Task.Run(
-            () =>
-            {
-                HoseStatus acquired = Acquire(payload.Length, deadline, cancellationToken, out Credits c);
-                return (acquired, c);
-            },
-            cancellationToken).ConfigureAwait(false);
+        HoseStatus status = Acquire(payload.Length, deadline, cancellationToken, out Credits credits);
         if (status != HoseStatus.Ok)
         {
             return status;
@@ -70,7 +64,7 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
 
         using (credits)
         {
-            return await credits.Connection.SendRegionsAsync(credits.Hose, payload, deadline, cancellationToken).ConfigureAwait(false);
+            return credits.Connection.SendRegions(credits.Hose, payload, deadline, cancellationToken);
         }
     }
 

@@ -74,12 +74,10 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
                     }
                 }
 
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 TimeSpan limit = deadline.Remaining;
-                attempt.CancelAfter(limit == Timeout.InfiniteTimeSpan || limit > options.ConnectTimeout ? options.ConnectTimeout : limit);
                 try
                 {
-                    NetworkConnection fresh = NetworkConnection.ConnectAsync(EndPoint, options, attempt.Token).GetAwaiter().GetResult();
+                    NetworkConnection fresh = NetworkConnection.Connect(EndPoint, options, limit == Timeout.InfiniteTimeSpan || limit > options.ConnectTimeout ? options.ConnectTimeout : limit);
                     NetworkConnection? old = _current;
                     _current = fresh;
                     Connects++;

@@ -22,7 +22,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     private readonly Func<string, IHoseSender?> _resolve;
     private readonly RegionPool _pool;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Dictionary<uint, OpenHose> _hoses = [];
+        private readonly Dictionary<uint, OpenHose> _hoses = [];
     private readonly object _writeLock = new();
     private Stream? _stream;
 
@@ -37,31 +37,33 @@ internal sealed class ServerConnection : IAsyncDisposable
     /// <summary>Messages delivered on this connection (for tests and diagnostics).</summary>
     public long Delivered { get; private set; }
 
-    public async Task RunAsync()
+    /// <summary>Serves the connection on the calling thread (a dedicated one) until it ends; never throws.</summary>
+    public void Run()
     {
         try
         {
             _socket.NoDelay = true;
             var network = new NetworkStream(_socket, ownsSocket: true)
             {
-                ReadTimeout = (int)_options.FrameTimeout.TotalMilliseconds,
+                ReadTimeout = (int)_options.HandshakeTimeout.TotalMilliseconds,
                 WriteTimeout = (int)_options.FrameTimeout.TotalMilliseconds,
             };
             _stream = network;
-            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+
+            // The whole handshake has one deadline: a peer that trickles bytes is cut off when it passes.
+            using (new Timer(static state => ((Socket)state!).Dispose(), _socket, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan))
             {
-                handshake.CancelAfter(_options.HandshakeTimeout);
                 if (_options.ServerTls is { } tls)
                 {
                     var ssl = new SslStream(network, leaveInnerStreamOpen: false);
                     _stream = ssl;
-                    await ssl.AuthenticateAsServerAsync(tls, handshake.Token).ConfigureAwait(false);
+                    ssl.AuthenticateAsServer(tls);
                 }
 
-                await Authenticator.ServerAsync(_stream, _options.PreSharedKey, handshake.Token).ConfigureAwait(false);
+                Authenticator.Server(_stream, _options.PreSharedKey);
             }
 
-            await ServeAsync(_stream).ConfigureAwait(false);
+            Serve(network);
         }
         catch (Exception e) when (e is IOException or SocketException or ProtocolException or AuthenticationFailedException
                                       or OperationCanceledException or ObjectDisposedException or EndOfStreamException
@@ -71,41 +73,45 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
         finally
         {
-            await DisposeAsync().ConfigureAwait(false);
+            Close();
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes the connection (a blocked read fails at once).</summary>
+    public void Close()
     {
-        if (!_stop.IsCancellationRequested)
-        {
-            await _stop.CancelAsync().ConfigureAwait(false);
-        }
-
+        _stop.Cancel();
         try
         {
             _socket.Dispose();
-            if (_stream is not null)
-            {
-                await _stream.DisposeAsync().ConfigureAwait(false);
-            }
+            _stream?.Dispose();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {
         }
     }
 
-    private async Task ServeAsync(Stream stream)
+    public ValueTask DisposeAsync()
     {
-        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        Close();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Serve(NetworkStream network)
+    {
+        Stream stream = _stream!;
+        PipeReader reader = PipeReader.Create(new BlockingReadStream(stream), new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        int idle = (int)Math.Min(int.MaxValue, _options.IdleTimeout.TotalMilliseconds);
+        int frame = (int)_options.FrameTimeout.TotalMilliseconds;
         try
         {
             while (true)
             {
-                idle.CancelAfter(_options.IdleTimeout);
-                ReadResult result = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
-                idle.CancelAfter(Timeout.InfiniteTimeSpan);
+                // Waiting for the next frame may take up to the idle timeout; a frame body must keep flowing.
+                network.ReadTimeout = idle;
+                ValueTask<ReadResult> pending = reader.ReadAsync(_stop.Token);
+                ReadResult result = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+                network.ReadTimeout = frame;
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 SequencePosition consumed = Process(buffer, stream, out bool goodbye);
                 reader.AdvanceTo(consumed, buffer.End);
@@ -127,7 +133,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            reader.Complete();
         }
     }
 
