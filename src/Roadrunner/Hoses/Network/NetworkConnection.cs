@@ -365,7 +365,9 @@ internal sealed class NetworkConnection : IAsyncDisposable
 
     private HoseStatus Await(uint hose, ulong sequence, PendingAck ack, Deadline deadline, CancellationToken cancellationToken)
     {
-        HoseStatus status = ack.Wait(deadline, cancellationToken);
+        // Once the message is written the receiver answers within its delivery timeout (or drops the connection), so
+        // the wait for the Ack may outlast a deadline that writing a large message used up.
+        HoseStatus status = ack.Wait(deadline.AtLeast(_options.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
         if (status == HoseStatus.TimedOut)
         {
             _pending.TryRemove((hose, sequence), out _);

@@ -76,7 +76,7 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
 
     public async ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default)
     {
-        HoseStatus status = await Task.Run(() => Send(payload, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false);
+        HoseStatus status = await Task.Run(() => Send(payload, options.DeliveryTimeout + options.FrameTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
         HoseException.ThrowIfFailed(status, $"Network send to '{Name}'");
     }
 

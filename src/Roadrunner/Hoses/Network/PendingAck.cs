@@ -31,5 +31,8 @@ internal readonly record struct Deadline(long At)
 
     public TimeSpan Remaining => At == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Max(0, At - Environment.TickCount64));
 
+    /// <summary>This deadline, or <paramref name="span"/> from now if that is later.</summary>
+    public Deadline AtLeast(TimeSpan span) => new(Math.Max(At, Environment.TickCount64 + (long)span.TotalMilliseconds));
+
     public bool Passed => At != long.MaxValue && Environment.TickCount64 >= At;
 }
