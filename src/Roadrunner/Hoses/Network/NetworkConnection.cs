@@ -29,6 +29,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private uint _nextHoseId;
     private int _failure; // 0 while alive, else the status every waiter gets
+    private long _lastActivity = Environment.TickCount64;
     private Thread? _reading;
 
     private NetworkConnection(Socket socket, Stream stream, NetworkOptions options)
@@ -43,6 +44,9 @@ internal sealed class NetworkConnection : IAsyncDisposable
     public CreditWindow Window { get; }
 
     public bool IsAlive => Volatile.Read(ref _failure) == 0;
+
+    /// <summary>When a frame last went out or came in (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
 
     public HoseStatus Failure => (HoseStatus)Volatile.Read(ref _failure);
 
@@ -126,7 +130,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
 
         if (mine)
         {
-            PendingAck ack = Register(hose.Id, 0);
+            Register(hose.Id, 0, hose.Opened);
             HoseStatus written = WriteLocked(hose, deadline, cancellationToken, static (self, hose, _) =>
             {
                 byte[] name = Encoding.UTF8.GetBytes(hose.Name);
@@ -138,15 +142,8 @@ internal sealed class NetworkConnection : IAsyncDisposable
             if (written != HoseStatus.Ok)
             {
                 _pending.TryRemove((hose.Id, 0), out _);
-                ack.Complete(written);
+                hose.Opened.Complete(written);
             }
-
-            hose.Opened = ack;
-        }
-
-        while (hose.Opened is null)
-        {
-            Thread.Yield();
         }
 
         HoseStatus status = hose.Opened.Wait(deadline, cancellationToken);
@@ -337,6 +334,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             return false;
         }
 
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
         return true;
     }
 
@@ -376,9 +374,9 @@ internal sealed class NetworkConnection : IAsyncDisposable
         return status;
     }
 
-    private PendingAck Register(uint hose, ulong sequence)
+    private PendingAck Register(uint hose, ulong sequence, PendingAck? ack = null)
     {
-        var ack = new PendingAck();
+        ack ??= new PendingAck();
         _pending[(hose, sequence)] = ack;
         if (!IsAlive && _pending.TryRemove((hose, sequence), out _))
         {
@@ -532,6 +530,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
                 }
 
                 reader.AdvanceTo(buffer.Start, buffer.End);
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
                 if (result.IsCompleted)
                 {
                     Fail(HoseStatus.PeerFailed);
@@ -559,5 +558,6 @@ internal sealed class ClientHose(uint id, string name)
 
     public ulong Sequence { get; set; }
 
-    public volatile PendingAck? Opened;
+    /// <summary>Completed by the Ack of the Open frame.</summary>
+    public PendingAck Opened { get; } = new();
 }

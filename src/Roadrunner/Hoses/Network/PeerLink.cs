@@ -28,7 +28,7 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
     public HoseStatus GetConnection(Deadline deadline, CancellationToken cancellationToken, out NetworkConnection connection)
     {
         connection = _current!;
-        if (connection is { IsAlive: true })
+        if (connection is { IsAlive: true } && !IsStale(connection))
         {
             return HoseStatus.Ok;
         }
@@ -57,7 +57,14 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
                 connection = _current!;
                 if (connection is { IsAlive: true })
                 {
-                    return HoseStatus.Ok;
+                    if (!IsStale(connection))
+                    {
+                        return HoseStatus.Ok;
+                    }
+
+                    // Idle for half the idle timeout: the peer may be about to close it; start afresh instead of racing it.
+                    _current = null;
+                    _ = connection.DisposeAsync().AsTask();
                 }
 
                 long wait = _nextAttemptAt - Environment.TickCount64;
@@ -123,6 +130,9 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
             await current.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    private bool IsStale(NetworkConnection connection) =>
+        Environment.TickCount64 - connection.LastActivity > (long)(options.IdleTimeout.TotalMilliseconds / 2);
 
     private void Backoff()
     {

@@ -286,32 +286,47 @@ internal sealed class ServerConnection : IAsyncDisposable
         return inbox.Enqueue(payload);
     }
 
-    /// <summary>Any other target (a route, a .NET sink): read into a region (or one array for huge ones), then send.</summary>
+    /// <summary>
+    /// Any other target (a route, a .NET sink): read into regions from the pool (so memory stays within its budget),
+    /// then hand the bytes on.
+    /// </summary>
     private HoseStatus DeliverToSender(IHoseSender target, IncomingMessage message)
     {
-        if (message.Length <= _pool.LargestRegion)
+        HoseStatus rented = _pool.Rent(message.Length, _options.DeliveryTimeout, _stop.Token, out RegionPayload payload);
+        if (rented != HoseStatus.Ok)
         {
-            HoseStatus rented = _pool.Rent(message.Length, _options.DeliveryTimeout, _stop.Token, out RegionPayload payload);
-            if (rented != HoseStatus.Ok)
-            {
-                return rented;
-            }
+            return rented;
+        }
 
-            try
+        try
+        {
+            Fill(payload, message);
+            if (payload.Chunks.Length <= 1)
             {
-                Fill(payload, message);
                 Span<byte> bytes = payload.Chunks.Length == 0 ? [] : payload.Chunks[0].Region.AsSpan(payload.Chunks[0].Length);
                 return target.Send(bytes, _options.DeliveryTimeout, _stop.Token);
             }
-            finally
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(_options.DeliveryTimeout);
+            try
             {
-                payload.Release();
+                target.SendAsync(payload.AsSequence(), timeout.Token).AsTask().GetAwaiter().GetResult();
+                return HoseStatus.Ok;
+            }
+            catch (HoseException e)
+            {
+                return e.Status;
+            }
+            catch (OperationCanceledException)
+            {
+                return HoseStatus.TimedOut;
             }
         }
-
-        byte[] array = GC.AllocateUninitializedArray<byte>(message.Length);
-        message.Read(array);
-        return target.Send(array, _options.DeliveryTimeout, _stop.Token);
+        finally
+        {
+            payload.Release();
+        }
     }
 
     private static void Fill(RegionPayload payload, IncomingMessage message)

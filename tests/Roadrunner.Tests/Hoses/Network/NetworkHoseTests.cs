@@ -190,6 +190,23 @@ public class NetworkHoseTests
     }
 
     [Test]
+    public async Task RemoteRouteFansOutOnTheReceivingHost()
+    {
+        await using var bed = NetworkTestbed.Start();
+        bed.Server.AddRoute("both", "pull", "pull2");
+        bed.Directory.Add("both", bed.ServerAddress);
+        foreach (int size in (int[])[100, (3 * TestPool.Large) + 5])
+        {
+            byte[] payload = Payloads.Random(size, size);
+            Assert.That(bed.Open("both").Send(payload, Wait), Is.EqualTo(HoseStatus.Ok));
+            Assert.That(bed.TakeFrom("pull"), Is.EqualTo(payload));
+            Assert.That(bed.TakeFrom("pull2"), Is.EqualTo(payload));
+        }
+
+        Assert.That(bed.Server.Pool.LeasedBytes, Is.Zero);
+    }
+
+    [Test]
     public async Task ClaimedRegionIsSentWithSendfile()
     {
         await using var bed = NetworkTestbed.Start();
