@@ -9,9 +9,18 @@ namespace Roadrunner.Demo;
 /// </summary>
 internal sealed class NetworkMode(NetworkChain chain) : IDemoMode
 {
+    private static Task<NetworkChain>? s_shared;
+
     public string Name => "network";
 
-    public static async Task<IDemoMode> StartAsync() => new NetworkMode(await NetworkChain.StartAsync());
+    public static async Task<IDemoMode> StartAsync() => new NetworkMode(await SharedChainAsync());
+
+    /// <summary>
+    /// The chain (child process) shared by this row and the "tcp pump (ref)" row, so both measure the same two
+    /// processes. The pump row runs last and disposes it; if it never runs, the child exits when this process does
+    /// (its stdin closes).
+    /// </summary>
+    public static Task<NetworkChain> SharedChainAsync() => s_shared ??= NetworkChain.StartAsync();
 
     public ValueTask PrepareAsync(int payloadBytes, int seed)
     {
@@ -28,5 +37,5 @@ internal sealed class NetworkMode(NetworkChain chain) : IDemoMode
     public async ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum) =>
         await chain.ConsumerChecksumAsync() == (checksum, payloadBytes);
 
-    public ValueTask DisposeAsync() => chain.DisposeAsync();
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask; // the pump row disposes the shared chain
 }
