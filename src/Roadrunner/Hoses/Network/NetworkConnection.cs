@@ -22,6 +22,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly bool _plainTcp;
+    private readonly bool _gather;
     private readonly NetworkOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<(uint Hose, ulong Sequence), PendingAck> _pending = new();
@@ -37,6 +38,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         _socket = socket;
         _stream = stream;
         _plainTcp = stream is NetworkStream && SendFile.IsSupported;
+        _gather = stream is NetworkStream && GatherWrite.IsSupported;
         _options = options;
         Window = new CreditWindow(options.ConnectionWindowBytes);
     }
@@ -425,9 +427,22 @@ internal sealed class NetworkConnection : IAsyncDisposable
         {
             ReadOnlySpan<byte> body = payload.Slice(offset, Math.Min(_options.MaxFrameBytes, total - offset));
             Header(hose, sequence, total, offset, body).Write(head);
+            WriteFrame(head, body);
+            offset += body.Length;
+        }
+    }
+
+    /// <summary>Header and body in one gathered write on plain TCP, two stream writes otherwise (TLS).</summary>
+    private void WriteFrame(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
+    {
+        if (_gather)
+        {
+            GatherWrite.Write(_socket, head, body);
+        }
+        else
+        {
             _stream.Write(head);
             _stream.Write(body);
-            offset += body.Length;
         }
     }
 
@@ -449,8 +464,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             {
                 ReadOnlySpan<byte> body = rest[..Math.Min(_options.MaxFrameBytes, rest.Length)];
                 Header(hose, sequence, total, offset, body).Write(head);
-                _stream.Write(head);
-                _stream.Write(body);
+                WriteFrame(head, body);
                 offset += body.Length;
                 rest = rest[body.Length..];
             }

@@ -1,20 +1,33 @@
 namespace Roadrunner.Hoses.Network;
 
-/// <summary>A message (or an open) waiting for the receiver's Ack; completed with the status it carried or with a failure.</summary>
+/// <summary>
+/// A message (or an open) waiting for the receiver's Ack; completed once, with the status it carried or with a failure.
+/// The sender blocks on an event that the Ack reader sets directly (a task's waiter would be woken through the thread
+/// pool: one more hop per message).
+/// </summary>
 internal sealed class PendingAck
 {
-    private readonly TaskCompletionSource<HoseStatus> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ManualResetEventSlim _done = new(false, spinCount: 20);
+    private int _completed;
+    private volatile int _status;
 
-    public Task<HoseStatus> Task => _completion.Task;
+    public bool IsCompleted => _done.IsSet;
 
-    public void Complete(HoseStatus status) => _completion.TrySetResult(status);
+    public void Complete(HoseStatus status)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _status = (int)status;
+            _done.Set();
+        }
+    }
 
     /// <summary>Blocks until the Ack or the deadline; <see cref="HoseStatus.TimedOut"/> after it.</summary>
     public HoseStatus Wait(Deadline deadline, CancellationToken cancellationToken)
     {
         try
         {
-            return _completion.Task.Wait(deadline.Remaining, cancellationToken) ? _completion.Task.Result : HoseStatus.TimedOut;
+            return _done.Wait(deadline.Remaining, cancellationToken) ? (HoseStatus)_status : HoseStatus.TimedOut;
         }
         catch (OperationCanceledException)
         {

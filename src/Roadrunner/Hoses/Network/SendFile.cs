@@ -9,8 +9,6 @@ namespace Roadrunner.Hoses.Network;
 /// </summary>
 internal static partial class SendFile
 {
-    private const int EINTR = 4;
-
     /// <summary>True where <c>sendfile</c> is available (Linux).</summary>
     public static bool IsSupported => OperatingSystem.IsLinux();
 
@@ -32,8 +30,14 @@ internal static partial class SendFile
                 if (sent < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
+                    if (errno == SocketPoll.EINTR)
                     {
+                        continue;
+                    }
+
+                    if (errno == SocketPoll.EAGAIN)
+                    {
+                        SocketPoll.WaitWritable(socket, socketFd);
                         continue;
                     }
 
