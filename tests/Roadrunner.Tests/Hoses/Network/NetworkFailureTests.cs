@@ -184,6 +184,20 @@ public class NetworkFailureTests
     }
 
     [Test]
+    public async Task PeerThatStallsInsideAFrameIsDropped()
+    {
+        await using var bed = NetworkTestbed.Start(server: o => o.FrameTimeout = TimeSpan.FromMilliseconds(300));
+        using Socket socket = bed.Connect(authenticate: true, out NetworkStream stream);
+        stream.Write(Open(1, "pull"));
+        stream.ReadExactly(new byte[FrameHeader.Size]);
+        stream.Write(Header(FrameKind.Data, FrameFlags.First | FrameFlags.Last, 1, 100_000, 1, 100_000));
+        stream.Write(new byte[70_000]); // then nothing: the rest never comes
+        Assert.That(NetworkTestbed.IsDropped(stream), Is.True);
+        Assert.That(bed.TakeFrom("pull"), Is.Null);
+        Assert.That(bed.Server.Pool.LeasedBytes, Is.Zero, "the half-read message gave its regions back");
+    }
+
+    [Test]
     public async Task IdleAuthenticatedPeerIsDropped()
     {
         await using var bed = NetworkTestbed.Start(server: o => o.IdleTimeout = TimeSpan.FromMilliseconds(300));
