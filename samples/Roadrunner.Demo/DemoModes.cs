@@ -6,5 +6,7 @@ internal static class DemoModes
     public static IReadOnlyList<Func<Task<IDemoMode>>> All { get; } =
     [
         InProcessMode.StartAsync,
+        NetworkMode.StartAsync,
+        SocketPumpMode.StartAsync,
     ];
 }

@@ -12,4 +12,15 @@ internal interface IDirectReceiver
 
     /// <summary>A payload was queued: the receiver should take it as soon as it is idle.</summary>
     void OnQueued();
+
+    /// <summary>
+    /// Delivers a payload of <paramref name="length"/> bytes that <paramref name="write"/> produces straight into the
+    /// receiver's memory (a network hose reads it from the socket there), if the receiver is idle. Receivers that
+    /// cannot do this answer <see cref="HoseStatus.WouldBlock"/> without calling <paramref name="write"/>.
+    /// </summary>
+    /// <returns>As <see cref="TryDeliver(ReadOnlySpan{byte})"/>; <paramref name="write"/> was called only when the receiver took the payload.</returns>
+    HoseStatus TryDeliver(int length, PayloadWriter write) => HoseStatus.WouldBlock;
 }
+
+/// <summary>Writes a payload into <paramref name="destination"/> (exactly its length); throws when the bytes cannot be produced.</summary>
+internal delegate void PayloadWriter(Span<byte> destination);

@@ -283,29 +283,18 @@ internal sealed class InProcessHose : IDataHose
     /// <summary>Tries the direct receiver first; <see cref="HoseStatus.WouldBlock"/> means "queue it".</summary>
     public HoseStatus TryDirect(ReadOnlySpan<byte> payload)
     {
-        if (_terminal != 0)
-        {
-            return (HoseStatus)_terminal;
-        }
+        HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
+        return direct is null ? status : Counted(direct.TryDeliver(payload), payload.Length);
+    }
 
-        if (payload.Length > _options.MaxPayloadBytes)
-        {
-            return HoseStatus.TooLarge;
-        }
-
-        IDirectReceiver? direct = _direct;
-        if (direct is null || _queue.Reader.Count != 0)
-        {
-            return HoseStatus.WouldBlock;
-        }
-
-        HoseStatus status = direct.TryDeliver(payload);
-        if (status == HoseStatus.Ok)
-        {
-            RoadrunnerMetrics.Accepted(payload.Length, direct: true);
-        }
-
-        return status;
+    /// <summary>
+    /// Like <see cref="TryDirect(ReadOnlySpan{byte})"/> for a payload that <paramref name="write"/> produces straight into
+    /// an idle direct receiver's memory (used by the network hose to read from the socket into the guest).
+    /// </summary>
+    public HoseStatus TryDirect(int length, PayloadWriter write)
+    {
+        HoseStatus status = DirectReceiverFor(length, out IDirectReceiver? direct);
+        return direct is null ? status : Counted(direct.TryDeliver(length, write), length);
     }
 
     public ValueTask DisposeAsync()
@@ -318,6 +307,35 @@ internal sealed class InProcessHose : IDataHose
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The direct receiver to try now, or null with the status to answer (a failure, or WouldBlock: queue it).</summary>
+    private HoseStatus DirectReceiverFor(long length, out IDirectReceiver? direct)
+    {
+        direct = null;
+        if (_terminal != 0)
+        {
+            return (HoseStatus)_terminal;
+        }
+
+        if (length > _options.MaxPayloadBytes)
+        {
+            return HoseStatus.TooLarge;
+        }
+
+        // Only with nothing queued: payloads queued earlier go first.
+        direct = _queue.Reader.Count == 0 ? _direct : null;
+        return HoseStatus.WouldBlock;
+    }
+
+    private static HoseStatus Counted(HoseStatus status, long length)
+    {
+        if (status == HoseStatus.Ok)
+        {
+            RoadrunnerMetrics.Accepted(length, direct: true);
+        }
+
+        return status;
     }
 
     private void CheckSendable(long length)

@@ -14,41 +14,9 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
 {
     private int _drainScheduled;
 
-    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload)
-    {
-        if (guest.IsFaulted)
-        {
-            return HoseStatus.PeerFailed;
-        }
+    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload) => TryDeliverCore(payload.Length, new SpanCopy(payload));
 
-        if (!guest.TryEnter())
-        {
-            return HoseStatus.WouldBlock;
-        }
-
-        try
-        {
-            // Payloads queued earlier go first: keep the order.
-            if (guest.InboxHose.QueuedCount != 0)
-            {
-                return HoseStatus.WouldBlock;
-            }
-
-            guest.ArmPushDeadline();
-            if (!TryAllocate(payload.Length, out int address, out Span<byte> destination))
-            {
-                return HoseStatus.PeerFailed;
-            }
-
-            payload.CopyTo(destination);
-            return Handle(address, payload.Length);
-        }
-        finally
-        {
-            guest.ClearDeadline();
-            guest.Exit();
-        }
-    }
+    public HoseStatus TryDeliver(int length, PayloadWriter write) => TryDeliverCore(length, new WriterCopy(write));
 
     public void OnQueued() => ScheduleDrain();
 
@@ -87,6 +55,47 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         }
         finally
         {
+            guest.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Delivers now if the guest is idle and nothing is queued before this payload: rr_alloc, one copy (or the
+    /// writer filling guest memory straight from a socket), rr_on_message — all under the push time limit.
+    /// </summary>
+    private HoseStatus TryDeliverCore<TCopy>(int length, TCopy copy)
+        where TCopy : IPayloadCopy, allows ref struct
+    {
+        if (guest.IsFaulted)
+        {
+            return HoseStatus.PeerFailed;
+        }
+
+        if (!guest.TryEnter())
+        {
+            return HoseStatus.WouldBlock;
+        }
+
+        try
+        {
+            // Payloads queued earlier go first: keep the order.
+            if (guest.InboxHose.QueuedCount != 0)
+            {
+                return HoseStatus.WouldBlock;
+            }
+
+            guest.ArmPushDeadline();
+            if (!TryAllocate(length, out int address, out Span<byte> destination))
+            {
+                return HoseStatus.PeerFailed;
+            }
+
+            copy.CopyTo(destination);
+            return Handle(address, length);
+        }
+        finally
+        {
+            guest.ClearDeadline();
             guest.Exit();
         }
     }
@@ -135,5 +144,23 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             guest.Fault();
             return HoseStatus.PeerFailed;
         }
+    }
+
+    /// <summary>Something that writes a payload into the guest buffer rr_alloc returned.</summary>
+    private interface IPayloadCopy
+    {
+        void CopyTo(Span<byte> destination);
+    }
+
+    private readonly ref struct SpanCopy(ReadOnlySpan<byte> source) : IPayloadCopy
+    {
+        private readonly ReadOnlySpan<byte> _source = source;
+
+        public void CopyTo(Span<byte> destination) => _source.CopyTo(destination);
+    }
+
+    private readonly struct WriterCopy(PayloadWriter write) : IPayloadCopy
+    {
+        public void CopyTo(Span<byte> destination) => write(destination);
     }
 }

@@ -1,0 +1,176 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Roadrunner.Hosting;
+using Roadrunner.Hoses.Network;
+
+namespace Roadrunner.Workloads;
+
+/// <summary>
+/// The network hose between two processes on this machine: the producer guest runs here, the consumer guest runs in a
+/// Roadrunner.Peer child (<c>network</c> command) reached over loopback TCP through a <see cref="NetworkEndpoint"/>. A
+/// transfer is one <c>send</c> from the producer; it returns once the child acknowledged that the consumer guest got
+/// the payload (read from the socket straight into its memory). The same child also runs a plain socket pump (length +
+/// bytes, one-byte answer) between the same two processes: the baseline for the network hose's throughput.
+/// </summary>
+public sealed class NetworkChain : IAsyncDisposable
+{
+    private readonly PeerProcess _peer;
+    private readonly FunctionHost _host;
+    private readonly NetworkEndpoint _endpoint;
+    private readonly WasmFunction _producer;
+    private readonly Func<int, int, int> _fill;
+    private readonly Func<int, int> _produce;
+    private readonly Socket _pump;
+    private readonly string _keyFolder;
+    private byte[] _pumpPayload = [];
+
+    private NetworkChain(PeerProcess peer, FunctionHost host, NetworkEndpoint endpoint, WasmFunction producer, Socket pump, string keyFolder)
+    {
+        _peer = peer;
+        _host = host;
+        _endpoint = endpoint;
+        _producer = producer;
+        _pump = pump;
+        _keyFolder = keyFolder;
+        _fill = producer.Instance.GetFunction<int, int, int>("fill") ?? throw new InvalidOperationException("producer.wasm lacks fill");
+        _produce = producer.Instance.GetFunction<int, int>("produce") ?? throw new InvalidOperationException("producer.wasm lacks produce");
+    }
+
+    /// <summary>The child process (to ask it things, or to kill it).</summary>
+    public PeerProcess Peer => _peer;
+
+    /// <summary>This side's endpoint.</summary>
+    public NetworkEndpoint Endpoint => _endpoint;
+
+    /// <summary>Starts the child, connects the producer's host to it, and connects the pump.</summary>
+    /// <param name="checksums">Checksum every frame (both ends).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running chain.</returns>
+    public static async Task<NetworkChain> StartAsync(bool checksums = false, CancellationToken cancellationToken = default)
+    {
+        byte[] key = RandomNumberGenerator.GetBytes(32);
+        string folder = Directory.CreateTempSubdirectory("rr-net-").FullName; // mode 0700
+        string keyFile = Path.Combine(folder, "psk");
+        if (OperatingSystem.IsWindows())
+        {
+            await File.WriteAllBytesAsync(keyFile, key, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+            await using var file = new FileStream(keyFile, create);
+            await file.WriteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        List<string> arguments = ["--module", GuestModules.PathOf(GuestModules.Consumer), "--key-file", keyFile];
+        if (checksums)
+        {
+            arguments.Add("--checksums");
+        }
+
+        PeerProcess peer = await PeerProcess.StartAsync("network", arguments, cancellationToken).ConfigureAwait(false);
+        FunctionHost? host = null;
+        try
+        {
+            int port = int.Parse(await peer.RequestAsync("port", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            int pumpPort = int.Parse(await peer.RequestAsync("pump-port", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            host = new FunctionHost();
+            WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
+            NetworkEndpoint endpoint = NetworkEndpoint.Start(host, new NetworkOptions
+            {
+                PreSharedKey = key,
+                Checksums = checksums,
+                Directory = new StaticNetworkDirectory()
+                    .Add("consumer", new IPEndPoint(IPAddress.Loopback, port))
+                    .Add("stall", new IPEndPoint(IPAddress.Loopback, port)),
+            });
+            var pump = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await pump.ConnectAsync(new IPEndPoint(IPAddress.Loopback, pumpPort), cancellationToken).ConfigureAwait(false);
+            return new NetworkChain(peer, host, endpoint, producer, pump, folder);
+        }
+        catch
+        {
+            peer.Kill();
+            await peer.DisposeAsync().ConfigureAwait(false);
+            if (host is not null)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>Fills the producer's buffer (and the pump's) with the seed's pattern (untimed).</summary>
+    /// <param name="payloadBytes">Payload size.</param>
+    /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
+    public void Prepare(int payloadBytes, int seed)
+    {
+        if (_producer.Run(_ => _fill(payloadBytes, seed)) == 0)
+        {
+            throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
+        }
+
+        _pumpPayload = new byte[payloadBytes];
+        Checksum.FillPattern(_pumpPayload, seed);
+    }
+
+    /// <summary>The timed part: the producer guest sends its buffer to "consumer" on the other process.</summary>
+    /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
+    /// <returns>The <c>send</c> status: 0 once the consumer guest has the payload.</returns>
+    public int Transfer(int payloadBytes) => _producer.Guest.Invoke(() => _produce(payloadBytes));
+
+    /// <summary>Sends from .NET to a name on the other process (for tests).</summary>
+    /// <param name="name">"consumer" or "stall".</param>
+    /// <param name="payload">The bytes.</param>
+    /// <param name="timeout">The longest wait for the acknowledgement.</param>
+    /// <returns>The delivery status.</returns>
+    public HoseStatus Send(string name, ReadOnlySpan<byte> payload, TimeSpan timeout) => _host.Open(name).Send(payload, timeout);
+
+    /// <summary>The baseline: the same bytes through a plain socket to the same child, answered with one byte.</summary>
+    /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
+    public void Pump(int payloadBytes)
+    {
+        Span<byte> head = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(head, payloadBytes);
+        _pump.Send(head);
+        ReadOnlySpan<byte> rest = _pumpPayload.AsSpan(0, payloadBytes);
+        while (!rest.IsEmpty)
+        {
+            rest = rest[_pump.Send(rest)..];
+        }
+
+        Span<byte> answer = stackalloc byte[1];
+        if (_pump.Receive(answer) != 1)
+        {
+            throw new InvalidOperationException("The pump closed.");
+        }
+    }
+
+    /// <summary>The consumer guest's checksum and length of the last payload it got, asked over the child's stdin.</summary>
+    /// <returns>Checksum and length.</returns>
+    public Task<(ulong Checksum, int Length)> ConsumerChecksumAsync() => AskAsync("checksum");
+
+    /// <summary>The pump's checksum and length of the last payload it got.</summary>
+    /// <returns>Checksum and length.</returns>
+    public Task<(ulong Checksum, int Length)> PumpChecksumAsync() => AskAsync("pump-checksum");
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _pump.Dispose();
+        await _endpoint.DisposeAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+        await _peer.DisposeAsync().ConfigureAwait(false);
+        Directory.Delete(_keyFolder, recursive: true);
+    }
+
+    private async Task<(ulong, int)> AskAsync(string command)
+    {
+        string[] words = (await _peer.RequestAsync(command).ConfigureAwait(false)).Split(' ');
+        return (ulong.Parse(words[0], CultureInfo.InvariantCulture), int.Parse(words[1], CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,577 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Text;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Hoses.Network;
+
+/// <summary>
+/// The sending side of one persistent, authenticated connection to a peer. Many hoses share it (each has an id and its
+/// own sequence); whole messages are written one at a time under a write lock, from the caller's memory straight to
+/// the socket (or with <c>sendfile</c> from a region file), and a <see cref="PipeReader"/> loop matches the peer's Acks
+/// to the waiting senders. When the connection breaks every waiting sender gets <see cref="HoseStatus.PeerFailed"/>.
+/// </summary>
+internal sealed class NetworkConnection : IAsyncDisposable
+{
+    private const int CoalesceBytes = 16 * 1024;
+
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly bool _plainTcp;
+    private readonly bool _gather;
+    private readonly NetworkOptions _options;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<(uint Hose, ulong Sequence), PendingAck> _pending = new();
+    private readonly Dictionary<string, ClientHose> _hoses = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private uint _nextHoseId;
+    private int _failure; // 0 while alive, else the status every waiter gets
+    private long _lastActivity = Environment.TickCount64;
+    private Thread? _reading;
+
+    private NetworkConnection(Socket socket, Stream stream, NetworkOptions options)
+    {
+        _socket = socket;
+        _stream = stream;
+        _plainTcp = stream is NetworkStream && SendFile.IsSupported;
+        _gather = stream is NetworkStream && GatherWrite.IsSupported;
+        _options = options;
+        Window = new CreditWindow(options.ConnectionWindowBytes);
+    }
+
+    public CreditWindow Window { get; }
+
+    public bool IsAlive => Volatile.Read(ref _failure) == 0;
+
+    /// <summary>When a frame last went out or came in (<see cref="Environment.TickCount64"/>).</summary>
+    public long LastActivity => Volatile.Read(ref _lastActivity);
+
+    public HoseStatus Failure => (HoseStatus)Volatile.Read(ref _failure);
+
+    /// <summary>True when region payloads can go out with <c>sendfile</c> (plain TCP, no TLS).</summary>
+    public bool CanSendFile => _plainTcp;
+
+    /// <summary>
+    /// Connects, runs TLS if configured, and authenticates, all with blocking calls (the socket stays in blocking mode,
+    /// see <see cref="BlockingReadStream"/>); a timer closes the socket if it takes longer than <paramref name="timeout"/>.
+    /// </summary>
+    /// <exception cref="AuthenticationFailedException">The TCP connection was made but the peer refused or failed the handshake.</exception>
+    /// <exception cref="SocketException">The peer could not be reached.</exception>
+    public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
+        bool connected = false;
+        try
+        {
+            using (new Timer(static state => ((Socket)state!).Dispose(), socket, timeout, Timeout.InfiniteTimeSpan))
+            {
+                try
+                {
+                    socket.Connect(endPoint);
+                }
+                catch (ObjectDisposedException e)
+                {
+                    throw new SocketException((int)SocketError.TimedOut, $"connect timed out: {e.Message}");
+                }
+
+                connected = true;
+                var network = new NetworkStream(socket, ownsSocket: true)
+                {
+                    ReadTimeout = (int)options.FrameTimeout.TotalMilliseconds,
+                    WriteTimeout = (int)options.FrameTimeout.TotalMilliseconds,
+                };
+                stream = network;
+                if (options.ClientTls is { } tls)
+                {
+                    var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+                    stream = ssl;
+                    ssl.AuthenticateAsClient(tls);
+                }
+
+                Authenticator.Client(stream, options.PreSharedKey);
+            }
+
+            var connection = new NetworkConnection(socket, stream, options);
+            connection._reading = new Thread(connection.ReadAcks) { IsBackground = true, Name = "roadrunner-net-acks" };
+            connection._reading.Start();
+            return connection;
+        }
+        catch (Exception e) when (connected && e is IOException or EndOfStreamException or ObjectDisposedException or SocketException
+                                      or System.Security.Authentication.AuthenticationException)
+        {
+            stream?.Dispose();
+            socket.Dispose();
+            throw new AuthenticationFailedException($"the peer refused the handshake: {e.Message}");
+        }
+        catch
+        {
+            stream?.Dispose();
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds a hose id to <paramref name="name"/> on this connection (once; later calls reuse it).</summary>
+    public HoseStatus Open(string name, Deadline deadline, CancellationToken cancellationToken, out ClientHose hose)
+    {
+        bool mine = false;
+        lock (_hoses)
+        {
+            if (!_hoses.TryGetValue(name, out hose!))
+            {
+                hose = new ClientHose(++_nextHoseId, name);
+                _hoses.Add(name, hose);
+                mine = true;
+            }
+        }
+
+        if (mine)
+        {
+            Register(hose.Id, 0, hose.Opened);
+            HoseStatus written = WriteLocked(hose, deadline, cancellationToken, static (self, hose, _) =>
+            {
+                byte[] name = Encoding.UTF8.GetBytes(hose.Name);
+                var frame = new byte[FrameHeader.Size + name.Length];
+                new FrameHeader(FrameKind.Open, FrameFlags.None, hose.Id, (uint)name.Length, 0, 0, 0).Write(frame);
+                name.CopyTo(frame, FrameHeader.Size);
+                self._stream.Write(frame);
+            });
+            if (written != HoseStatus.Ok)
+            {
+                _pending.TryRemove((hose.Id, 0), out _);
+                hose.Opened.Complete(written);
+            }
+        }
+
+        HoseStatus status = hose.Opened.Wait(deadline, cancellationToken);
+        if (status != HoseStatus.Ok)
+        {
+            lock (_hoses)
+            {
+                if (_hoses.TryGetValue(name, out ClientHose? current) && current == hose)
+                {
+                    _hoses.Remove(name); // the next send tries again (the name may be served later)
+                }
+            }
+        }
+
+        return status;
+    }
+
+    /// <summary>Sends one message from the caller's memory and waits for its Ack.</summary>
+    public HoseStatus Send(ClientHose hose, ReadOnlySpan<byte> payload, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
+        {
+            return status;
+        }
+
+        PendingAck ack;
+        ulong sequence = ++hose.Sequence;
+        try
+        {
+            ack = Register(hose.Id, sequence);
+            WriteMessage(hose.Id, sequence, payload);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Fail(HoseStatus.PeerFailed);
+            return HoseStatus.PeerFailed;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return Await(hose.Id, sequence, ack, deadline, cancellationToken);
+    }
+
+    /// <summary>Sends one message made of several segments and waits for its Ack.</summary>
+    public HoseStatus Send(ClientHose hose, ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
+        {
+            return status;
+        }
+
+        PendingAck ack;
+        ulong sequence = ++hose.Sequence;
+        try
+        {
+            ack = Register(hose.Id, sequence);
+            WriteMessage(hose.Id, sequence, payload);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Fail(HoseStatus.PeerFailed);
+            return HoseStatus.PeerFailed;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return Await(hose.Id, sequence, ack, deadline, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a payload that sits in region files: with <c>sendfile</c> (no user-space copy) on plain TCP when it is
+    /// large enough, else from the mapping. Waits for the Ack.
+    /// </summary>
+    public HoseStatus SendRegions(ClientHose hose, RegionPayload payload, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
+        {
+            return status;
+        }
+
+        PendingAck ack;
+        ulong sequence = ++hose.Sequence;
+        try
+        {
+            ack = Register(hose.Id, sequence);
+            if (CanSendFile && payload.Length >= _options.SendFileThresholdBytes)
+            {
+                WriteMessageWithSendFile(hose.Id, sequence, payload);
+            }
+            else
+            {
+                WriteMessage(hose.Id, sequence, payload.AsSequence());
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Fail(HoseStatus.PeerFailed);
+            return HoseStatus.PeerFailed;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return Await(hose.Id, sequence, ack, deadline, cancellationToken);
+    }
+
+    /// <summary>Closes the connection; waiters get <paramref name="reason"/>.</summary>
+    public void Fail(HoseStatus reason)
+    {
+        if (Interlocked.CompareExchange(ref _failure, (int)reason, 0) != 0)
+        {
+            return;
+        }
+
+        _stop.Cancel();
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+
+        _socket.Dispose();
+        foreach ((uint, ulong) key in _pending.Keys)
+        {
+            if (_pending.TryRemove(key, out PendingAck? ack))
+            {
+                ack.Complete(reason);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (IsAlive && _writeLock.Wait(0))
+        {
+            try
+            {
+                // A polite goodbye so the peer does not count this as a failure.
+                _stream.Write(new FrameHeader(FrameKind.Goodbye, FrameFlags.None, 0, 0, 0, 0, 0).ToArray());
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        Fail(HoseStatus.Closed);
+        _reading?.Join(TimeSpan.FromSeconds(10));
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private bool TryEnterWrite(Deadline deadline, CancellationToken cancellationToken, out HoseStatus status)
+    {
+        status = Failure;
+        if (!IsAlive)
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!_writeLock.Wait(deadline.Remaining, cancellationToken))
+            {
+                status = HoseStatus.TimedOut;
+                return false;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            status = HoseStatus.TimedOut;
+            return false;
+        }
+
+        if (!IsAlive)
+        {
+            _writeLock.Release();
+            status = Failure;
+            return false;
+        }
+
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
+        return true;
+    }
+
+    private HoseStatus WriteLocked(ClientHose hose, Deadline deadline, CancellationToken cancellationToken, Action<NetworkConnection, ClientHose, object?> write)
+    {
+        if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
+        {
+            return status;
+        }
+
+        try
+        {
+            write(this, hose, null);
+            return HoseStatus.Ok;
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            Fail(HoseStatus.PeerFailed);
+            return HoseStatus.PeerFailed;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private HoseStatus Await(uint hose, ulong sequence, PendingAck ack, Deadline deadline, CancellationToken cancellationToken)
+    {
+        // Once the message is written the receiver answers within its delivery timeout (or drops the connection), so
+        // the wait for the Ack may outlast a deadline that writing a large message used up.
+        HoseStatus status = ack.Wait(deadline.AtLeast(_options.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
+        if (status == HoseStatus.TimedOut)
+        {
+            _pending.TryRemove((hose, sequence), out _);
+        }
+
+        return status;
+    }
+
+    private PendingAck Register(uint hose, ulong sequence, PendingAck? ack = null)
+    {
+        ack ??= new PendingAck();
+        _pending[(hose, sequence)] = ack;
+        if (!IsAlive && _pending.TryRemove((hose, sequence), out _))
+        {
+            ack.Complete(Failure);
+        }
+
+        return ack;
+    }
+
+    private FrameHeader Header(uint hose, ulong sequence, int total, int offset, ReadOnlySpan<byte> body)
+    {
+        FrameFlags flags = (offset == 0 ? FrameFlags.First : 0) | (offset + body.Length == total ? FrameFlags.Last : 0);
+        uint crc = 0;
+        if (_options.Checksums)
+        {
+            flags |= FrameFlags.Checksummed;
+            crc = Crc32C.Compute(body);
+        }
+
+        return new FrameHeader(FrameKind.Data, flags, hose, (uint)body.Length, sequence, crc, offset == 0 ? (uint)total : 0);
+    }
+
+    private void WriteMessage(uint hose, ulong sequence, ReadOnlySpan<byte> payload)
+    {
+        int total = payload.Length;
+        if (total <= CoalesceBytes)
+        {
+            // Small: one write of header + body (one small copy beats a second system call).
+            byte[] frame = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + total);
+            try
+            {
+                Header(hose, sequence, total, 0, payload).Write(frame);
+                payload.CopyTo(frame.AsSpan(FrameHeader.Size));
+                _stream.Write(frame, 0, FrameHeader.Size + total);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+            }
+
+            return;
+        }
+
+        Span<byte> head = stackalloc byte[FrameHeader.Size];
+        for (int offset = 0; offset < total;)
+        {
+            ReadOnlySpan<byte> body = payload.Slice(offset, Math.Min(_options.MaxFrameBytes, total - offset));
+            Header(hose, sequence, total, offset, body).Write(head);
+            WriteFrame(head, body);
+            offset += body.Length;
+        }
+    }
+
+    /// <summary>Header and body in one gathered write on plain TCP, two stream writes otherwise (TLS).</summary>
+    private void WriteFrame(ReadOnlySpan<byte> head, ReadOnlySpan<byte> body)
+    {
+        if (_gather)
+        {
+            GatherWrite.Write(_socket, head, body);
+        }
+        else
+        {
+            _stream.Write(head);
+            _stream.Write(body);
+        }
+    }
+
+    private void WriteMessage(uint hose, ulong sequence, ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsSingleSegment)
+        {
+            WriteMessage(hose, sequence, payload.FirstSpan);
+            return;
+        }
+
+        int total = checked((int)payload.Length);
+        int offset = 0;
+        Span<byte> head = stackalloc byte[FrameHeader.Size];
+        foreach (ReadOnlyMemory<byte> segment in payload)
+        {
+            ReadOnlySpan<byte> rest = segment.Span;
+            while (!rest.IsEmpty)
+            {
+                ReadOnlySpan<byte> body = rest[..Math.Min(_options.MaxFrameBytes, rest.Length)];
+                Header(hose, sequence, total, offset, body).Write(head);
+                WriteFrame(head, body);
+                offset += body.Length;
+                rest = rest[body.Length..];
+            }
+        }
+    }
+
+    /// <summary>Frame headers from memory, frame bodies straight from the region files with <c>sendfile</c>.</summary>
+    private void WriteMessageWithSendFile(uint hose, ulong sequence, RegionPayload payload)
+    {
+        int total = checked((int)payload.Length);
+        int offset = 0;
+        Span<byte> head = stackalloc byte[FrameHeader.Size];
+        foreach (RegionPayload.Chunk chunk in payload.Chunks)
+        {
+            using var file = new FileStream(chunk.Region.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            for (int inChunk = 0; inChunk < chunk.Length;)
+            {
+                int length = Math.Min(_options.MaxFrameBytes, chunk.Length - inChunk);
+                ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
+                Header(hose, sequence, total, offset, body).Write(head);
+                _stream.Write(head);
+                SendFile.Send(_socket, file, inChunk, length);
+                inChunk += length;
+                offset += length;
+            }
+        }
+    }
+
+    private void ReadAcks()
+    {
+        // Acks are waited for as long as the connection lives: no read timeout on this side.
+        if (_stream is NetworkStream network)
+        {
+            network.ReadTimeout = Timeout.Infinite;
+        }
+        else if (_socket.Connected)
+        {
+            _socket.ReceiveTimeout = 0;
+        }
+
+        PipeReader reader = PipeReader.Create(new BlockingReadStream(_stream), new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
+        try
+        {
+            while (true)
+            {
+                ValueTask<ReadResult> pending = reader.ReadAsync(_stop.Token);
+                ReadResult result = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                while (buffer.Length >= FrameHeader.Size)
+                {
+                    // Nothing the server sends has a body after the handshake.
+                    FrameHeader header = FrameHeader.Read(buffer, maxFrameBytes: 0);
+                    buffer = buffer.Slice(FrameHeader.Size);
+                    switch (header.Kind)
+                    {
+                        case FrameKind.Ack:
+                            int status = unchecked((int)header.Extra);
+                            if (status is > 0 or < (int)HoseStatus.Internal)
+                            {
+                                throw new ProtocolException($"ack with unknown status {status}");
+                            }
+
+                            if (_pending.TryRemove((header.Hose, header.Sequence), out PendingAck? ack))
+                            {
+                                ack.Complete((HoseStatus)status);
+                            }
+
+                            break;
+                        case FrameKind.Pong:
+                            break;
+                        case FrameKind.Goodbye:
+                            Fail(HoseStatus.Closed);
+                            return;
+                        default:
+                            throw new ProtocolException($"unexpected {header.Kind} from the server");
+                    }
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                if (result.IsCompleted)
+                {
+                    Fail(HoseStatus.PeerFailed);
+                    return;
+                }
+            }
+        }
+        catch (Exception)
+        {
+            Fail(HoseStatus.PeerFailed);
+        }
+        finally
+        {
+            reader.Complete();
+        }
+    }
+}
+
+/// <summary>A hose on one client connection: its id and the sequence of its last message.</summary>
+internal sealed class ClientHose(uint id, string name)
+{
+    public uint Id { get; } = id;
+
+    public string Name { get; } = name;
+
+    public ulong Sequence { get; set; }
+
+    /// <summary>Completed by the Ack of the Open frame.</summary>
+    public PendingAck Opened { get; } = new();
+}

@@ -1,0 +1,89 @@
+using System.Buffers;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Hoses.Network;
+
+/// <summary>
+/// One name served by several nodes: every node gets every payload. A large payload is copied once into a region and
+/// sent to all nodes at the same time with <c>sendfile</c> (no further user-space copy per node); a small one is written
+/// to each connection from the sender's memory. The result is the first failure, else Ok; like the in-process fan-out
+/// it is not atomic (nodes before a failing one may have the payload).
+/// </summary>
+internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : IHoseSender
+{
+    public string Name { get; } = name;
+
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => Send(payload, options.FrameTimeout);
+
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (payload.Length > options.MaxPayloadBytes)
+        {
+            return HoseStatus.TooLarge;
+        }
+
+        if (payload.Length < options.SendFileThresholdBytes || options.ClientTls is not null)
+        {
+            foreach (NetworkSender target in targets)
+            {
+                HoseStatus status = target.Send(payload, timeout, cancellationToken);
+                if (status != HoseStatus.Ok)
+                {
+                    return status;
+                }
+            }
+
+            return HoseStatus.Ok;
+        }
+
+        HoseStatus rented;
+        RegionPayload regions;
+        try
+        {
+            rented = pool.Rent(payload.Length, timeout, cancellationToken, out regions);
+        }
+        catch (OperationCanceledException)
+        {
+            return HoseStatus.TimedOut;
+        }
+
+        if (rented != HoseStatus.Ok)
+        {
+            return rented;
+        }
+
+        try
+        {
+            regions.Fill(payload);
+            // Each node on its own thread: the kernel sends the same pages to all of them.
+            HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, timeout, cancellationToken), cancellationToken))).GetAwaiter().GetResult();
+            return results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok);
+        }
+        finally
+        {
+            regions.Release();
+        }
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        HoseStatus status = await Task.Run(() => Send(payload.Span, options.DeliveryTimeout + options.FrameTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        HoseException.ThrowIfFailed(status, $"Network fan-out to '{Name}'");
+    }
+
+    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
+        SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);
+
+    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("A fan-out cannot hand out one claim for several receivers; send the payload instead.");
+
+    public void Complete()
+    {
+        foreach (NetworkSender target in targets)
+        {
+            target.Complete();
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
