@@ -23,6 +23,8 @@ public sealed class NetworkChain : IAsyncDisposable
     private readonly WasmFunction _producer;
     private readonly Func<int, int, int> _fill;
     private readonly Func<int, int> _produce;
+    private Func<int>? _transfer;
+    private int _nextPayloadBytes;
     private readonly Socket _pump;
     private readonly string _keyFolder;
     private byte[] _pumpPayload = [];
@@ -121,7 +123,11 @@ public sealed class NetworkChain : IAsyncDisposable
     /// <summary>The timed part: the producer guest sends its buffer to "consumer" on the other process.</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
     /// <returns>The <c>send</c> status: 0 once the consumer guest has the payload.</returns>
-    public int Transfer(int payloadBytes) => _producer.Guest.Invoke(() => _produce(payloadBytes));
+    public int Transfer(int payloadBytes)
+    {
+        _nextPayloadBytes = payloadBytes;
+        return _producer.Guest.Invoke(_transfer ??= () => _produce(_nextPayloadBytes)); // cached: allocates once
+    }
 
     /// <summary>Sends from .NET to a name on the other process (for tests).</summary>
     /// <param name="name">"consumer" or "stall".</param>
