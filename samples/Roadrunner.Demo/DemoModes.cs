@@ -6,5 +6,6 @@ internal static class DemoModes
     public static IReadOnlyList<Func<Task<IDemoMode>>> All { get; } =
     [
         InProcessMode.StartAsync,
+        CrossProcessMode.StartAsync,
     ];
 }

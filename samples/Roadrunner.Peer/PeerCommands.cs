@@ -6,5 +6,6 @@ internal static class PeerCommands
     public static IReadOnlyDictionary<string, Func<string[], Task<int>>> All { get; } = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
     {
         ["echo"] = EchoCommand.RunAsync,
+        ["shm"] = SharedMemoryCommand.RunAsync,
     };
 }

@@ -13,59 +13,60 @@ internal unsafe interface IWaitStrategy
     bool Spin(int* word, int observed);
 
     /// <summary>Picks the strategy for the options.</summary>
-    public static IWaitStrategy For(SharedMemoryWaitMode mode, int spinIterations) => mode switch
+    public static IWaitStrategy For(SharedMemoryWaitMode mode, TimeSpan spin) => mode switch
     {
-        SharedMemoryWaitMode.Poll => new PollingWait(spinIterations),
-        _ => new SpinThenFutexWait(mode == SharedMemoryWaitMode.Futex ? 0 : spinIterations),
+        SharedMemoryWaitMode.Poll => new PollingWait(spin),
+        _ => new SpinThenFutexWait(mode == SharedMemoryWaitMode.Futex ? TimeSpan.Zero : spin),
     };
+
+    /// <summary>
+    /// Busy-waits (pause instructions only: never yields the core, which on a loaded machine can cost a whole time
+    /// slice) until the word changes or <paramref name="budgetTicks"/> Stopwatch ticks pass.
+    /// </summary>
+    public static bool SpinFor(int* word, int observed, long budgetTicks)
+    {
+        if (budgetTicks <= 0)
+        {
+            return Volatile.Read(ref *word) != observed;
+        }
+
+        long end = System.Diagnostics.Stopwatch.GetTimestamp() + budgetTicks;
+        while (true)
+        {
+            for (int i = 0; i < 16; i++)
+            {
+                if (Volatile.Read(ref *word) != observed)
+                {
+                    return true;
+                }
+
+                Thread.SpinWait(4);
+            }
+
+            if (System.Diagnostics.Stopwatch.GetTimestamp() >= end)
+            {
+                return Volatile.Read(ref *word) != observed;
+            }
+        }
+    }
 }
 
 /// <summary>Spin briefly (cheap when the peer is busy and answers within microseconds), then block on the futex.</summary>
-internal sealed unsafe class SpinThenFutexWait(int spinIterations) : IWaitStrategy
+internal sealed unsafe class SpinThenFutexWait(TimeSpan spin) : IWaitStrategy
 {
-    public bool Spin(int* word, int observed)
-    {
-        var spinner = default(SpinWait);
-        for (int i = 0; i < spinIterations; i++)
-        {
-            if (Volatile.Read(ref *word) != observed)
-            {
-                return true;
-            }
+    private readonly long _budget = (long)(spin.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
-            if (i < 64)
-            {
-                Thread.SpinWait(20);
-            }
-            else
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-            }
-        }
-
-        return Volatile.Read(ref *word) != observed;
-    }
+    public bool Spin(int* word, int observed) => IWaitStrategy.SpinFor(word, observed, _budget);
 
     public void Wait(int* word, int observed, long timeoutMicroseconds) => Futex.Wait(word, observed, timeoutMicroseconds);
 }
 
 /// <summary>No futex: spin, then sleep in short slices (for platforms without futexes, and as a reference).</summary>
-internal sealed unsafe class PollingWait(int spinIterations) : IWaitStrategy
+internal sealed unsafe class PollingWait(TimeSpan spin) : IWaitStrategy
 {
-    public bool Spin(int* word, int observed)
-    {
-        for (int i = 0; i < spinIterations; i++)
-        {
-            if (Volatile.Read(ref *word) != observed)
-            {
-                return true;
-            }
+    private readonly long _budget = (long)(spin.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
-            Thread.SpinWait(20);
-        }
-
-        return Volatile.Read(ref *word) != observed;
-    }
+    public bool Spin(int* word, int observed) => IWaitStrategy.SpinFor(word, observed, _budget);
 
     public void Wait(int* word, int observed, long timeoutMicroseconds)
     {

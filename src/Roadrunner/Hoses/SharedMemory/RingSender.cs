@@ -273,6 +273,7 @@ internal sealed unsafe class RingSender : IHoseSender
         bool infinite = timeout == Timeout.InfiniteTimeSpan;
         long deadline = Environment.TickCount64 + (infinite ? 0 : (long)timeout.TotalMilliseconds);
         RegionPool pool = _endpoint.Pool;
+        Reclaim(); // regions the receiver gave back are reused at once: warm pages, already mapped over there
         if (pool.FootprintOf(length) <= pool.MaxLeasedBytes && (length + pool.LargestRegion - 1) / pool.LargestRegion <= _slots / 2)
         {
             HoseStatus rented = RentRegions(length, wait, deadline, infinite, cancellationToken, out RegionPayload? payload);

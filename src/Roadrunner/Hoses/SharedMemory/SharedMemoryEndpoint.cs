@@ -39,7 +39,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     {
         _host = host;
         Options = options;
-        Wait = IWaitStrategy.For(options.WaitMode, options.SpinIterations);
+        Wait = IWaitStrategy.For(options.WaitMode, options.SpinTime);
         string folder = options.ResolvedDirectory();
         RefuseSymlinkedParents(folder);
         Pool = new RegionPool(options.PoolOptions()); // creates and checks the folder (0700, ours, no symlink)
@@ -76,8 +76,8 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     /// <summary>This endpoint's tag in file names (<c>&lt;pid&gt;-&lt;random&gt;</c>).</summary>
     internal string Tag { get; }
 
-    /// <summary>What went wrong with peers so far (refused rings, bad descriptors, dead peers), for diagnostics and tests.</summary>
-    internal IReadOnlyCollection<string> Faults => _faults;
+    /// <summary>What went wrong with peers so far (refused rings, bad descriptors, dead peers), newest last, at most 256.</summary>
+    public IReadOnlyCollection<string> Faults => _faults;
 
     /// <summary>Receive threads running now.</summary>
     internal int ActiveReceivers

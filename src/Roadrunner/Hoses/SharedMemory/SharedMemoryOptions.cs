@@ -31,8 +31,11 @@ public sealed class SharedMemoryOptions
     /// <summary>How a side waits for the other: spin then futex (default), futex only, or polling.</summary>
     public SharedMemoryWaitMode WaitMode { get; set; } = SharedMemoryWaitMode.SpinThenFutex;
 
-    /// <summary>Spin iterations before blocking (about 20 pause instructions each at first). Default: 2000.</summary>
-    public int SpinIterations { get; set; } = 2000;
+    /// <summary>
+    /// How long a waiter busy-waits (never yielding its core) before it blocks on the futex: catches a peer that answers
+    /// within microseconds without a system call. Zero blocks at once. Default: 20 µs.
+    /// </summary>
+    public TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(20);
 
     /// <summary>Longest single block on a futex before the waiter checks that its peer is alive. Default: 50 ms.</summary>
     public TimeSpan PeerCheckInterval { get; set; } = TimeSpan.FromMilliseconds(50);
@@ -60,7 +63,10 @@ public sealed class SharedMemoryOptions
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"RingSlots must be a power of two from 2 to 65536, not {RingSlots}."), nameof(RingSlots));
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegative(SpinIterations);
+        if (SpinTime < TimeSpan.Zero || SpinTime > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SpinTime), "The spin time must be between zero and one second.");
+        }
         if (PeerCheckInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(PeerCheckInterval), "The peer check interval must be positive.");
