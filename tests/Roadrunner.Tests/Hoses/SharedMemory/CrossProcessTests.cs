@@ -48,6 +48,7 @@ public class CrossProcessTests
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink");
         IHoseSender sender = host.Open("sink");
         int[] sizes = [0, 1, 3, 4, 5, 4096, 65536, 65537, 300_000, 1 << 20, 3 << 20];
+        Task<string> drained = peer.RequestAsync("drain sink 200 1000", token); // leases hold regions: drain while sending
         for (int i = 0; i < 200; i++)
         {
             int size = sizes[i % sizes.Length];
@@ -67,7 +68,7 @@ public class CrossProcessTests
             }
         }
 
-        Assert.That(await peer.RequestAsync("drain sink 200 1000", token), Is.EqualTo("ok"));
+        Assert.That(await drained, Is.EqualTo("ok"));
         Assert.That(await peer.RequestAsync("faults", token), Is.EqualTo("0"));
         Assert.That(ShmSupport.Eventually(() => endpoint.ReclaimAll() >= 0 && endpoint.Pool.LeasedBytes == 0), "every region came back");
     }
@@ -250,12 +251,13 @@ public class CrossProcessTests
         await using PeerProcess restarted = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink");
         IHoseSender again = host.Open("sink");
         Assert.That(again, Is.Not.SameAs(sender));
+        Task<string> drained = restarted.RequestAsync("drain sink 10 40", token); // unread leases hold ring slots: drain while sending
         for (int i = 0; i < 10; i++)
         {
             Assert.That(again.Send(ShmSupport.Pattern(5000, 40 + i), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok));
         }
 
-        Assert.That(await restarted.RequestAsync("drain sink 10 40", token), Is.EqualTo("ok"));
+        Assert.That(await drained, Is.EqualTo("ok"));
     }
 
     [Test]
