@@ -7,7 +7,7 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--slots N] [--inflight BYTES]</c>:
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS]</c>:
 /// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory. Commands, one line
 /// each, one line answered:
 /// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
@@ -15,15 +15,20 @@ namespace Roadrunner.Peer;
 /// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
-/// <c>faults</c>, <c>pid</c>, <c>exit</c>.
+/// <c>latency N</c> (one-way latency of the first N timestamped payloads the <c>--latency NAME</c> handler got: "median p99" µs),
+/// <c>faults</c>, <c>pid</c>, <c>exit</c>. <c>--spin-us</c> sets how long receivers spin before sleeping on the futex.
 /// </summary>
 internal static class SharedMemoryCommand
 {
+    private static readonly double[] s_latencies = new double[100_000];
+    private static int s_latencyCount;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var options = new SharedMemoryOptions();
         var guests = new List<(string Name, string Path)>();
         var inboxes = new List<(string Name, int Capacity)>();
+        string? latencyName = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -45,6 +50,12 @@ internal static class SharedMemoryCommand
                 case "--inflight":
                     options.MaxBytesInFlight = long.Parse(value, CultureInfo.InvariantCulture);
                     break;
+                case "--latency":
+                    latencyName = value;
+                    break;
+                case "--spin-us":
+                    options.SpinTime = TimeSpan.FromMicroseconds(double.Parse(value, CultureInfo.InvariantCulture));
+                    break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
                     return 2;
@@ -60,6 +71,20 @@ internal static class SharedMemoryCommand
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
         host.AddDirectory(endpoint);
         var created = inboxes.ToDictionary(x => x.Name, x => endpoint.CreateInbox(x.Name, new Roadrunner.Hoses.HoseOptions { MaxQueuedPayloads = x.Capacity }), StringComparer.Ordinal);
+        if (latencyName is not null)
+        {
+            // A .NET push receiver: runs on the receive thread, reads the sender's timestamp in place.
+            endpoint.Serve(latencyName, payload =>
+            {
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                int slot = Interlocked.Increment(ref s_latencyCount) - 1;
+                if (slot < s_latencies.Length)
+                {
+                    s_latencies[slot] = (now - BitConverter.ToInt64(payload)) * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;
+                }
+            });
+        }
+
         Console.WriteLine("ready");
         while (await Console.In.ReadLineAsync() is { } line && line != "exit")
         {
@@ -99,6 +124,8 @@ internal static class SharedMemoryCommand
                 return "started";
             case ["drain", string inbox, string count, string seed]:
                 return Drain(inboxes[inbox], int.Parse(count, CultureInfo.InvariantCulture), int.Parse(seed, CultureInfo.InvariantCulture));
+            case ["latency", string count]:
+                return Latency(int.Parse(count, CultureInfo.InvariantCulture));
             case ["faults"]:
                 return Fmt(endpoint.Faults.Count);
             case ["pid"]:
@@ -127,6 +154,26 @@ internal static class SharedMemoryCommand
         }
 
         return "ok";
+    }
+
+    /// <summary>
+    /// Waits (at most a minute) until the <c>--latency</c> handler has seen N payloads whose first 8 bytes are the
+    /// sender's <see cref="System.Diagnostics.Stopwatch"/> timestamp (one monotonic clock for every process on the
+    /// node); answers "median p99" one-way latency in µs.
+    /// </summary>
+    private static string Latency(int count)
+    {
+        SpinWait.SpinUntil(() => Volatile.Read(ref s_latencyCount) >= count, TimeSpan.FromMinutes(1));
+        int got = Math.Min(Math.Min(count, Volatile.Read(ref s_latencyCount)), s_latencies.Length);
+        if (got == 0)
+        {
+            return "error none";
+        }
+
+        double[] sorted = s_latencies[..got];
+        Array.Sort(sorted);
+        Interlocked.Exchange(ref s_latencyCount, 0);
+        return string.Create(CultureInfo.InvariantCulture, $"{sorted[got / 2]:0.00} {sorted[Math.Min(got - 1, got * 99 / 100)]:0.00}");
     }
 
     private static string Drain(IDataHose inbox, int count, int seed)

@@ -13,7 +13,7 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// <c>host.AddDirectory(endpoint)</c>; guests keep opening targets by name.
 /// </summary>
 /// <remarks>
-/// Create it after loading the functions to serve (or call <see cref="Serve"/> later); dispose it before the host.
+/// Create it after loading the functions to serve (or call <see cref="Serve(string)"/> later); dispose it before the host.
 /// A peer that dies, even with <c>kill -9</c>, is noticed within <see cref="SharedMemoryOptions.PeerCheckInterval"/>
 /// of a wait: waiters get <see cref="HoseStatus.PeerFailed"/>, its regions are reclaimed and its files removed. Open the
 /// name again to reach a restarted peer.
@@ -120,7 +120,9 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     /// <param name="name">The name to announce.</param>
     /// <param name="options">Limits of the inbox, or null for the defaults.</param>
     /// <returns>The inbox; it is completed when the endpoint is disposed.</returns>
-    public IDataHose CreateInbox(string name, HoseOptions? options = null)
+    public IDataHose CreateInbox(string name, HoseOptions? options = null) => CreateInboxCore(name, options, announce: true);
+
+    private IDataHose CreateInboxCore(string name, HoseOptions? options, bool announce)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -135,8 +137,28 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
             _ownInboxes.Add(inbox);
         }
 
-        Announce();
+        if (announce)
+        {
+            Announce();
+        }
+
         return inbox;
+    }
+
+    /// <summary>
+    /// Serves <paramref name="name"/> with a .NET handler that reads each payload in place, on the receive thread,
+    /// as soon as it arrives: zero copies and no thread hop (the lowest latency). Keep the handler short; payloads that
+    /// arrive while it runs wait in order and are handed over on a pool thread.
+    /// </summary>
+    /// <param name="name">The name to announce.</param>
+    /// <param name="handler">Called once per payload, one call at a time.</param>
+    /// <param name="options">Limits of the queue used while the handler is busy, or null for the defaults.</param>
+    public void Serve(string name, PayloadHandler handler, HoseOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var inbox = (InProcessHose)CreateInboxCore(name, options, announce: false);
+        inbox.DirectReceiver = new HandlerReceiver(inbox, handler);
+        Announce();
     }
 
     /// <summary>
