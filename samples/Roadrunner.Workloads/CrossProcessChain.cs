@@ -17,12 +17,12 @@ public sealed class CrossProcessChain : IAsyncDisposable
     private readonly SharedMemoryEndpoint _endpoint;
     private readonly PeerProcess _peer;
     private readonly WasmFunction _producer;
-    private readonly IDataHose _acks;
+    private readonly AckCounter _acks;
     private readonly Func<int, int, int> _fill;
     private readonly Func<int, int> _produce;
     private readonly string? _ownedFolder;
 
-    private CrossProcessChain(FunctionHost host, SharedMemoryEndpoint endpoint, PeerProcess peer, WasmFunction producer, IDataHose acks, string? ownedFolder)
+    private CrossProcessChain(FunctionHost host, SharedMemoryEndpoint endpoint, PeerProcess peer, WasmFunction producer, AckCounter acks, string? ownedFolder)
     {
         _host = host;
         _endpoint = endpoint;
@@ -59,7 +59,8 @@ public sealed class CrossProcessChain : IAsyncDisposable
             WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
             endpoint = SharedMemoryEndpoint.Start(host, new SharedMemoryOptions { Directory = directory });
             host.AddDirectory(endpoint);
-            IDataHose acks = endpoint.CreateInbox("ack");
+            var acks = new AckCounter();
+            endpoint.Serve("ack", acks.OnAck); // read in place on the receive thread: no queue, no thread hop
             PeerProcess peer = await PeerProcess.StartAsync("shm", ["--dir", directory, "--guest", "consumer=" + GuestModules.PathOf(GuestModules.Consumer)], cancellationToken).ConfigureAwait(false);
             string answer = await peer.RequestAsync("ack consumer 1", cancellationToken).ConfigureAwait(false);
             if (!int.TryParse(answer, CultureInfo.InvariantCulture, out int handle) || handle <= 0)
@@ -107,25 +108,9 @@ public sealed class CrossProcessChain : IAsyncDisposable
         return await ReceiveAckAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Waits for the next ack; spins on the inbox first (the receiver is waiting), then blocks asynchronously.</summary>
+    /// <summary>Waits (at most 30 s) for the next ack.</summary>
     /// <returns>The length the consumer acknowledged.</returns>
-    public async ValueTask<int> ReceiveAckAsync()
-    {
-        long spinUntil = System.Diagnostics.Stopwatch.GetTimestamp() + (System.Diagnostics.Stopwatch.Frequency / 5000); // 200 µs
-        do
-        {
-            if (_acks.TryReceive(out HoseLease? quick))
-            {
-                return ReadAck(quick);
-            }
-
-            Thread.SpinWait(8);
-        }
-        while (System.Diagnostics.Stopwatch.GetTimestamp() < spinUntil);
-
-        using var timeout = new CancellationTokenSource(AckTimeout);
-        return ReadAck(await _acks.ReceiveAsync(timeout.Token).ConfigureAwait(false));
-    }
+    public ValueTask<int> ReceiveAckAsync() => ValueTask.FromResult(_acks.Take(AckTimeout));
 
     /// <summary>Checksum of the last payload the consumer got, computed by the guest in the child.</summary>
     /// <returns>The checksum (see <see cref="Checksum.Compute"/>).</returns>
@@ -149,18 +134,19 @@ public sealed class CrossProcessChain : IAsyncDisposable
         }
     }
 
-    private static int ReadAck(HoseLease lease)
+    /// <summary>Acks handed over from the receive thread to the waiting sender.</summary>
+    private sealed class AckCounter
     {
-        using (lease)
-        {
-            if (lease.Length != 8)
-            {
-                throw new InvalidOperationException($"An ack has 8 bytes, not {lease.Length}.");
-            }
+        private readonly SemaphoreSlim _arrived = new(0);
+        private volatile int _lastLength = -1;
 
-            Span<byte> ack = stackalloc byte[8];
-            lease.CopyTo(ack);
-            return BitConverter.ToInt32(ack);
+        public void OnAck(ReadOnlySpan<byte> ack)
+        {
+            _lastLength = ack.Length == 8 ? BitConverter.ToInt32(ack) : -1;
+            _arrived.Release();
         }
+
+        public int Take(TimeSpan timeout) =>
+            _arrived.Wait(timeout) ? _lastLength : throw new TimeoutException($"No ack within {timeout}.");
     }
 }
