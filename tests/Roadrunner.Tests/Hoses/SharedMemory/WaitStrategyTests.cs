@@ -32,16 +32,18 @@ public class WaitStrategyTests
             Assert.That(timer.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
 
             nint address = (nint)word;
-            var woken = new Thread(() => Futex.Wait((int*)address, 0, 30_000_000));
-            woken.Start();
-            while (woken.ThreadState != System.Threading.ThreadState.WaitSleepJoin && woken.IsAlive)
+            var ready = new ManualResetEventSlim();
+            var woken = new Thread(() =>
             {
-                Thread.SpinWait(100);
-            }
-
+                ready.Set();
+                Futex.Wait((int*)address, 0, 30_000_000); // returns at once if the word already changed
+            });
+            woken.Start();
+            Assert.That(ready.Wait(TimeSpan.FromSeconds(10)), Is.True);
             Volatile.Write(ref *word, 1);
             Futex.WakeAll(word);
             Assert.That(woken.Join(TimeSpan.FromSeconds(10)), Is.True, "woken long before its 30 s timeout");
+            ready.Dispose();
         }
         finally
         {
