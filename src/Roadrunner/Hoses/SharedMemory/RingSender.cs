@@ -200,6 +200,7 @@ internal sealed unsafe class RingSender : IHoseSender
         }
     }
 
+    /// <summary>Completes the hose (the receiver drains what was sent); sends fail with <see cref="HoseStatus.Closed"/> from now on.</summary>
     public ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -207,21 +208,25 @@ internal sealed unsafe class RingSender : IHoseSender
             Complete();
             Interlocked.CompareExchange(ref _failure, (int)HoseStatus.Closed, 0);
             _endpoint.Forget(this);
-            lock (_gate)
-            {
-                ReclaimLocked();
-                if (_published == _reclaimed || !_receiver.IsAlive())
-                {
-                    Abandon(HoseStatus.Closed);
-                }
-
-                // Still-leased regions go back to the pool when it is disposed; the ring file is deleted now (the
-                // receiver keeps its mapping until it has drained).
-                ((IDisposable)_control).Dispose();
-            }
+            Reclaim();
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The endpoint is closing: takes every region back, unmaps the ring and deletes its file (a receiver still
+    /// draining keeps its own mapping). Called once, after the endpoint stopped every use of this sender.
+    /// </summary>
+    public void Close()
+    {
+        _ = DisposeAsync();
+        lock (_gate)
+        {
+            ReclaimLocked();
+            Abandon(HoseStatus.Closed);
+            ((IDisposable)_control).Dispose();
+        }
     }
 
     private ValueTask WaitAndSendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken) =>

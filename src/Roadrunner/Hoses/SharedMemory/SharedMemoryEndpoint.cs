@@ -26,6 +26,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     private readonly ConcurrentDictionary<string, MappedRegion> _bells = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string[]> _routes = new(StringComparer.Ordinal);
     private readonly List<InProcessHose> _ownInboxes = [];
+    private readonly List<RingSender> _rings = [];
     private readonly List<RingReceiver> _receivers = [];
     private readonly HashSet<string> _knownRings = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _faults = new();
@@ -229,7 +230,13 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
                     return false;
                 }
 
-                sender = RingSender.Connect(this, name, target, Interlocked.Increment(ref _ringNumber));
+                var ring = RingSender.Connect(this, name, target, Interlocked.Increment(ref _ringNumber));
+                lock (_rings)
+                {
+                    _rings.Add(ring);
+                }
+
+                sender = ring;
             }
 
             _senders[name] = sender;
@@ -261,12 +268,19 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
             receiver.Stop(TimeSpan.FromSeconds(5));
         }
 
-        foreach (IHoseSender sender in _senders.Values)
+        _senders.Clear();
+        RingSender[] rings;
+        lock (_rings)
         {
-            await sender.DisposeAsync().ConfigureAwait(false);
+            rings = [.. _rings];
+            _rings.Clear();
         }
 
-        _senders.Clear();
+        foreach (RingSender ring in rings)
+        {
+            ring.Close(); // every ring this endpoint ever opened, failed ones too: unmapped only now
+        }
+
         InProcessHose[] inboxes;
         lock (_ownInboxes)
         {
