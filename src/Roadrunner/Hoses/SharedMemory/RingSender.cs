@@ -21,6 +21,7 @@ internal sealed unsafe class RingSender : IHoseSender
     private readonly Lock _gate = new();
     private readonly PeerIdentity _receiver;
     private long _published;
+    private long _lastLivenessCheck = Environment.TickCount64;
     private long _reclaimed;
     private volatile int _failure; // 0 while usable, else the status every send gets
     private int _disposed;
@@ -241,6 +242,26 @@ internal sealed unsafe class RingSender : IHoseSender
         }
     }
 
+    /// <summary>
+    /// Even a sender that never waits looks at its receiver once per peer-check interval, so a dead receiver is not fed
+    /// for longer than that (its ring would only fill up).
+    /// </summary>
+    private void CheckReceiverNow()
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastLivenessCheck);
+        if (now - last < (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastLivenessCheck, now, last) != last)
+        {
+            return;
+        }
+
+        if (_failure == 0 && !_receiver.IsAlive())
+        {
+            Abandon(HoseStatus.PeerFailed);
+            _endpoint.OnSenderFailed(this);
+        }
+    }
+
     /// <summary>The sticky failure, or the one the receiver reported in the ring.</summary>
     private HoseStatus CurrentFailure()
     {
@@ -263,6 +284,7 @@ internal sealed unsafe class RingSender : IHoseSender
 
     private HoseStatus SendCore(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        CheckReceiverNow();
         HoseStatus failure = CurrentFailure();
         if (failure != HoseStatus.Ok)
         {
