@@ -25,7 +25,10 @@ public sealed class SharedMemoryOptions
     /// <summary>Largest payload sent or accepted; larger ones get <see cref="HoseStatus.TooLarge"/>. Default: 1 GiB.</summary>
     public long MaxPayloadBytes { get; set; } = 1L << 30;
 
-    /// <summary>Region sizes of the sending pool, ascending multiples of 4096. Default: 64 KiB, 1 MiB, 16 MiB.</summary>
+    /// <summary>
+    /// Region sizes of the sending pool, multiples of 4096; classes above <see cref="MaxBytesInFlight"/> are left out.
+    /// Default: 64 KiB, 1 MiB, 16 MiB.
+    /// </summary>
     public IReadOnlyList<int> SizeClasses { get; set; } = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
 
     /// <summary>How a side waits for the other: spin then futex (default), futex only, or polling.</summary>
@@ -51,7 +54,7 @@ public sealed class SharedMemoryOptions
     internal RegionPoolOptions PoolOptions() => new()
     {
         Directory = ResolvedDirectory(),
-        SizeClasses = SizeClasses,
+        SizeClasses = SizeClasses.Any(c => c <= MaxBytesInFlight) ? [.. SizeClasses.Where(c => c <= MaxBytesInFlight)] : SizeClasses,
         MaxLeasedBytes = MaxBytesInFlight,
         MaxIdleBytesPerClass = Math.Min(MaxBytesInFlight, 64L * 1024 * 1024),
     };

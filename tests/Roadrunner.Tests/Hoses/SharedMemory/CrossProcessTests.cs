@@ -260,16 +260,17 @@ public class CrossProcessTests
         Assert.That(await drained, Is.EqualTo("ok"));
     }
 
-    [Test]
-    public async Task SenderKilledMidTransferDeliversOnlyWholePayloadsOnceAndIsCleanedUp()
+    [TestCase(300_001, 256L << 20, TestName = "SenderKilledMidTransferDeliversOnlyWholePayloadsOnceAndIsCleanedUp")]
+    [TestCase(3_000_001, 1L << 20, TestName = "SenderKilledMidStreamDeliversOnlyWholePayloadsOnceAndIsCleanedUp")]
+    public async Task SenderKilledMidTransfer(int size, long inFlight)
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(_folder);
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
         IDataHose sink = endpoint.CreateInbox("sink", new HoseOptions { MaxQueuedPayloads = 3 });
-        PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--slots", "4");
+        PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--slots", "4", "--inflight", inFlight.ToString(System.Globalization.CultureInfo.InvariantCulture));
         int childPid = peer.Id;
-        Assert.That(await peer.RequestAsync("send_background sink 300001 0 1000", token), Is.EqualTo("started"));
+        Assert.That(await peer.RequestAsync($"send_background sink {size} 0 1000", token), Is.EqualTo("started"));
         var received = new List<HoseLease>();
         received.Add(await ShmSupport.ReceiveAsync(sink, token));
         Assert.That(ShmSupport.Eventually(() => sink.TryPeekLength(out _)), "the child keeps sending until the inbox is full");
@@ -285,7 +286,7 @@ public class CrossProcessTests
         Assert.That(received, Has.Count.InRange(2, 1000));
         for (int i = 0; i < received.Count; i++)
         {
-            Assert.That(received[i].Length, Is.EqualTo(300001));
+            Assert.That(received[i].Length, Is.EqualTo(size));
             Assert.That(ShmSupport.Matches(received[i], i), Is.True, $"payload {i} whole, in order, once");
         }
 
@@ -296,6 +297,33 @@ public class CrossProcessTests
 
         Assert.That(ShmSupport.Eventually(() => ShmSupport.FilesOf(_folder, childPid).Length == 0), "the dead sender's files are removed");
         Assert.That(endpoint.Faults.Any(f => f.Contains("died", StringComparison.Ordinal)), Is.True);
+    }
+
+    [Test]
+    public async Task ACorruptDescriptorSentToAChildFailsOnlyThatHose()
+    {
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        await using FunctionHost host = ShmSupport.NewHost(_folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink");
+        string childTag = Path.GetFileName(Directory.EnumerateFiles(_folder, $"ep-{peer.Id}-*.names").Single())[3..^6];
+        using (var hostile = new HostileSender(_folder, childTag, "sink"))
+        {
+            hostile.AddRegion(1, 65536, 0x44);
+            hostile.Post(new Descriptor(0, 1, 65536, 60000, 10000, 0, 10000), head: 1); // past the region's end
+            Assert.That(ShmSupport.Eventually(() => hostile.ReceiverClosed), "the child refused the hose");
+            Assert.That(hostile.Failure, Is.EqualTo((int)HoseStatus.PeerFailed));
+        }
+
+        Assert.That(await peer.RequestAsync("faults", token), Is.EqualTo("1"));
+        Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True, "the child still serves sound hoses");
+        Task<string> drained = peer.RequestAsync("drain sink 3 9", token);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.That(sender!.Send(ShmSupport.Pattern(1000, 9 + i), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok));
+        }
+
+        Assert.That(await drained, Is.EqualTo("ok"), "and the bad payload was never delivered");
     }
 
     [Test]
