@@ -15,7 +15,7 @@ namespace Roadrunner.Peer;
 /// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
-/// <c>latency N</c> (one-way latency of the first N timestamped payloads the <c>--latency NAME</c> handler got: "median p99" µs),
+/// <c>latency N</c> (one-way latency of the first N timestamped payloads the <c>--latency NAME</c> handler got: "median p99 min p10" µs),
 /// <c>faults</c>, <c>pid</c>, <c>exit</c>. <c>--spin-us</c> sets how long receivers spin before sleeping on the futex.
 /// </summary>
 internal static class SharedMemoryCommand
@@ -159,7 +159,7 @@ internal static class SharedMemoryCommand
     /// <summary>
     /// Waits (at most a minute) until the <c>--latency</c> handler has seen N payloads whose first 8 bytes are the
     /// sender's <see cref="System.Diagnostics.Stopwatch"/> timestamp (one monotonic clock for every process on the
-    /// node); answers "median p99" one-way latency in µs.
+    /// node); answers "median p99 min p10" one-way latency in µs.
     /// </summary>
     private static string Latency(int count)
     {
@@ -173,7 +173,7 @@ internal static class SharedMemoryCommand
         double[] sorted = s_latencies[..got];
         Array.Sort(sorted);
         Interlocked.Exchange(ref s_latencyCount, 0);
-        return string.Create(CultureInfo.InvariantCulture, $"{sorted[got / 2]:0.00} {sorted[Math.Min(got - 1, got * 99 / 100)]:0.00}");
+        return string.Create(CultureInfo.InvariantCulture, $"{sorted[got / 2]:0.00} {sorted[Math.Min(got - 1, got * 99 / 100)]:0.00} {sorted[0]:0.00} {sorted[got / 10]:0.00}");
     }
 
     private static string Drain(IDataHose inbox, int count, int seed)

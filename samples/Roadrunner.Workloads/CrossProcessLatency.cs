@@ -13,10 +13,12 @@ namespace Roadrunner.Workloads;
 /// </summary>
 public static class CrossProcessLatency
 {
-    /// <summary>Median and 99th percentile one-way latency in microseconds.</summary>
+    /// <summary>One-way latency in microseconds.</summary>
     /// <param name="Median">Median, µs.</param>
     /// <param name="P99">99th percentile, µs.</param>
-    public readonly record struct Figures(double Median, double P99);
+    /// <param name="Min">Fastest message, µs (what the path costs when no other process takes the core).</param>
+    /// <param name="P10">10th percentile, µs.</param>
+    public readonly record struct Figures(double Median, double P99, double Min, double P10);
 
     /// <summary>Measures <paramref name="count"/> messages of <paramref name="payloadBytes"/> bytes.</summary>
     /// <param name="receiverSpin">How long the child's receive thread spins before it sleeps on the futex.</param>
@@ -55,7 +57,8 @@ public static class CrossProcessLatency
             }
 
             string[] parts = (await peer.RequestAsync(string.Create(CultureInfo.InvariantCulture, $"latency {count}")).ConfigureAwait(false)).Split(' ');
-            return new Figures(double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture));
+            double Part(int i) => double.Parse(parts[i], CultureInfo.InvariantCulture);
+            return new Figures(Part(0), Part(1), Part(2), Part(3));
         }
         finally
         {
