@@ -14,6 +14,7 @@ namespace Roadrunner.Hoses.SharedMemory;
 internal sealed unsafe class RingReceiver : IRegionOwner
 {
     private const int MaxMappedRegions = 4096;
+    private const int EvictAbove = 256;
     private readonly SharedMemoryEndpoint _endpoint;
     private readonly MappedRegion _control;
     private readonly byte* _base;
@@ -22,6 +23,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     private readonly PeerIdentity _sender;
     private readonly string _senderTag;
     private readonly Dictionary<long, MappedRegion> _regions = [];
+    private readonly Dictionary<MappedRegion, int> _uses = []; // leases in place per mapped region, under _life
     private readonly ConcurrentDictionary<RegionPayload, (long First, int Count)> _leased = new(ReferenceEqualityComparer.Instance);
     private readonly List<Descriptor> _pending = [];
     private readonly Lock _life = new();
@@ -183,6 +185,14 @@ internal sealed unsafe class RingReceiver : IRegionOwner
 
         lock (_life)
         {
+            foreach (RegionPayload.Chunk chunk in payload.Chunks)
+            {
+                if (_uses.TryGetValue(chunk.Region, out int uses))
+                {
+                    _uses[chunk.Region] = uses - 1;
+                }
+            }
+
             if (--_outstanding == 0 && _ended)
             {
                 Unmap();
@@ -343,6 +353,11 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     private bool Handle(Descriptor d)
     {
         long sequence = _taken - 1;
+        if (_regions.Count >= EvictAbove)
+        {
+            EvictUnused(); // here, never while a payload's regions are being gathered
+        }
+
         if (d.IsStreamed)
         {
             return HandleStreamed(d, sequence);
@@ -413,6 +428,10 @@ internal sealed unsafe class RingReceiver : IRegionOwner
             lock (_life)
             {
                 _outstanding++;
+                foreach (RegionPayload.Chunk chunk in chunks)
+                {
+                    _uses[chunk.Region] = _uses.GetValueOrDefault(chunk.Region) + 1;
+                }
             }
         }
         else
@@ -617,6 +636,26 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         return region;
     }
 
+    /// <summary>
+    /// Unmaps the sender's regions that no lease uses now (the sender may have dropped them from its pool, so new ones
+    /// keep appearing): the cache stays bounded over a long run; a region used again is simply mapped again.
+    /// </summary>
+    private void EvictUnused()
+    {
+        lock (_life)
+        {
+            foreach ((long number, MappedRegion region) in _regions.ToArray())
+            {
+                if (_uses.GetValueOrDefault(region) <= 0)
+                {
+                    _uses.Remove(region);
+                    _regions.Remove(number);
+                    ((IDisposable)region).Dispose();
+                }
+            }
+        }
+    }
+
     private void MarkReleased(long first, int count)
     {
         lock (_life)
@@ -677,6 +716,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         }
 
         _regions.Clear();
+        _uses.Clear();
         ((IDisposable)_control).Dispose();
     }
 }

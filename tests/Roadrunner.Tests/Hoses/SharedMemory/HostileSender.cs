@@ -53,6 +53,9 @@ internal sealed unsafe class HostileSender : IDisposable
         return region;
     }
 
+    /// <summary>Writes a descriptor in its slot without publishing it.</summary>
+    public void Write(Descriptor descriptor) => descriptor.Write(Ring, (int)(descriptor.Sequence & (_slots - 1)));
+
     /// <summary>Writes a descriptor in slot <c>sequence % slots</c> and moves the head to <paramref name="head"/>.</summary>
     public void Post(Descriptor descriptor, int head)
     {

@@ -34,6 +34,30 @@ public class IsolationTests
         Assert.That(endpoint.Faults, Is.Empty);
     }
 
+    [Test]
+    public async Task ASenderChurningThroughThousandsOfRegionsKeepsTheReceiverBounded()
+    {
+        const int Count = 4200; // more than the receiver may keep mapped at once
+        await using FunctionHost host = ShmSupport.NewHost(_folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        IDataHose sink = endpoint.CreateInbox("sink");
+        using var hostile = new HostileSender(_folder, endpoint.Tag, "sink", slots: 8192);
+        for (int i = 0; i < Count; i++)
+        {
+            hostile.AddRegion(i + 1, 4096, (byte)i);
+            hostile.Write(new Descriptor(i, i + 1, 4096, 0, 100, 0, 100));
+        }
+
+        hostile.Post(new Descriptor(0, 1, 4096, 0, 100, 0, 100), head: Count);
+        for (int i = 0; i < Count; i++)
+        {
+            using HoseLease lease = await ShmSupport.ReceiveAsync(sink, TestContext.CurrentContext.CancellationToken);
+            Assert.That(lease.Payload.FirstSpan[0], Is.EqualTo((byte)i), $"payload {i} from its own region");
+        }
+
+        Assert.That(endpoint.Faults, Is.Empty, "unused mappings were dropped instead of hitting the cap");
+    }
+
     private static IEnumerable<TestCaseData> BadDescriptors()
     {
         yield return new TestCaseData(new long[] { 5, 1, Region, 0, 100, 0, 100 }, 1).SetName("wrong sequence");
