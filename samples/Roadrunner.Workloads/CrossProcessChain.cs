@@ -79,6 +79,11 @@ public sealed class CrossProcessChain : IAsyncDisposable
             }
 
             await host.DisposeAsync().ConfigureAwait(false);
+            if (owned is not null && Directory.Exists(owned))
+            {
+                Directory.Delete(owned, recursive: true);
+            }
+
             throw;
         }
     }
