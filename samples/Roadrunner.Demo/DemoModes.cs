@@ -6,6 +6,7 @@ internal static class DemoModes
     public static IReadOnlyList<Func<Task<IDemoMode>>> All { get; } =
     [
         InProcessMode.StartAsync,
+        CrossProcessMode.StartAsync,
         NetworkMode.StartAsync,
         SocketPumpMode.StartAsync,
     ];

@@ -7,5 +7,6 @@ internal static class PeerCommands
     {
         ["echo"] = EchoCommand.RunAsync,
         ["network"] = NetworkCommand.RunAsync,
+        ["shm"] = SharedMemoryCommand.RunAsync,
     };
 }

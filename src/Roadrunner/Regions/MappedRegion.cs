@@ -11,10 +11,12 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
 {
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
+    private readonly bool _ownsFile;
     private byte* _pointer;
 
-    private MappedRegion(string path, int length, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer)
+    private MappedRegion(string path, int length, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, bool ownsFile = true)
     {
+        _ownsFile = ownsFile;
         Path = path;
         Length = length;
         _file = file;
@@ -63,6 +65,52 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
         }
     }
 
+    /// <summary>
+    /// Maps an existing file created by another process (a peer's region or control file) without taking it over:
+    /// disposing only unmaps. Refuses symlinks, non-regular files, files of other users and files whose size is not
+    /// exactly <paramref name="length"/>.
+    /// </summary>
+    public static MappedRegion OpenExisting(string path, int length)
+    {
+        if (!UnixFileStatus.TryRead(path, out UnixFileStatus status) && OperatingSystem.IsLinux())
+        {
+            throw new FileNotFoundException("The shared file does not exist.", path);
+        }
+
+        if (OperatingSystem.IsLinux() && (status.IsSymlink || !status.IsRegularFile || status.OwnerId != UnixFileStatus.CurrentUserId))
+        {
+            throw new IOException($"'{path}' is not a regular file owned by this user (symlinks are refused).");
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        MemoryMappedFile? file = null;
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            if (stream.Length != length)
+            {
+                throw new IOException($"'{path}' holds {stream.Length} bytes, not the {length} announced.");
+            }
+
+            file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return new MappedRegion(path, length, file, view, pointer + view.PointerOffset, ownsFile: false);
+        }
+        catch
+        {
+            view?.Dispose();
+            if (file is null)
+            {
+                stream.Dispose();
+            }
+
+            file?.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The first <paramref name="length"/> bytes as a span.</summary>
     public Span<byte> AsSpan(int length) => new(Pointer, length);
 
@@ -90,13 +138,16 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
-        try
+        if (_ownsFile)
         {
-            File.Delete(Path);
-        }
-        catch (IOException)
-        {
-            // Best effort: the stale-file sweep of the next pool removes it.
+            try
+            {
+                File.Delete(Path);
+            }
+            catch (IOException)
+            {
+                // Best effort: the stale-file sweep of the next pool removes it.
+            }
         }
 
         Disposed?.Invoke();

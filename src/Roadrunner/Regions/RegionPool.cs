@@ -38,6 +38,9 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     /// <summary>The folder holding the region files.</summary>
     public string Directory => _folder.Path;
 
+    /// <summary>The random part of this pool's file names (<c>rr-&lt;tag&gt;-&lt;n&gt;.region</c>), for peers that map them.</summary>
+    internal string OwnerTag => _folder.OwnerTag;
+
     /// <summary>Region sizes, ascending.</summary>
     public IReadOnlyList<int> SizeClasses => _sizeClasses;
 

@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Roadrunner.Hosting;
+using Roadrunner.Hoses.SharedMemory;
+
+namespace Roadrunner.Peer;
+
+/// <summary>
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS]</c>:
+/// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory. Commands, one line
+/// each, one line answered:
+/// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
+/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"),
+/// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
+/// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
+/// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
+/// <c>latency N</c> (one-way latency of the first N timestamped payloads the <c>--latency NAME</c> handler got: "median p99 min p10" µs),
+/// <c>faults</c>, <c>pid</c>, <c>exit</c>. <c>--spin-us</c> sets how long receivers spin before sleeping on the futex.
+/// </summary>
+internal static class SharedMemoryCommand
+{
+    private static readonly double[] s_latencies = new double[100_000];
+    private static int s_latencyCount;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var options = new SharedMemoryOptions();
+        var guests = new List<(string Name, string Path)>();
+        var inboxes = new List<(string Name, int Capacity)>();
+        string? latencyName = null;
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            string value = args[i + 1];
+            switch (args[i])
+            {
+                case "--dir":
+                    options.Directory = value;
+                    break;
+                case "--guest":
+                    guests.Add((value[..value.IndexOf('=', StringComparison.Ordinal)], value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..]));
+                    break;
+                case "--inbox":
+                    string[] parts = value.Split(':');
+                    inboxes.Add((parts[0], parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : 1024));
+                    break;
+                case "--slots":
+                    options.RingSlots = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--inflight":
+                    options.MaxBytesInFlight = long.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--latency":
+                    latencyName = value;
+                    break;
+                case "--spin-us":
+                    options.SpinTime = TimeSpan.FromMicroseconds(double.Parse(value, CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown option {args[i]}");
+                    return 2;
+            }
+        }
+
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = options.Directory } });
+        foreach ((string name, string path) in guests)
+        {
+            host.LoadFile(name, path);
+        }
+
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        var created = inboxes.ToDictionary(x => x.Name, x => endpoint.CreateInbox(x.Name, new Roadrunner.Hoses.HoseOptions { MaxQueuedPayloads = x.Capacity }), StringComparer.Ordinal);
+        if (latencyName is not null)
+        {
+            // A .NET push receiver: runs on the receive thread, reads the sender's timestamp in place.
+            endpoint.Serve(latencyName, payload =>
+            {
+                long now = System.Diagnostics.Stopwatch.GetTimestamp();
+                int slot = Interlocked.Increment(ref s_latencyCount) - 1;
+                if (slot < s_latencies.Length)
+                {
+                    s_latencies[slot] = (now - BitConverter.ToInt64(payload)) * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;
+                }
+            });
+        }
+
+        Console.WriteLine("ready");
+        while (await Console.In.ReadLineAsync() is { } line && line != "exit")
+        {
+            string answer;
+            try
+            {
+                answer = Answer(line.Split(' ', StringSplitOptions.RemoveEmptyEntries), host, endpoint, created);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                answer = "error " + e.GetType().Name + ": " + e.Message.ReplaceLineEndings(" ");
+            }
+
+            Console.WriteLine(answer);
+        }
+
+        return 0;
+    }
+
+    private static string Answer(string[] words, FunctionHost host, SharedMemoryEndpoint endpoint, Dictionary<string, IDataHose> inboxes)
+    {
+        string Fmt(long v) => v.ToString(CultureInfo.InvariantCulture);
+        switch (words)
+        {
+            case ["checksum", string fn]:
+                return ((ulong)host[fn].Run(i => i.GetFunction<long>("checksum")!())).ToString(CultureInfo.InvariantCulture);
+            case ["count", string fn]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int>("message_count")!()));
+            case ["last_length", string fn]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int>("last_length")!()));
+            case ["ack", string fn, string on]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_ack")!(int.Parse(on, CultureInfo.InvariantCulture))));
+            case ["send", string target, string length, string seed, string count]:
+                return Send(endpoint, target, int.Parse(length, CultureInfo.InvariantCulture), int.Parse(seed, CultureInfo.InvariantCulture), int.Parse(count, CultureInfo.InvariantCulture));
+            case ["send_background", string target, string length, string seed, string count]:
+                _ = Task.Run(() => Send(endpoint, target, int.Parse(length, CultureInfo.InvariantCulture), int.Parse(seed, CultureInfo.InvariantCulture), int.Parse(count, CultureInfo.InvariantCulture)));
+                return "started";
+            case ["drain", string inbox, string count, string seed]:
+                return Drain(inboxes[inbox], int.Parse(count, CultureInfo.InvariantCulture), int.Parse(seed, CultureInfo.InvariantCulture));
+            case ["latency", string count]:
+                return Latency(int.Parse(count, CultureInfo.InvariantCulture));
+            case ["faults"]:
+                return Fmt(endpoint.Faults.Count);
+            case ["pid"]:
+                return Fmt(Environment.ProcessId);
+            default:
+                return "error unknown command";
+        }
+    }
+
+    private static string Send(SharedMemoryEndpoint endpoint, string target, int length, int seed, int count)
+    {
+        if (!endpoint.TryResolve(target, out IHoseSender? sender))
+        {
+            return "error unknown target";
+        }
+
+        byte[] buffer = GC.AllocateUninitializedArray<byte>(length);
+        for (int i = 0; i < count; i++)
+        {
+            Pattern.Fill(buffer, seed + i);
+            HoseStatus status = sender.Send(buffer, TimeSpan.FromSeconds(30));
+            if (status != HoseStatus.Ok)
+            {
+                return $"error {status} at {i}";
+            }
+        }
+
+        return "ok";
+    }
+
+    /// <summary>
+    /// Waits (at most a minute) until the <c>--latency</c> handler has seen N payloads whose first 8 bytes are the
+    /// sender's <see cref="System.Diagnostics.Stopwatch"/> timestamp (one monotonic clock for every process on the
+    /// node); answers "median p99 min p10" one-way latency in µs.
+    /// </summary>
+    private static string Latency(int count)
+    {
+        SpinWait.SpinUntil(() => Volatile.Read(ref s_latencyCount) >= count, TimeSpan.FromMinutes(1));
+        int got = Math.Min(Math.Min(count, Volatile.Read(ref s_latencyCount)), s_latencies.Length);
+        if (got == 0)
+        {
+            return "error none";
+        }
+
+        double[] sorted = s_latencies[..got];
+        Array.Sort(sorted);
+        Interlocked.Exchange(ref s_latencyCount, 0);
+        return string.Create(CultureInfo.InvariantCulture, $"{sorted[got / 2]:0.00} {sorted[Math.Min(got - 1, got * 99 / 100)]:0.00} {sorted[0]:0.00} {sorted[got / 10]:0.00}");
+    }
+
+    private static string Drain(IDataHose inbox, int count, int seed)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using HoseLease lease = inbox.ReceiveAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
+            byte[] expected = new byte[lease.Length];
+            Pattern.Fill(expected, seed + i);
+            if (!lease.Payload.ToArray().AsSpan().SequenceEqual(expected))
+            {
+                return $"bad {i}";
+            }
+        }
+
+        return "ok";
+    }
+}
+
+/// <summary>Test payloads: the first four bytes carry the seed (so a receiver can check order), the rest a xorshift pattern.</summary>
+internal static class Pattern
+{
+    public static void Fill(Span<byte> destination, int seed)
+    {
+        uint state = (uint)seed | 1u;
+        Span<uint> words = MemoryMarshal.Cast<byte, uint>(destination);
+        for (int i = 0; i < words.Length; i++)
+        {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            words[i] = state;
+        }
+
+        for (int i = words.Length * 4; i < destination.Length; i++)
+        {
+            destination[i] = (byte)(i * 31);
+        }
+
+        Span<byte> header = stackalloc byte[4];
+        BitConverter.TryWriteBytes(header, seed);
+        header[..Math.Min(4, destination.Length)].CopyTo(destination);
+    }
+}

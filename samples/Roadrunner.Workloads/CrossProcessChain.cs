@@ -1,0 +1,156 @@
+using System.Globalization;
+using Roadrunner.Hosting;
+using Roadrunner.Hoses.SharedMemory;
+
+namespace Roadrunner.Workloads;
+
+/// <summary>
+/// producer.wasm in this process → consumer.wasm in a Roadrunner.Peer child process, through a shared-memory hose.
+/// The producer's <c>send</c> copies its buffer once into a shared region and posts a descriptor; the child's receive
+/// thread copies it once into the idle consumer; the consumer answers each payload with an 8-byte ack to "ack", a .NET
+/// inbox here, so a transfer is timed from <c>send</c> until the payload is in the other process's guest.
+/// </summary>
+public sealed class CrossProcessChain : IAsyncDisposable
+{
+    private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(30);
+    private readonly FunctionHost _host;
+    private readonly SharedMemoryEndpoint _endpoint;
+    private readonly PeerProcess _peer;
+    private readonly WasmFunction _producer;
+    private readonly AckCounter _acks;
+    private readonly Func<int, int, int> _fill;
+    private readonly Func<int, int> _produce;
+    private readonly string? _ownedFolder;
+
+    private CrossProcessChain(FunctionHost host, SharedMemoryEndpoint endpoint, PeerProcess peer, WasmFunction producer, AckCounter acks, string? ownedFolder)
+    {
+        _host = host;
+        _endpoint = endpoint;
+        _peer = peer;
+        _producer = producer;
+        _acks = acks;
+        _ownedFolder = ownedFolder;
+        _fill = producer.Instance.GetFunction<int, int, int>("fill") ?? throw new InvalidOperationException("producer.wasm lacks fill");
+        _produce = producer.Instance.GetFunction<int, int>("produce") ?? throw new InvalidOperationException("producer.wasm lacks produce");
+    }
+
+    /// <summary>The child process that hosts the consumer.</summary>
+    public PeerProcess Peer => _peer;
+
+    /// <summary>This process's endpoint.</summary>
+    public SharedMemoryEndpoint Endpoint => _endpoint;
+
+    /// <summary>Starts the producer here and the consumer in a child process, connected through <paramref name="directory"/>.</summary>
+    /// <param name="directory">The rendezvous folder, or null for a fresh private one (deleted on dispose).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running chain.</returns>
+    public static async Task<CrossProcessChain> StartAsync(string? directory = null, CancellationToken cancellationToken = default)
+    {
+        string? owned = null;
+        if (directory is null)
+        {
+            owned = directory = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-demo-" + Guid.NewGuid().ToString("N"));
+        }
+
+        var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = directory } });
+        SharedMemoryEndpoint? endpoint = null;
+        try
+        {
+            WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
+            endpoint = SharedMemoryEndpoint.Start(host, new SharedMemoryOptions { Directory = directory });
+            var acks = new AckCounter();
+            endpoint.Serve("ack", acks.OnAck); // read in place on the receive thread: no queue, no thread hop
+            PeerProcess peer = await PeerProcess.StartAsync("shm", ["--dir", directory, "--guest", "consumer=" + GuestModules.PathOf(GuestModules.Consumer)], cancellationToken).ConfigureAwait(false);
+            string answer = await peer.RequestAsync("ack consumer 1", cancellationToken).ConfigureAwait(false);
+            if (!int.TryParse(answer, CultureInfo.InvariantCulture, out int handle) || handle <= 0)
+            {
+                await peer.DisposeAsync().ConfigureAwait(false);
+                throw new InvalidOperationException($"The consumer could not open 'ack': {answer}");
+            }
+
+            return new CrossProcessChain(host, endpoint, peer, producer, acks, owned);
+        }
+        catch
+        {
+            if (endpoint is not null)
+            {
+                await endpoint.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await host.DisposeAsync().ConfigureAwait(false);
+            if (owned is not null && Directory.Exists(owned))
+            {
+                Directory.Delete(owned, recursive: true);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Fills the producer's buffer with the seed's pattern (untimed).</summary>
+    /// <param name="payloadBytes">Payload size.</param>
+    /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
+    public void Prepare(int payloadBytes, int seed)
+    {
+        if (_producer.Run(_ => _fill(payloadBytes, seed)) == 0)
+        {
+            throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
+        }
+    }
+
+    /// <summary>The timed part: the producer sends; completes when the consumer in the child acknowledged the payload.</summary>
+    /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
+    /// <returns>A task that completes with the acknowledged length.</returns>
+    public async ValueTask<int> TransferAsync(int payloadBytes)
+    {
+        int status = _producer.Guest.Invoke(() => _produce(payloadBytes));
+        if (status != 0)
+        {
+            throw new InvalidOperationException($"send failed with status {status}");
+        }
+
+        return await ReceiveAckAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Waits (at most 30 s) for the next ack.</summary>
+    /// <returns>The length the consumer acknowledged.</returns>
+    public ValueTask<int> ReceiveAckAsync() => ValueTask.FromResult(_acks.Take(AckTimeout));
+
+    /// <summary>Checksum of the last payload the consumer got, computed by the guest in the child.</summary>
+    /// <returns>The checksum (see <see cref="Checksum.Compute"/>).</returns>
+    public async Task<ulong> ConsumerChecksumAsync() =>
+        ulong.Parse(await _peer.RequestAsync("checksum consumer").ConfigureAwait(false), CultureInfo.InvariantCulture);
+
+    /// <summary>Length of the last payload the consumer got.</summary>
+    /// <returns>The length.</returns>
+    public async Task<int> ConsumerLastLengthAsync() =>
+        int.Parse(await _peer.RequestAsync("last_length consumer").ConfigureAwait(false), CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _peer.DisposeAsync().ConfigureAwait(false);
+        await _endpoint.DisposeAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+        if (_ownedFolder is not null && Directory.Exists(_ownedFolder))
+        {
+            Directory.Delete(_ownedFolder, recursive: true);
+        }
+    }
+
+    /// <summary>Acks handed over from the receive thread to the waiting sender.</summary>
+    private sealed class AckCounter
+    {
+        private readonly SemaphoreSlim _arrived = new(0);
+        private volatile int _lastLength = -1;
+
+        public void OnAck(ReadOnlySpan<byte> ack)
+        {
+            _lastLength = ack.Length == 8 ? BitConverter.ToInt32(ack) : -1;
+            _arrived.Release();
+        }
+
+        public int Take(TimeSpan timeout) =>
+            _arrived.Wait(timeout) ? _lastLength : throw new TimeoutException($"No ack within {timeout}.");
+    }
+}

@@ -1,0 +1,80 @@
+namespace Roadrunner.Hoses.SharedMemory;
+
+/// <summary>
+/// One descriptor of a ring: which region of the sender holds which bytes of which payload. Read from shared memory
+/// once into this copy, then validated: the peer may be buggy or hostile.
+/// </summary>
+internal readonly record struct Descriptor(long Sequence, long RegionNumber, int RegionSize, int Offset, int Length, int Flags, long PayloadLength)
+{
+    public bool HasMoreChunks => (Flags & RingLayout.MoreChunks) != 0;
+
+    public bool IsStreamed => (Flags & RingLayout.Streamed) != 0;
+
+    /// <summary>Reads descriptor <paramref name="index"/> (one copy of each field; later peer writes do not matter).</summary>
+    public static unsafe Descriptor Read(byte* control, int index)
+    {
+        byte* slot = control + RingLayout.SlotOffset(index);
+        return new Descriptor(
+            Volatile.Read(ref *(long*)slot),
+            Volatile.Read(ref *(long*)(slot + 8)),
+            Volatile.Read(ref *(int*)(slot + 16)),
+            Volatile.Read(ref *(int*)(slot + 20)),
+            Volatile.Read(ref *(int*)(slot + 24)),
+            Volatile.Read(ref *(int*)(slot + 28)),
+            Volatile.Read(ref *(long*)(slot + 32)));
+    }
+
+    /// <summary>Writes this descriptor into slot <paramref name="index"/> (before the head moves past it).</summary>
+    public unsafe void Write(byte* control, int index)
+    {
+        byte* slot = control + RingLayout.SlotOffset(index);
+        *(long*)slot = Sequence;
+        *(long*)(slot + 8) = RegionNumber;
+        *(int*)(slot + 16) = RegionSize;
+        *(int*)(slot + 20) = Offset;
+        *(int*)(slot + 24) = Length;
+        *(int*)(slot + 28) = Flags;
+        *(long*)(slot + 32) = PayloadLength;
+        *(long*)(slot + 40) = 0;
+    }
+
+    /// <summary>
+    /// Checks everything that can be checked without the region: the sequence is the one expected, the flags known,
+    /// the bytes lie inside the region, the payload length is sane.
+    /// </summary>
+    /// <returns>Null when valid, else why not.</returns>
+    public string? Validate(long expectedSequence, long maxPayloadBytes)
+    {
+        if (Sequence != expectedSequence)
+        {
+            return $"sequence {Sequence}, expected {expectedSequence}";
+        }
+
+        if ((Flags & ~(RingLayout.MoreChunks | RingLayout.Streamed)) != 0)
+        {
+            return $"unknown flags 0x{Flags:x}";
+        }
+
+        if (RegionNumber <= 0)
+        {
+            return $"region number {RegionNumber}";
+        }
+
+        if (RegionSize < 4096 || RegionSize % 4096 != 0)
+        {
+            return $"region size {RegionSize} is not a positive multiple of 4096";
+        }
+
+        if (Offset < 0 || Length < 0 || (long)Offset + Length > RegionSize)
+        {
+            return $"bytes [{Offset}, {(long)Offset + Length}) outside a region of {RegionSize}";
+        }
+
+        if (PayloadLength < Length || PayloadLength > maxPayloadBytes)
+        {
+            return $"payload length {PayloadLength}";
+        }
+
+        return null;
+    }
+}

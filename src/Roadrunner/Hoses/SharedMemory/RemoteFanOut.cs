@@ -1,0 +1,107 @@
+using System.Buffers;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Hoses.SharedMemory;
+
+/// <summary>
+/// One sender, several functions in other processes: the payload is copied once into shared regions and a descriptor
+/// naming the same regions is posted on every target's ring; the regions return when the last target released them.
+/// Not atomic: when a target fails part-way, the targets before it have the payload.
+/// </summary>
+internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, IReadOnlyList<RingSender> targets) : IHoseSender
+{
+    private readonly RingSender[] _targets = [.. targets];
+
+    public string Name { get; } = name;
+
+    public bool IsUsable => _targets.All(t => t.IsUsable);
+
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => SendCore(payload, wait: false, TimeSpan.Zero, CancellationToken.None);
+
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(payload, wait: true, timeout, cancellationToken);
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        HoseStatus status = await Task.Run(() => Send(payload.Span, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        HoseException.ThrowIfFailed(status, $"Fan-out send to '{Name}'");
+    }
+
+    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
+        SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);
+
+    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("A fan-out cannot hand out one claim for several receivers; send the payload instead.");
+
+    public void Complete()
+    {
+        foreach (RingSender target in _targets)
+        {
+            target.Complete();
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask; // the targets belong to the endpoint
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        RegionPool pool = endpoint.Pool;
+        if (payload.Length > endpoint.Options.MaxPayloadBytes || pool.FootprintOf(payload.Length) > pool.MaxLeasedBytes)
+        {
+            return HoseStatus.TooLarge; // a fan-out does not stream: every target holds the same regions
+        }
+
+        RegionPayload? shared = null;
+        long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
+        try
+        {
+            while (!pool.TryRent(payload.Length, out shared))
+            {
+                shared = null;
+                if (endpoint.ReclaimAll() > 0)
+                {
+                    continue;
+                }
+
+                if (!wait)
+                {
+                    return HoseStatus.WouldBlock;
+                }
+
+                if (cancellationToken.IsCancellationRequested || (timeout != Timeout.InfiniteTimeSpan && Environment.TickCount64 >= deadline))
+                {
+                    return HoseStatus.TimedOut;
+                }
+
+                if (pool.Rent(payload.Length, TimeSpan.FromMilliseconds(2), cancellationToken, out shared) == HoseStatus.Ok)
+                {
+                    break;
+                }
+
+                shared = null;
+            }
+
+            shared.Fill(payload);
+            foreach (RingSender target in _targets)
+            {
+                TimeSpan left = timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+                HoseStatus status = target.PostShared(shared, wait, left, cancellationToken);
+                if (status != HoseStatus.Ok)
+                {
+                    return status;
+                }
+            }
+
+            return HoseStatus.Ok;
+        }
+        catch (OperationCanceledException)
+        {
+            return HoseStatus.TimedOut;
+        }
+        finally
+        {
+            shared?.Release();
+        }
+    }
+}

@@ -1,0 +1,641 @@
+using System.Buffers;
+using System.Globalization;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Hoses.SharedMemory;
+
+/// <summary>
+/// The sending end of one cross-process hose: copies a payload once into regions of the endpoint's pool (a .NET claim
+/// writes there directly), posts one descriptor per region in the ring and wakes the receiver only if it sleeps.
+/// Regions come back when the receiver marks their descriptors released; the sender reclaims them in ring order.
+/// Bounded by the ring's slots and the pool's bytes in flight: a sender waits (bounded, cancellable) or gets
+/// <see cref="HoseStatus.WouldBlock"/>. A payload larger than the bytes in flight streams through one region at a time.
+/// </summary>
+internal sealed unsafe class RingSender : IHoseSender
+{
+    private readonly SharedMemoryEndpoint _endpoint;
+    private readonly MappedRegion _control;
+    private readonly byte* _base;
+    private readonly int _slots;
+    private readonly RegionPayload?[] _inFlight;
+    private readonly Lock _gate = new();
+    private readonly PeerIdentity _receiver;
+    private long _published;
+    private long _lastLivenessCheck = Environment.TickCount64;
+    private long _reclaimed;
+    private volatile int _failure; // 0 while usable, else the status every send gets
+    private int _disposed;
+
+    private RingSender(SharedMemoryEndpoint endpoint, string name, MappedRegion control, int slots, PeerIdentity receiver, string receiverTag)
+    {
+        _endpoint = endpoint;
+        Name = name;
+        _control = control;
+        _base = control.Pointer;
+        _slots = slots;
+        _inFlight = new RegionPayload?[slots];
+        _receiver = receiver;
+        ReceiverTag = receiverTag;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The receiving endpoint's tag.</summary>
+    public string ReceiverTag { get; }
+
+    /// <summary>False once the receiver died, closed the hose or rejected a descriptor.</summary>
+    public bool IsUsable => _failure == 0;
+
+    /// <summary>Descriptors posted and not yet given back.</summary>
+    public long InFlight => Interlocked.Read(ref _published) - Interlocked.Read(ref _reclaimed);
+
+    private int* Head => (int*)(_base + RingLayout.HeadOffset);
+
+    private int* ReceiverWaiting => (int*)(_base + RingLayout.ReceiverWaitingOffset);
+
+    private int* ReleaseCount => (int*)(_base + RingLayout.ReleaseCountOffset);
+
+    private int* SenderWaiting => (int*)(_base + RingLayout.SenderWaitingOffset);
+
+    private int* State => (int*)(_base + RingLayout.StateOffset);
+
+    private int* FailureStatus => (int*)(_base + RingLayout.FailureOffset);
+
+    /// <summary>Creates the ring file for <paramref name="name"/> served by <paramref name="target"/> and rings its bell.</summary>
+    public static RingSender Connect(SharedMemoryEndpoint endpoint, string name, RendezvousFolder.Announcement target, long number)
+    {
+        int slots = endpoint.Options.RingSlots;
+        string path = RendezvousFolder.RingPath(endpoint.Directory, target.Tag, endpoint.Tag, number);
+        MappedRegion control = MappedRegion.Create(path, RingLayout.FileSize(slots));
+        try
+        {
+            byte* p = control.Pointer;
+            *(int*)(p + RingLayout.SlotCountOffset) = slots;
+            *(int*)(p + RingLayout.SlotSizeOffset) = RingLayout.SlotSize;
+            *(int*)(p + RingLayout.SenderPidOffset) = PeerIdentity.Current.ProcessId;
+            *(long*)(p + RingLayout.SenderStartOffset) = PeerIdentity.Current.StartTime;
+            int nameLength = System.Text.Encoding.UTF8.GetBytes(name, new Span<byte>(p + RingLayout.NameOffset, RingLayout.MaxNameBytes));
+            *(int*)(p + RingLayout.NameLengthOffset) = nameLength;
+            int tagLength = System.Text.Encoding.ASCII.GetBytes(endpoint.Tag, new Span<byte>(p + RingLayout.TagOffset, RingLayout.MaxTagBytes));
+            *(int*)(p + RingLayout.TagLengthOffset) = tagLength;
+            *(uint*)(p + RingLayout.VersionOffset) = RingLayout.Version;
+            Interlocked.MemoryBarrier();
+            Volatile.Write(ref *(uint*)(p + RingLayout.MagicOffset), RingLayout.Magic); // last: the header is complete
+            var sender = new RingSender(endpoint, name, control, slots, target.Identity, target.Tag);
+            endpoint.RingBell(target.Tag);
+            return sender;
+        }
+        catch
+        {
+            ((IDisposable)control).Dispose();
+            throw;
+        }
+    }
+
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => SendCore(payload, default, false, wait: false, Timeout.InfiniteTimeSpan, CancellationToken.None);
+
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(payload, default, false, wait: true, timeout, cancellationToken);
+
+    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        HoseStatus status = TrySend(payload.Span);
+        if (status == HoseStatus.Ok)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return status == HoseStatus.WouldBlock
+            ? WaitAndSendAsync(new ReadOnlySequence<byte>(payload), cancellationToken)
+            : ValueTask.FromException(new HoseException(status, $"Send to '{Name}'"));
+    }
+
+    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
+        payload.IsSingleSegment ? SendAsync(payload.First, cancellationToken) : WaitAndSendAsync(payload, cancellationToken);
+
+    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        RegionPool pool = _endpoint.Pool;
+        if (length > pool.LargestRegion)
+        {
+            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {pool.LargestRegion} bytes, not {length}");
+        }
+
+        ThrowIfFailed();
+        return Blocking.RunAsync<HoseClaim>(
+            () =>
+            {
+                HoseStatus status = RentRegions(length, wait: true, Environment.TickCount64, infinite: true, cancellationToken, out RegionPayload? payload);
+                return (status, status == HoseStatus.Ok ? new SharedMemoryClaim(this, payload!) : null);
+            },
+            $"Claim on '{Name}'",
+            cancellationToken);
+    }
+
+    /// <summary>Posts a payload written in place by a claim; takes over its reference.</summary>
+    public HoseStatus CommitClaim(RegionPayload payload)
+    {
+        try
+        {
+            return Post(payload, 0, wait: true, Environment.TickCount64, infinite: true, CancellationToken.None);
+        }
+        finally
+        {
+            payload.Release();
+        }
+    }
+
+    /// <summary>Posts regions shared with other hoses (a fan-out); the ring takes its own references.</summary>
+    public HoseStatus PostShared(RegionPayload payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        HoseStatus failure = CurrentFailure();
+        if (failure != HoseStatus.Ok)
+        {
+            return failure;
+        }
+
+        bool infinite = timeout == Timeout.InfiniteTimeSpan;
+        return Post(payload, 0, wait, Environment.TickCount64 + (infinite ? 0 : (long)timeout.TotalMilliseconds), infinite, cancellationToken);
+    }
+
+    public void Complete()
+    {
+        Interlocked.Or(ref *State, RingLayout.SenderCompleted);
+        Futex.WakeAll(Head);
+    }
+
+    /// <summary>Gives back the regions of every descriptor the receiver released, in ring order.</summary>
+    /// <returns>How many were reclaimed.</returns>
+    public int Reclaim()
+    {
+        if (!_gate.TryEnter())
+        {
+            return 0; // the sender holding the gate reclaims
+        }
+
+        try
+        {
+            return ReclaimLocked();
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    /// <summary>The receiver is gone: fail the hose and take every region back (nobody reads them any more).</summary>
+    public void Abandon(HoseStatus reason)
+    {
+        Interlocked.CompareExchange(ref _failure, (int)reason, 0);
+        lock (_gate)
+        {
+            for (long i = _reclaimed; i < _published; i++)
+            {
+                int index = (int)(i & (_slots - 1));
+                _inFlight[index]?.Release();
+                _inFlight[index] = null;
+            }
+
+            Interlocked.Exchange(ref _reclaimed, _published);
+        }
+    }
+
+    /// <summary>Completes the hose (the receiver drains what was sent); sends fail with <see cref="HoseStatus.Closed"/> from now on.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Complete();
+            Interlocked.CompareExchange(ref _failure, (int)HoseStatus.Closed, 0);
+            _endpoint.Forget(this);
+            Reclaim();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The endpoint is closing: takes every region back, unmaps the ring and deletes its file (a receiver still
+    /// draining keeps its own mapping). Called once, after the endpoint stopped every use of this sender.
+    /// </summary>
+    public void Close()
+    {
+        _ = DisposeAsync();
+        lock (_gate)
+        {
+            ReclaimLocked();
+            Abandon(HoseStatus.Closed);
+            ((IDisposable)_control).Dispose();
+        }
+    }
+
+    private ValueTask WaitAndSendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken) =>
+        Blocking.RunAsync(() => SendCore(default, payload, true, wait: true, Timeout.InfiniteTimeSpan, cancellationToken), $"Send to '{Name}'", cancellationToken);
+
+    private void ThrowIfFailed()
+    {
+        HoseStatus failure = CurrentFailure();
+        if (failure != HoseStatus.Ok)
+        {
+            throw new HoseException(failure, $"Hose to '{Name}' is not usable");
+        }
+    }
+
+    /// <summary>
+    /// Even a sender that never waits looks at its receiver once per peer-check interval, so a dead receiver is not fed
+    /// for longer than that (its ring would only fill up).
+    /// </summary>
+    private void CheckReceiverNow()
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastLivenessCheck);
+        if (now - last < (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastLivenessCheck, now, last) != last)
+        {
+            return;
+        }
+
+        if (_failure == 0 && !_receiver.IsAlive())
+        {
+            Abandon(HoseStatus.PeerFailed);
+            _endpoint.OnSenderFailed(this);
+        }
+    }
+
+    /// <summary>The sticky failure, or the one the receiver reported in the ring.</summary>
+    private HoseStatus CurrentFailure()
+    {
+        if (_failure != 0)
+        {
+            return (HoseStatus)_failure;
+        }
+
+        if ((Volatile.Read(ref *State) & RingLayout.ReceiverClosed) != 0)
+        {
+            int reported = Volatile.Read(ref *FailureStatus);
+            var status = reported is < 0 and >= (int)HoseStatus.Internal ? (HoseStatus)reported : HoseStatus.PeerFailed;
+            Interlocked.CompareExchange(ref _failure, (int)status, 0);
+            _endpoint.OnSenderFailed(this);
+            return (HoseStatus)_failure;
+        }
+
+        return HoseStatus.Ok;
+    }
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        CheckReceiverNow();
+        HoseStatus failure = CurrentFailure();
+        if (failure != HoseStatus.Ok)
+        {
+            return failure;
+        }
+
+        long length = useSequence ? sequence.Length : span.Length;
+        if (length > _endpoint.Options.MaxPayloadBytes)
+        {
+            return HoseStatus.TooLarge;
+        }
+
+        bool infinite = timeout == Timeout.InfiniteTimeSpan;
+        long deadline = Environment.TickCount64 + (infinite ? 0 : (long)timeout.TotalMilliseconds);
+        RegionPool pool = _endpoint.Pool;
+        Reclaim(); // regions the receiver gave back are reused at once: warm pages, already mapped over there
+        if (pool.FootprintOf(length) <= pool.MaxLeasedBytes && (length + pool.LargestRegion - 1) / pool.LargestRegion <= _slots / 2)
+        {
+            HoseStatus rented = RentRegions(length, wait, deadline, infinite, cancellationToken, out RegionPayload? payload);
+            if (rented != HoseStatus.Ok)
+            {
+                return rented;
+            }
+
+            try
+            {
+                if (useSequence)
+                {
+                    payload!.Fill(sequence);
+                }
+                else
+                {
+                    payload!.Fill(span);
+                }
+
+                return Post(payload, 0, wait, deadline, infinite, cancellationToken);
+            }
+            finally
+            {
+                payload!.Release();
+            }
+        }
+
+        return Stream(span, sequence, useSequence, length, wait, deadline, infinite, cancellationToken);
+    }
+
+    /// <summary>A payload above the bytes in flight: one region at a time, each posted as soon as it is full.</summary>
+    private HoseStatus Stream(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, long length, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        if (!wait)
+        {
+            return HoseStatus.WouldBlock; // a streamed payload needs the receiver to drain while we write
+        }
+
+        int chunk = _endpoint.Pool.LargestRegion;
+        lock (_gate)
+        {
+            long sent = 0;
+            while (sent < length)
+            {
+                int size = (int)Math.Min(chunk, length - sent);
+                HoseStatus rented = RentRegions(size, wait: true, deadline, infinite, cancellationToken, out RegionPayload? part);
+                if (rented != HoseStatus.Ok)
+                {
+                    // The receiver drops a stream that never ends; fail the hose so nothing half-sent is completed.
+                    return FailMidStream(rented, sent);
+                }
+
+                try
+                {
+                    if (useSequence)
+                    {
+                        part!.Fill(sequence.Slice(sent, size));
+                    }
+                    else
+                    {
+                        part!.Fill(span.Slice((int)sent, size));
+                    }
+
+                    bool last = sent + size == length;
+                    HoseStatus posted = PostChunk(part.Chunks[0], RingLayout.Streamed | (last ? 0 : RingLayout.MoreChunks), length, part, wait: true, deadline, infinite, cancellationToken);
+                    if (posted != HoseStatus.Ok)
+                    {
+                        return FailMidStream(posted, sent);
+                    }
+                }
+                finally
+                {
+                    part!.Release();
+                }
+
+                Publish();
+                sent += size;
+            }
+
+            return HoseStatus.Ok;
+        }
+    }
+
+    private HoseStatus FailMidStream(HoseStatus status, long sent)
+    {
+        if (sent > 0)
+        {
+            Interlocked.CompareExchange(ref _failure, (int)HoseStatus.Internal, 0);
+            Complete();
+        }
+
+        return status;
+    }
+
+    /// <summary>Posts every chunk of <paramref name="payload"/> (one descriptor each) and publishes them.</summary>
+    private HoseStatus Post(RegionPayload payload, int flags, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            RegionPayload.Chunk[] chunks = payload.Chunks;
+            if (!wait && _slots - (_published - _reclaimed) < Math.Max(1, chunks.Length))
+            {
+                ReclaimLocked();
+                if (_slots - (_published - _reclaimed) < Math.Max(1, chunks.Length))
+                {
+                    return HoseStatus.WouldBlock;
+                }
+            }
+
+            if (chunks.Length == 0)
+            {
+                // A zero-byte payload still needs a descriptor: it points at no region bytes.
+                return PostEmpty(wait, deadline, infinite, cancellationToken);
+            }
+
+            for (int i = 0; i < chunks.Length; i++)
+            {
+                int more = i < chunks.Length - 1 ? RingLayout.MoreChunks : 0;
+                HoseStatus status = PostChunk(chunks[i], flags | more, payload.Length, payload, wait, deadline, infinite, cancellationToken);
+                if (status != HoseStatus.Ok)
+                {
+                    if (i > 0)
+                    {
+                        Interlocked.CompareExchange(ref _failure, (int)HoseStatus.Internal, 0);
+                    }
+
+                    return status;
+                }
+            }
+
+            Publish();
+            return HoseStatus.Ok;
+        }
+    }
+
+    private HoseStatus PostEmpty(bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        HoseStatus room = WaitForSlot(wait, deadline, infinite, cancellationToken);
+        if (room != HoseStatus.Ok)
+        {
+            return room;
+        }
+
+        // Region 0 cannot exist; an empty payload names the smallest class with no bytes and no region number check.
+        var descriptor = new Descriptor(_published, long.MaxValue, _endpoint.Pool.SizeClasses[0], 0, 0, 0, 0);
+        descriptor.Write(_base, (int)(_published & (_slots - 1)));
+        _inFlight[_published & (_slots - 1)] = null;
+        _published++;
+        Publish();
+        return HoseStatus.Ok;
+    }
+
+    /// <summary>Writes one descriptor (not yet published); the slot takes a reference on the payload.</summary>
+    private HoseStatus PostChunk(RegionPayload.Chunk chunk, int flags, long payloadLength, RegionPayload payload, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        HoseStatus room = WaitForSlot(wait, deadline, infinite, cancellationToken);
+        if (room != HoseStatus.Ok)
+        {
+            return room;
+        }
+
+        int index = (int)(_published & (_slots - 1));
+        var descriptor = new Descriptor(_published, RegionNumber(chunk.Region), chunk.Region.Length, 0, chunk.Length, flags, payloadLength);
+        descriptor.Write(_base, index);
+        payload.AddReference();
+        _inFlight[index] = payload;
+        _published++;
+        return HoseStatus.Ok;
+    }
+
+    /// <summary>Moves the head past the written descriptors and wakes the receiver if it announced that it sleeps.</summary>
+    private void Publish()
+    {
+        Interlocked.Exchange(ref *Head, (int)_published); // full fence: the descriptors are visible, then we read the flag
+        if (Volatile.Read(ref *ReceiverWaiting) != 0)
+        {
+            Futex.WakeAll(Head);
+        }
+    }
+
+    /// <summary>Waits (under the gate) until the ring has a free slot.</summary>
+    private HoseStatus WaitForSlot(bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        long lastProgress = Environment.TickCount64;
+        while (_published - _reclaimed >= _slots)
+        {
+            if (ReclaimLocked() > 0)
+            {
+                lastProgress = Environment.TickCount64;
+                continue;
+            }
+
+            HoseStatus status = CheckWait(wait, deadline, infinite, cancellationToken, ref lastProgress);
+            if (status != HoseStatus.Ok)
+            {
+                return status;
+            }
+
+            WaitForRelease(deadline, infinite);
+        }
+
+        return HoseStatus.Ok;
+    }
+
+    /// <summary>Rents regions from the endpoint's pool, reclaiming released ones while it waits.</summary>
+    private HoseStatus RentRegions(long length, bool wait, long deadline, bool infinite, CancellationToken cancellationToken, out RegionPayload? payload)
+    {
+        RegionPool pool = _endpoint.Pool;
+        long lastProgress = Environment.TickCount64;
+        while (true)
+        {
+            if (pool.TryRent(length, out payload!))
+            {
+                return HoseStatus.Ok;
+            }
+
+            if (_endpoint.ReclaimAll() > 0)
+            {
+                lastProgress = Environment.TickCount64;
+                continue;
+            }
+
+            HoseStatus status = CheckWait(wait, deadline, infinite, cancellationToken, ref lastProgress);
+            if (status != HoseStatus.Ok)
+            {
+                payload = null;
+                return status;
+            }
+
+            if (InFlight > 0)
+            {
+                WaitForRelease(deadline, infinite);
+            }
+            else
+            {
+                // Regions are held by other hoses of this endpoint: wait on the budget briefly, then reclaim again.
+                try
+                {
+                    if (pool.Rent(length, TimeSpan.FromMilliseconds(2), cancellationToken, out payload!) == HoseStatus.Ok)
+                    {
+                        return HoseStatus.Ok;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    payload = null;
+                    return HoseStatus.TimedOut;
+                }
+            }
+        }
+    }
+
+    /// <summary>Ok to keep waiting; else why to stop (no wait wanted, deadline, cancellation, failed or dead receiver).</summary>
+    private HoseStatus CheckWait(bool wait, long deadline, bool infinite, CancellationToken cancellationToken, ref long lastProgress)
+    {
+        HoseStatus failure = CurrentFailure();
+        if (failure != HoseStatus.Ok)
+        {
+            return failure;
+        }
+
+        if (!wait)
+        {
+            return HoseStatus.WouldBlock;
+        }
+
+        long now = Environment.TickCount64;
+        if (cancellationToken.IsCancellationRequested || (!infinite && now >= deadline))
+        {
+            return HoseStatus.TimedOut;
+        }
+
+        if (now - lastProgress >= (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds)
+        {
+            lastProgress = now;
+            if (!_receiver.IsAlive())
+            {
+                Abandon(HoseStatus.PeerFailed);
+                _endpoint.OnSenderFailed(this);
+                return HoseStatus.PeerFailed;
+            }
+        }
+
+        return HoseStatus.Ok;
+    }
+
+    /// <summary>Sleeps until the receiver releases a descriptor, at most one peer-check interval (or the deadline).</summary>
+    private void WaitForRelease(long deadline, bool infinite)
+    {
+        int observed = Volatile.Read(ref *ReleaseCount);
+        if (_endpoint.Wait.Spin(ReleaseCount, observed))
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref *SenderWaiting, 1);
+        if (Volatile.Read(ref *ReleaseCount) == observed && (Volatile.Read(ref *State) & RingLayout.ReceiverClosed) == 0)
+        {
+            long micros = (long)_endpoint.Options.PeerCheckInterval.TotalMicroseconds;
+            if (!infinite)
+            {
+                micros = Math.Clamp((deadline - Environment.TickCount64) * 1000, 1, micros);
+            }
+
+            _endpoint.Wait.Wait(ReleaseCount, observed, micros);
+        }
+
+        Volatile.Write(ref *SenderWaiting, 0);
+    }
+
+    private int ReclaimLocked()
+    {
+        int count = 0;
+        while (_reclaimed < _published)
+        {
+            int index = (int)(_reclaimed & (_slots - 1));
+            long* mark = (long*)(_base + RingLayout.ReleasedOffset(_slots, index));
+            if (Volatile.Read(ref *mark) != _reclaimed + 1)
+            {
+                break;
+            }
+
+            _inFlight[index]?.Release();
+            _inFlight[index] = null;
+            Interlocked.Increment(ref _reclaimed);
+            count++;
+        }
+
+        return count;
+    }
+
+    private static long RegionNumber(MappedRegion region)
+    {
+        // Pool files are named rr-<tag>-<n>.region; the receiver rebuilds the path from our tag and n.
+        string name = Path.GetFileNameWithoutExtension(region.Path);
+        return long.Parse(name.AsSpan(name.LastIndexOf('-') + 1), NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+}

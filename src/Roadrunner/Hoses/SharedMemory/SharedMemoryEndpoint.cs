@@ -1,0 +1,484 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Roadrunner.Hosting;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Hoses.SharedMemory;
+
+/// <summary>
+/// Connects a <see cref="FunctionHost"/> to the other hosts on this node through shared memory. It announces the
+/// host's functions in a per-user rendezvous folder and serves them (one receive thread per incoming hose, delivering
+/// into the function's inbox), and, as an <see cref="IHoseDirectory"/>, resolves names other processes announce to a
+/// sender that copies the payload once into a shared region and posts a descriptor. <see cref="Start"/> adds it to the
+/// host's directory, so guests keep opening targets by name.
+/// </summary>
+/// <remarks>
+/// Create it after loading the functions to serve (or call <see cref="Serve(string)"/> later); dispose it before the host.
+/// A peer that dies, even with <c>kill -9</c>, is noticed within <see cref="SharedMemoryOptions.PeerCheckInterval"/>
+/// of a wait: waiters get <see cref="HoseStatus.PeerFailed"/>, its regions are reclaimed and its files removed. Open the
+/// name again to reach a restarted peer.
+/// </remarks>
+public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
+{
+    private readonly FunctionHost _host;
+    private readonly ConcurrentDictionary<string, InProcessHose> _served = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IHoseSender> _senders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MappedRegion> _bells = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string[]> _routes = new(StringComparer.Ordinal);
+    private readonly List<InProcessHose> _ownInboxes = [];
+    private readonly List<RingSender> _rings = [];
+    private readonly List<RingReceiver> _receivers = [];
+    private readonly HashSet<string> _knownRings = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _faults = new();
+    private readonly Lock _connect = new();
+    private readonly MappedRegion _bell;
+    private readonly Thread _acceptor;
+    private long _ringNumber;
+    private volatile bool _disposed;
+
+    private SharedMemoryEndpoint(FunctionHost host, SharedMemoryOptions options)
+    {
+        _host = host;
+        Options = options;
+        Wait = IWaitStrategy.For(options.WaitMode, options.SpinTime);
+        string folder = options.ResolvedDirectory();
+        RefuseSymlinkedParents(folder);
+        Pool = new RegionPool(options.PoolOptions()); // creates and checks the folder (0700, ours, no symlink)
+        Directory = Pool.Directory;
+        Tag = Pool.OwnerTag;
+        RendezvousFolder.SweepDead(Directory);
+        _bell = MappedRegion.Create(RendezvousFolder.BellPath(Directory, Tag), 4096);
+        foreach (WasmFunction function in host.Functions)
+        {
+            _served[function.Name] = function.Guest.InboxHose;
+        }
+
+        Announce();
+        _acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "roadrunner-shm accept" };
+        _acceptor.Start();
+    }
+
+    /// <summary>The rendezvous folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The names this endpoint serves to other processes.</summary>
+    public IReadOnlyCollection<string> ServedNames => [.. _served.Keys];
+
+    internal SharedMemoryOptions Options { get; }
+
+    internal IWaitStrategy Wait { get; }
+
+    /// <summary>The pool payloads are copied into for sending (bounded by <see cref="SharedMemoryOptions.MaxBytesInFlight"/>).</summary>
+    internal RegionPool Pool { get; }
+
+    /// <summary>The host's pool: streamed payloads are reassembled there.</summary>
+    internal RegionPool HostPool => _host.Pool;
+
+    /// <summary>This endpoint's tag in file names (<c>&lt;pid&gt;-&lt;random&gt;</c>).</summary>
+    internal string Tag { get; }
+
+    /// <summary>What went wrong with peers so far (refused rings, bad descriptors, dead peers), newest last, at most 256.</summary>
+    public IReadOnlyCollection<string> Faults => _faults;
+
+    /// <summary>Receive threads running now.</summary>
+    internal int ActiveReceivers
+    {
+        get
+        {
+            lock (_receivers)
+            {
+                return _receivers.Count;
+            }
+        }
+    }
+
+    /// <summary>Starts serving <paramref name="host"/>'s functions and resolving the functions of other processes.</summary>
+    /// <param name="host">The host whose functions are served; the endpoint joins its directory so its guests reach other processes.</param>
+    /// <param name="options">Settings, or null for the defaults.</param>
+    /// <returns>The running endpoint.</returns>
+    /// <exception cref="IOException">The rendezvous folder is a symlink, belongs to another user, or cannot be created.</exception>
+    public static SharedMemoryEndpoint Start(FunctionHost host, SharedMemoryOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        options ??= new SharedMemoryOptions();
+        options.Validate();
+        var endpoint = new SharedMemoryEndpoint(host, options);
+        host.AddDirectory(endpoint);
+        return endpoint;
+    }
+
+    /// <summary>Serves a function loaded into the host after the endpoint started.</summary>
+    /// <param name="functionName">The function's name in the host.</param>
+    public void Serve(string functionName)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _served[functionName] = _host[functionName].Guest.InboxHose;
+        Announce();
+    }
+
+    /// <summary>
+    /// Creates a .NET receiver that other processes reach by <paramref name="name"/>: payloads arrive as leases over
+    /// the sender's shared regions (zero copies); dispose each lease to hand its region back.
+    /// </summary>
+    /// <param name="name">The name to announce.</param>
+    /// <param name="options">Limits of the inbox, or null for the defaults.</param>
+    /// <returns>The inbox; it is completed when the endpoint is disposed.</returns>
+    public IDataHose CreateInbox(string name, HoseOptions? options = null) => CreateInboxCore(name, options, announce: true);
+
+    private IDataHose CreateInboxCore(string name, HoseOptions? options, bool announce)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var inbox = new InProcessHose(name, _host.Pool, options);
+        if (!_served.TryAdd(name, inbox))
+        {
+            throw new ArgumentException($"The name '{name}' is already served.", nameof(name));
+        }
+
+        lock (_ownInboxes)
+        {
+            _ownInboxes.Add(inbox);
+        }
+
+        if (announce)
+        {
+            Announce();
+        }
+
+        return inbox;
+    }
+
+    /// <summary>
+    /// Serves <paramref name="name"/> with a .NET handler that reads each payload in place, on the receive thread,
+    /// as soon as it arrives: zero copies and no thread hop (the lowest latency). Keep the handler short; payloads that
+    /// arrive while it runs wait in order and are handed over on a pool thread.
+    /// </summary>
+    /// <param name="name">The name to announce.</param>
+    /// <param name="handler">Called once per payload, one call at a time.</param>
+    /// <param name="options">Limits of the queue used while the handler is busy, or null for the defaults.</param>
+    public void Serve(string name, PayloadHandler handler, HoseOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var inbox = (InProcessHose)CreateInboxCore(name, options, announce: false);
+        inbox.DirectReceiver = new HandlerReceiver(inbox, handler);
+        Announce();
+    }
+
+    /// <summary>
+    /// Adds a cross-process fan-out: sending to <paramref name="route"/> copies the payload once into shared regions
+    /// and posts a descriptor on the hose of every target (each served by some process); the regions come back when
+    /// every target released them.
+    /// </summary>
+    /// <param name="route">The route's name (resolved by this endpoint).</param>
+    /// <param name="targets">Names announced by other processes.</param>
+    public void AddRoute(string route, params string[] targets)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(route);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Length == 0 || !_routes.TryAdd(route, [.. targets]))
+        {
+            throw new ArgumentException($"The route '{route}' needs targets and a name not taken.", nameof(route));
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryResolve(string name, [NotNullWhen(true)] out IHoseSender? sender)
+    {
+        sender = null;
+        if (_disposed || string.IsNullOrEmpty(name))
+        {
+            return false;
+        }
+
+        if (_senders.TryGetValue(name, out IHoseSender? known) && IsUsable(known))
+        {
+            sender = known;
+            return true;
+        }
+
+        lock (_connect)
+        {
+            if (_senders.TryGetValue(name, out known))
+            {
+                if (IsUsable(known))
+                {
+                    sender = known;
+                    return true;
+                }
+
+                _senders.TryRemove(name, out _);
+            }
+
+            if (_routes.TryGetValue(name, out string[]? targets))
+            {
+                var rings = new List<RingSender>();
+                foreach (string target in targets)
+                {
+                    if (!TryResolve(target, out IHoseSender? one) || one is not RingSender ring)
+                    {
+                        return false;
+                    }
+
+                    rings.Add(ring);
+                }
+
+                sender = new RemoteFanOut(this, name, rings);
+            }
+            else
+            {
+                RendezvousFolder.Announcement? target = RendezvousFolder.ReadAll(Directory, Tag).FirstOrDefault(a => a.Names.Contains(name));
+                if (target is null)
+                {
+                    return false;
+                }
+
+                var ring = RingSender.Connect(this, name, target, Interlocked.Increment(ref _ringNumber));
+                lock (_rings)
+                {
+                    _rings.Add(ring);
+                }
+
+                sender = ring;
+            }
+
+            _senders[name] = sender;
+            return true;
+        }
+    }
+
+    /// <summary>Stops serving, closes every hose (peers get <see cref="HoseStatus.Closed"/>) and deletes this endpoint's files.</summary>
+    /// <returns>A task that completes when the receive threads have stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        RendezvousFolder.TryDelete(RendezvousFolder.NamesPath(Directory, Tag));
+        Ring(_bell);
+        _acceptor.Join(TimeSpan.FromSeconds(5));
+        RingReceiver[] receivers;
+        lock (_receivers)
+        {
+            receivers = [.. _receivers];
+        }
+
+        foreach (RingReceiver receiver in receivers)
+        {
+            receiver.Stop(TimeSpan.FromSeconds(5));
+        }
+
+        _senders.Clear();
+        RingSender[] rings;
+        lock (_rings)
+        {
+            rings = [.. _rings];
+            _rings.Clear();
+        }
+
+        foreach (RingSender ring in rings)
+        {
+            ring.Close(); // every ring this endpoint ever opened, failed ones too: unmapped only now
+        }
+
+        InProcessHose[] inboxes;
+        lock (_ownInboxes)
+        {
+            inboxes = [.. _ownInboxes];
+        }
+
+        foreach (InProcessHose inbox in inboxes)
+        {
+            await inbox.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (MappedRegion bell in _bells.Values)
+        {
+            ((IDisposable)bell).Dispose();
+        }
+
+        ((IDisposable)_bell).Dispose();
+        Pool.Dispose();
+    }
+
+    /// <summary>The inbox serving <paramref name="name"/>, if any.</summary>
+    internal InProcessHose? FindInbox(string name) => _served.TryGetValue(name, out InProcessHose? inbox) ? inbox : null;
+
+    /// <summary>Tells the endpoint <paramref name="tag"/> that a new ring waits for it.</summary>
+    internal void RingBell(string tag)
+    {
+        try
+        {
+            Ring(_bells.GetOrAdd(tag, t => MappedRegion.OpenExisting(RendezvousFolder.BellPath(Directory, t), 4096)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            RecordFault($"bell of {tag}: {e.Message}"); // the receiver is gone or refuses us: the sender finds out when it waits
+        }
+    }
+
+    /// <summary>Reclaims released regions on every hose (called by a sender waiting for bytes in flight).</summary>
+    internal int ReclaimAll()
+    {
+        int count = 0;
+        foreach (IHoseSender sender in _senders.Values)
+        {
+            if (sender is RingSender ring)
+            {
+                count += ring.Reclaim();
+            }
+        }
+
+        return count;
+    }
+
+    internal void Forget(RingSender sender)
+    {
+        foreach (KeyValuePair<string, IHoseSender> entry in _senders)
+        {
+            if (ReferenceEquals(entry.Value, sender))
+            {
+                _senders.TryRemove(entry);
+            }
+        }
+    }
+
+    /// <summary>A hose failed (its receiver died or closed): the next resolve connects anew.</summary>
+    internal void OnSenderFailed(RingSender sender)
+    {
+        Forget(sender);
+        if (!PeerAlive(sender.ReceiverTag))
+        {
+            OnPeerDied();
+        }
+    }
+
+    /// <summary>A peer died: remove its files and forget its bell.</summary>
+    internal void OnPeerDied()
+    {
+        foreach (string tag in _bells.Keys)
+        {
+            if (!PeerAlive(tag) && _bells.TryRemove(tag, out MappedRegion? bell))
+            {
+                ((IDisposable)bell).Dispose();
+            }
+        }
+
+        try
+        {
+            RendezvousFolder.SweepDead(Directory);
+        }
+        catch (IOException e)
+        {
+            RecordFault($"sweep: {e.Message}");
+        }
+    }
+
+    internal void OnReceiverEnded(RingReceiver receiver)
+    {
+        lock (_receivers)
+        {
+            _receivers.Remove(receiver);
+        }
+    }
+
+    internal void RecordFault(string fault)
+    {
+        _faults.Enqueue(fault);
+        while (_faults.Count > 256 && _faults.TryDequeue(out _))
+        {
+        }
+    }
+
+    private static unsafe void Ring(MappedRegion bell)
+    {
+        Interlocked.Increment(ref *(int*)bell.Pointer);
+        Futex.WakeAll((int*)bell.Pointer);
+    }
+
+    private static bool PeerAlive(string tag) => new PeerIdentity(RendezvousFolder.PidOf(tag), 0).IsAlive();
+
+    private static bool IsUsable(IHoseSender sender) => sender switch
+    {
+        RingSender ring => ring.IsUsable,
+        RemoteFanOut fanOut => fanOut.IsUsable,
+        _ => true,
+    };
+
+    /// <summary>Refuses a rendezvous folder reached through a symlink (checked on every existing part of the path).</summary>
+    private static void RefuseSymlinkedParents(string folder)
+    {
+        for (string? path = folder; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (UnixFileStatus.TryRead(path, out UnixFileStatus status) && status.IsSymlink)
+            {
+                throw new IOException($"The rendezvous folder path '{path}' is a symlink; refused.");
+            }
+        }
+    }
+
+    private void Announce()
+    {
+        if (!_disposed)
+        {
+            RendezvousFolder.Announce(Directory, Tag, PeerIdentity.Current, _served.Keys);
+        }
+    }
+
+    private unsafe void AcceptLoop()
+    {
+        int* word = (int*)_bell.Pointer;
+        while (!_disposed)
+        {
+            int seen = Volatile.Read(ref *word);
+            try
+            {
+                ScanRings();
+            }
+            catch (IOException e)
+            {
+                RecordFault($"scan: {e.Message}");
+            }
+
+            if (!_disposed && Volatile.Read(ref *word) == seen)
+            {
+                Futex.Wait(word, seen, 100_000); // also rescans every 100 ms: a bell can be missed by a dying sender
+            }
+        }
+    }
+
+    private void ScanRings()
+    {
+        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, $"ch-{Tag}-*.ring"))
+        {
+            string file = Path.GetFileName(path);
+            if (_knownRings.Contains(file) || !RendezvousFolder.TryParseRingName(file, out string receiverTag, out string senderTag) || receiverTag != Tag)
+            {
+                continue;
+            }
+
+            RingReceiver.AcceptResult result = RingReceiver.TryAccept(this, path, senderTag, out RingReceiver? receiver, out string? reason);
+            if (result == RingReceiver.AcceptResult.NotReady)
+            {
+                continue;
+            }
+
+            _knownRings.Add(file);
+            if (receiver is not null)
+            {
+                lock (_receivers)
+                {
+                    _receivers.Add(receiver);
+                }
+
+                receiver.Start();
+            }
+            else
+            {
+                RecordFault($"refused {file}: {reason}");
+            }
+        }
+    }
+}

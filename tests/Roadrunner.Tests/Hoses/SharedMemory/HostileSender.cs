@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text;
+using Roadrunner.Hoses.SharedMemory;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Tests.Hoses.SharedMemory;
+
+/// <summary>
+/// A hand-made sender that writes rings and regions directly, the way a buggy or hostile peer could: it lets tests put
+/// any descriptor in front of a real receiver.
+/// </summary>
+internal sealed unsafe class HostileSender : IDisposable
+{
+    private readonly string _folder;
+    private readonly MappedRegion _ring;
+    private readonly List<MappedRegion> _regions = [];
+    private readonly int _slots;
+
+    public HostileSender(string folder, string receiverTag, string name, int slots = 8)
+    {
+        _folder = folder;
+        _slots = slots;
+        Tag = $"{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
+        _ring = MappedRegion.Create(RendezvousFolder.RingPath(folder, receiverTag, Tag, 1), RingLayout.FileSize(slots));
+        byte* p = _ring.Pointer;
+        *(int*)(p + RingLayout.SlotCountOffset) = slots;
+        *(int*)(p + RingLayout.SlotSizeOffset) = RingLayout.SlotSize;
+        *(int*)(p + RingLayout.SenderPidOffset) = PeerIdentity.Current.ProcessId;
+        *(long*)(p + RingLayout.SenderStartOffset) = PeerIdentity.Current.StartTime;
+        *(int*)(p + RingLayout.NameLengthOffset) = Encoding.UTF8.GetBytes(name, new Span<byte>(p + RingLayout.NameOffset, 255));
+        *(int*)(p + RingLayout.TagLengthOffset) = Encoding.ASCII.GetBytes(Tag, new Span<byte>(p + RingLayout.TagOffset, 64));
+        *(uint*)(p + RingLayout.VersionOffset) = RingLayout.Version;
+        Volatile.Write(ref *(uint*)(p + RingLayout.MagicOffset), RingLayout.Magic);
+        RingBell(folder, receiverTag);
+    }
+
+    public string Tag { get; }
+
+    public byte* Ring => _ring.Pointer;
+
+    public int State => Volatile.Read(ref *(int*)(Ring + RingLayout.StateOffset));
+
+    public int Failure => Volatile.Read(ref *(int*)(Ring + RingLayout.FailureOffset));
+
+    public bool ReceiverClosed => (State & RingLayout.ReceiverClosed) != 0;
+
+    /// <summary>Creates region file number <paramref name="number"/> filled with <paramref name="fill"/>.</summary>
+    public MappedRegion AddRegion(long number, int size, byte fill)
+    {
+        MappedRegion region = MappedRegion.Create(RendezvousFolder.RegionPath(_folder, Tag, number), size);
+        region.GetSpan().Fill(fill);
+        _regions.Add(region);
+        return region;
+    }
+
+    /// <summary>Writes a descriptor in its slot without publishing it.</summary>
+    public void Write(Descriptor descriptor) => descriptor.Write(Ring, (int)(descriptor.Sequence & (_slots - 1)));
+
+    /// <summary>Writes a descriptor in slot <c>sequence % slots</c> and moves the head to <paramref name="head"/>.</summary>
+    public void Post(Descriptor descriptor, int head)
+    {
+        descriptor.Write(Ring, (int)(descriptor.Sequence & (_slots - 1)));
+        Interlocked.Exchange(ref *(int*)(Ring + RingLayout.HeadOffset), head);
+        Futex.WakeAll((int*)(Ring + RingLayout.HeadOffset));
+    }
+
+    public void Dispose()
+    {
+        foreach (MappedRegion region in _regions)
+        {
+            ((IDisposable)region).Dispose();
+        }
+
+        ((IDisposable)_ring).Dispose();
+    }
+
+    private static void RingBell(string folder, string tag)
+    {
+        using MappedRegion bell = MappedRegion.OpenExisting(RendezvousFolder.BellPath(folder, tag), 4096);
+        Interlocked.Increment(ref *(int*)bell.Pointer);
+        Futex.WakeAll((int*)bell.Pointer);
+    }
+}
