@@ -20,6 +20,8 @@ public sealed class CrossProcessChain : IAsyncDisposable
     private readonly AckCounter _acks;
     private readonly Func<int, int, int> _fill;
     private readonly Func<int, int> _produce;
+    private Func<int>? _transfer;
+    private int _nextPayloadBytes;
     private readonly string? _ownedFolder;
 
     private CrossProcessChain(FunctionHost host, SharedMemoryEndpoint endpoint, PeerProcess peer, WasmFunction producer, AckCounter acks, string? ownedFolder)
@@ -103,7 +105,8 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <returns>A task that completes with the acknowledged length.</returns>
     public async ValueTask<int> TransferAsync(int payloadBytes)
     {
-        int status = _producer.Guest.Invoke(() => _produce(payloadBytes));
+        _nextPayloadBytes = payloadBytes;
+        int status = _producer.Guest.Invoke(_transfer ??= () => _produce(_nextPayloadBytes)); // cached: allocates once
         if (status != 0)
         {
             throw new InvalidOperationException($"send failed with status {status}");

@@ -27,16 +27,20 @@ internal static class MarkdownReport
     public static string Targets(IReadOnlyList<CompareRecord> records)
     {
         var text = new StringBuilder();
-        Check("chain in-process vs http-json ≥ 100× at 1 KB", r => r.Workload == "chain" && r.Baseline == "http-json" && r.PayloadBytes == PayloadSizes.KB1, 100);
-        Check("chain in-process vs http-json ≥ 100× at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "http-json" && r.PayloadBytes >= PayloadSizes.MB1, 100);
-        Check("chain in-process vs http-json-host ≥ 30× at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "http-json-host" && r.PayloadBytes >= PayloadSizes.MB1, 30);
-        Check("chain in-process vs memcpy ≥ 0.7 at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "memcpy" && r.PayloadBytes >= PayloadSizes.MB1, 0.7);
-        Check("fanout in-process vs http-json ≥ 100× at 10 MB × 10", r => r.Workload == "fanout" && r.Baseline == "http-json" && r.FanOut == 10, 100);
+        Check("in-process", "chain in-process vs http-json ≥ 100× at 1 KB", r => r.Workload == "chain" && r.Baseline == "http-json" && r.PayloadBytes == PayloadSizes.KB1, 100);
+        Check("in-process", "chain in-process vs http-json ≥ 100× at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "http-json" && r.PayloadBytes >= PayloadSizes.MB1, 100);
+        Check("in-process", "chain in-process vs http-json-host ≥ 30× at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "http-json-host" && r.PayloadBytes >= PayloadSizes.MB1, 30);
+        Check("in-process", "chain in-process vs memcpy ≥ 0.7 at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "memcpy" && r.PayloadBytes >= PayloadSizes.MB1, 0.7);
+        Check("cross-process", "chain cross-process vs http-json ≥ 50× at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "http-json" && r.PayloadBytes >= PayloadSizes.MB1, 50);
+        Check("cross-process", "chain cross-process vs memcpy ≥ 0.4 at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "memcpy" && r.PayloadBytes >= PayloadSizes.MB1, 0.4);
+        Check("network", "chain network vs http-json ≥ 10× at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "http-json" && r.PayloadBytes >= PayloadSizes.MB1, 10);
+        Check("network", "chain network vs socket-pump ≥ 0.8 at ≥ 1 MB", r => r.Workload == "chain" && r.Baseline == "socket-pump" && r.PayloadBytes >= PayloadSizes.MB1, 0.8);
+        Check("in-process", "fanout in-process vs http-json ≥ 100× at 10 MB × 10", r => r.Workload == "fanout" && r.Baseline == "http-json" && r.FanOut == 10, 100);
         return text.ToString();
 
-        void Check(string name, Func<CompareRecord, bool> match, double target)
+        void Check(string mode, string name, Func<CompareRecord, bool> match, double target)
         {
-            CompareRecord[] rows = [.. records.Where(r => r.Mode == "in-process" && match(r))];
+            CompareRecord[] rows = [.. records.Where(r => r.Mode == mode && match(r))];
             if (rows.Length == 0)
             {
                 text.AppendLine(CultureInfo.InvariantCulture, $"- not measured: {name}");
