@@ -1,4 +1,3 @@
-using System.Buffers;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses;
@@ -6,14 +5,14 @@ namespace Roadrunner.Hoses;
 /// <summary>
 /// One sender, N receivers. Idle direct receivers get their copy straight from the sender's memory; all the others
 /// share one copy in pooled regions (reference counted), so a payload is copied into regions at most once.
-/// A fan-out send is not atomic: when it fails part-way, the targets before the failing one have the payload.
 /// </summary>
-internal sealed class FanOutSender : IHoseSender
+internal sealed class FanOutSender : FanOutBase
 {
     private readonly InProcessHose[] _targets;
     private readonly RegionPool _pool;
 
     public FanOutSender(string name, IReadOnlyList<InProcessHose> targets)
+        : base(name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (targets.Count == 0)
@@ -21,7 +20,6 @@ internal sealed class FanOutSender : IHoseSender
             throw new ArgumentException("A fan-out needs at least one target.", nameof(targets));
         }
 
-        Name = name;
         _targets = [.. targets];
         _pool = _targets[0].Pool;
         if (_targets.Any(t => t.Pool != _pool))
@@ -30,28 +28,7 @@ internal sealed class FanOutSender : IHoseSender
         }
     }
 
-    public string Name { get; }
-
-    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => SendCore(payload, wait: false, TimeSpan.Zero, CancellationToken.None);
-
-    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        SendCore(payload, wait: true, timeout, cancellationToken);
-
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-    {
-        // Waits for room on a pool thread: room appears as receivers drain, which never needs this thread.
-        HoseStatus status = await Task.Run(() => Send(payload.Span, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        HoseException.ThrowIfFailed(status, $"Fan-out send to '{Name}'");
-    }
-
-    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
-        SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);
-
-    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("A fan-out cannot hand out one claim for several receivers; send the payload instead.");
-
-    public void Complete()
+    public override void Complete()
     {
         foreach (InProcessHose target in _targets)
         {
@@ -59,9 +36,7 @@ internal sealed class FanOutSender : IHoseSender
         }
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
         try

@@ -181,7 +181,8 @@ internal sealed class RegionFolder : IDisposable
         }
     }
 
-    private static bool TryDelete(string path)
+    /// <summary>Deletes a file if it can; a file that is gone or locked is left to the next sweep.</summary>
+    internal static bool TryDelete(string path)
     {
         try
         {

@@ -164,66 +164,23 @@ internal sealed class NetworkConnection : IAsyncDisposable
     }
 
     /// <summary>Sends one message from the caller's memory and waits for its Ack.</summary>
-    public HoseStatus Send(ClientHose hose, ReadOnlySpan<byte> payload, Deadline deadline, CancellationToken cancellationToken)
-    {
-        if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
-        {
-            return status;
-        }
-
-        PendingAck ack;
-        ulong sequence = ++hose.Sequence;
-        try
-        {
-            ack = Register(hose.Id, sequence);
-            WriteMessage(hose.Id, sequence, payload);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            Fail(HoseStatus.PeerFailed);
-            return HoseStatus.PeerFailed;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-
-        return Await(hose.Id, sequence, ack, deadline, cancellationToken);
-    }
+    public HoseStatus Send(ClientHose hose, ReadOnlySpan<byte> payload, Deadline deadline, CancellationToken cancellationToken) =>
+        SendCore(hose, new SpanBody(payload), deadline, cancellationToken);
 
     /// <summary>Sends one message made of several segments and waits for its Ack.</summary>
-    public HoseStatus Send(ClientHose hose, ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken cancellationToken)
-    {
-        if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
-        {
-            return status;
-        }
-
-        PendingAck ack;
-        ulong sequence = ++hose.Sequence;
-        try
-        {
-            ack = Register(hose.Id, sequence);
-            WriteMessage(hose.Id, sequence, payload);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            Fail(HoseStatus.PeerFailed);
-            return HoseStatus.PeerFailed;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-
-        return Await(hose.Id, sequence, ack, deadline, cancellationToken);
-    }
+    public HoseStatus Send(ClientHose hose, ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken cancellationToken) =>
+        SendCore(hose, new SequenceBody(payload), deadline, cancellationToken);
 
     /// <summary>
     /// Sends a payload that sits in region files: with <c>sendfile</c> (no user-space copy) on plain TCP when it is
     /// large enough, else from the mapping. Waits for the Ack.
     /// </summary>
-    public HoseStatus SendRegions(ClientHose hose, RegionPayload payload, Deadline deadline, CancellationToken cancellationToken)
+    public HoseStatus SendRegions(ClientHose hose, RegionPayload payload, Deadline deadline, CancellationToken cancellationToken) =>
+        SendCore(hose, new RegionBody(payload), deadline, cancellationToken);
+
+    /// <summary>Writes one message under the write lock, then waits for its Ack; a broken socket fails the connection.</summary>
+    private HoseStatus SendCore<TBody>(ClientHose hose, TBody body, Deadline deadline, CancellationToken cancellationToken)
+        where TBody : IMessageBody, allows ref struct
     {
         if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
         {
@@ -235,14 +192,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         try
         {
             ack = Register(hose.Id, sequence);
-            if (CanSendFile && payload.Length >= _options.SendFileThresholdBytes)
-            {
-                WriteMessageWithSendFile(hose.Id, sequence, payload);
-            }
-            else
-            {
-                WriteMessage(hose.Id, sequence, payload.AsSequence());
-            }
+            body.Write(this, hose.Id, sequence);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
@@ -561,17 +511,37 @@ internal sealed class NetworkConnection : IAsyncDisposable
             reader.Complete();
         }
     }
-}
 
-/// <summary>A hose on one client connection: its id and the sequence of its last message.</summary>
-internal sealed class ClientHose(uint id, string name)
-{
-    public uint Id { get; } = id;
+    /// <summary>A message body and how it goes onto the socket.</summary>
+    private interface IMessageBody
+    {
+        void Write(NetworkConnection connection, uint hose, ulong sequence);
+    }
 
-    public string Name { get; } = name;
+    private readonly ref struct SpanBody(ReadOnlySpan<byte> payload) : IMessageBody
+    {
+        private readonly ReadOnlySpan<byte> _payload = payload;
 
-    public ulong Sequence { get; set; }
+        public void Write(NetworkConnection connection, uint hose, ulong sequence) => connection.WriteMessage(hose, sequence, _payload);
+    }
 
-    /// <summary>Completed by the Ack of the Open frame.</summary>
-    public PendingAck Opened { get; } = new();
+    private readonly struct SequenceBody(ReadOnlySequence<byte> payload) : IMessageBody
+    {
+        public void Write(NetworkConnection connection, uint hose, ulong sequence) => connection.WriteMessage(hose, sequence, payload);
+    }
+
+    private readonly struct RegionBody(RegionPayload payload) : IMessageBody
+    {
+        public void Write(NetworkConnection connection, uint hose, ulong sequence)
+        {
+            if (connection.CanSendFile && payload.Length >= connection._options.SendFileThresholdBytes)
+            {
+                connection.WriteMessageWithSendFile(hose, sequence, payload);
+            }
+            else
+            {
+                connection.WriteMessage(hose, sequence, payload.AsSequence());
+            }
+        }
+    }
 }

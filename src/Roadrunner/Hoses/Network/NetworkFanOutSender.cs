@@ -1,4 +1,3 @@
-using System.Buffers;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
@@ -9,14 +8,17 @@ namespace Roadrunner.Hoses.Network;
 /// to each connection from the sender's memory. The result is the first failure, else Ok; like the in-process fan-out
 /// it is not atomic (nodes before a failing one may have the payload).
 /// </summary>
-internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : IHoseSender
+internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : FanOutBase(name)
 {
-    public string Name { get; } = name;
+    protected override TimeSpan AsyncTimeout => options.DeliveryTimeout + options.FrameTimeout;
 
-    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => Send(payload, options.FrameTimeout);
-
-    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (!wait)
+        {
+            timeout = options.FrameTimeout; // a network send always waits for its Ack; "try" only bounds it tightly
+        }
+
         if (payload.Length > options.MaxPayloadBytes)
         {
             return HoseStatus.TooLarge;
@@ -65,25 +67,11 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         }
     }
 
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-    {
-        HoseStatus status = await Task.Run(() => Send(payload.Span, options.DeliveryTimeout + options.FrameTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        HoseException.ThrowIfFailed(status, $"Network fan-out to '{Name}'");
-    }
-
-    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
-        SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);
-
-    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("A fan-out cannot hand out one claim for several receivers; send the payload instead.");
-
-    public void Complete()
+    public override void Complete()
     {
         foreach (NetworkSender target in targets)
         {
             target.Complete();
         }
     }
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -22,51 +22,15 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
 
     public HoseStatus TrySend(ReadOnlySpan<byte> payload) => Send(payload, options.FrameTimeout);
 
-    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        Deadline deadline = Deadline.After(timeout);
-        HoseStatus status = Acquire(payload.Length, deadline, cancellationToken, out Credits credits);
-        if (status != HoseStatus.Ok)
-        {
-            return status;
-        }
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(payload.Length, timeout, cancellationToken, new SpanMessage(payload));
 
-        using (credits)
-        {
-            return credits.Connection.Send(credits.Hose, payload, deadline, cancellationToken);
-        }
-    }
-
-    public HoseStatus Send(ReadOnlySequence<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        Deadline deadline = Deadline.After(timeout);
-        HoseStatus status = Acquire(payload.Length, deadline, cancellationToken, out Credits credits);
-        if (status != HoseStatus.Ok)
-        {
-            return status;
-        }
-
-        using (credits)
-        {
-            return credits.Connection.Send(credits.Hose, payload, deadline, cancellationToken);
-        }
-    }
+    public HoseStatus Send(ReadOnlySequence<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(payload.Length, timeout, cancellationToken, new SequenceMessage(payload));
 
     /// <summary>Sends a payload that sits in regions (sendfile on plain TCP); the caller keeps its reference.</summary>
-    public HoseStatus SendRegions(RegionPayload payload, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        Deadline deadline = Deadline.After(timeout);
-        HoseStatus status = Acquire(payload.Length, deadline, cancellationToken, out Credits credits);
-        if (status != HoseStatus.Ok)
-        {
-            return status;
-        }
-
-        using (credits)
-        {
-            return credits.Connection.SendRegions(credits.Hose, payload, deadline, cancellationToken);
-        }
-    }
+    public HoseStatus SendRegions(RegionPayload payload, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendCore(payload.Length, timeout, cancellationToken, new RegionMessage(payload));
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
@@ -94,6 +58,23 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
     public void Complete() => _completed = true;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Takes credit for the message, then sends it on the connection and waits for its Ack.</summary>
+    private HoseStatus SendCore<TMessage>(long length, TimeSpan timeout, CancellationToken cancellationToken, TMessage message)
+        where TMessage : IMessage, allows ref struct
+    {
+        Deadline deadline = Deadline.After(timeout);
+        HoseStatus status = Acquire(length, deadline, cancellationToken, out Credits credits);
+        if (status != HoseStatus.Ok)
+        {
+            return status;
+        }
+
+        using (credits)
+        {
+            return message.Send(credits, deadline, cancellationToken);
+        }
+    }
 
     /// <summary>Connection, hose id and credit on both windows for a message of <paramref name="length"/> bytes.</summary>
     internal HoseStatus Acquire(long length, Deadline deadline, CancellationToken cancellationToken, out Credits credits)
@@ -153,5 +134,31 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
             Sender?._window.Return(HoseCredit);
             Connection?.Window.Return(ConnectionCredit);
         }
+    }
+
+    /// <summary>A message and the connection call that sends it.</summary>
+    private interface IMessage
+    {
+        HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken);
+    }
+
+    private readonly ref struct SpanMessage(ReadOnlySpan<byte> payload) : IMessage
+    {
+        private readonly ReadOnlySpan<byte> _payload = payload;
+
+        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.Send(credits.Hose, _payload, deadline, cancellationToken);
+    }
+
+    private readonly struct SequenceMessage(ReadOnlySequence<byte> payload) : IMessage
+    {
+        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.Send(credits.Hose, payload, deadline, cancellationToken);
+    }
+
+    private readonly struct RegionMessage(RegionPayload payload) : IMessage
+    {
+        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.SendRegions(credits.Hose, payload, deadline, cancellationToken);
     }
 }

@@ -8,33 +8,13 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// naming the same regions is posted on every target's ring; the regions return when the last target released them.
 /// Not atomic: when a target fails part-way, the targets before it have the payload.
 /// </summary>
-internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, IReadOnlyList<RingSender> targets) : IHoseSender
+internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, IReadOnlyList<RingSender> targets) : FanOutBase(name)
 {
     private readonly RingSender[] _targets = [.. targets];
 
-    public string Name { get; } = name;
-
     public bool IsUsable => _targets.All(t => t.IsUsable);
 
-    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => SendCore(payload, wait: false, TimeSpan.Zero, CancellationToken.None);
-
-    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        SendCore(payload, wait: true, timeout, cancellationToken);
-
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-    {
-        HoseStatus status = await Task.Run(() => Send(payload.Span, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        HoseException.ThrowIfFailed(status, $"Fan-out send to '{Name}'");
-    }
-
-    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
-        SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);
-
-    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("A fan-out cannot hand out one claim for several receivers; send the payload instead.");
-
-    public void Complete()
+    public override void Complete()
     {
         foreach (RingSender target in _targets)
         {
@@ -42,9 +22,7 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
         }
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask; // the targets belong to the endpoint
-
-    private HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         RegionPool pool = endpoint.Pool;
         if (payload.Length > endpoint.Options.MaxPayloadBytes || pool.FootprintOf(payload.Length) > pool.MaxLeasedBytes)

@@ -150,22 +150,8 @@ internal static partial class RendezvousFolder
         return match.Success;
     }
 
-    public static bool TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-            return true;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    /// <summary>Deletes a file if it can; a file that is gone or locked is left to the next sweep.</summary>
+    public static bool TryDelete(string path) => RegionFolder.TryDelete(path);
 
     private static Announcement? TryParse(string path, string tag)
     {

@@ -1,0 +1,42 @@
+using System.Buffers;
+
+namespace Roadrunner.Hoses;
+
+/// <summary>
+/// What every fan-out sender (in-process, cross-process, network) shares: one name, N targets, every payload to every
+/// target; no claims (one claim cannot serve several receivers); asynchronous sends wait for room on a pool thread.
+/// A fan-out send is not atomic: when it fails part-way, the targets before the failing one have the payload.
+/// </summary>
+internal abstract class FanOutBase(string name) : IHoseSender
+{
+    public string Name { get; } = name;
+
+    /// <summary>How long an asynchronous send may wait for room (cancellation ends it sooner).</summary>
+    protected virtual TimeSpan AsyncTimeout => Timeout.InfiniteTimeSpan;
+
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => SendCore(payload, wait: false, TimeSpan.Zero, CancellationToken.None);
+
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(payload, wait: true, timeout, cancellationToken);
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        // Waits for room on a pool thread: room appears as receivers drain, which never needs this thread.
+        HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        HoseException.ThrowIfFailed(status, $"Fan-out send to '{Name}'");
+    }
+
+    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
+        SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);
+
+    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("A fan-out cannot hand out one claim for several receivers; send the payload instead.");
+
+    public abstract void Complete();
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Delivers to every target, waiting for room up to <paramref name="timeout"/> when <paramref name="wait"/> is true.</summary>
+    protected abstract HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken);
+}
