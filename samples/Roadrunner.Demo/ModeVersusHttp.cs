@@ -6,7 +6,7 @@ namespace Roadrunner.Demo;
 /// <summary>One payload size through one hose mode and through HTTP+JSON, in alternating batches, every transfer verified.</summary>
 internal static class ModeVersusHttp
 {
-    public static async Task<DemoResult> RunAsync(IDemoMode mode, HttpJsonBaseline http, DemoStep step, ProgressTask task)
+    public static async Task<DemoResult> RunAsync(IPayloadContender mode, HttpJsonBaseline http, DemoStep step, ProgressTask task)
     {
         int size = step.PayloadBytes;
         int seed = size ^ 0x5eed;

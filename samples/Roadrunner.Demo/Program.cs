@@ -28,9 +28,9 @@ await AnsiConsole.Progress()
     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
     .StartAsync(async progress =>
     {
-        foreach (Func<Task<IDemoMode>> start in DemoModes.All)
+        foreach (Func<Task<IPayloadContender>> start in DemoModes.All)
         {
-            await using IDemoMode mode = await start();
+            await using IPayloadContender mode = await start();
             foreach (DemoStep step in plan.Steps)
             {
                 ProgressTask task = progress.AddTask($"{mode.Name,-13} {DemoResult.Size(step.PayloadBytes),7}", maxValue: step.Iterations + Math.Min(10, (step.Iterations + 2) / 3));

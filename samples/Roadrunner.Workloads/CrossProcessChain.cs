@@ -16,12 +16,8 @@ public sealed class CrossProcessChain : IAsyncDisposable
     private readonly FunctionHost _host;
     private readonly SharedMemoryEndpoint _endpoint;
     private readonly PeerProcess _peer;
-    private readonly WasmFunction _producer;
+    private readonly HoseProducer _producer;
     private readonly AckCounter _acks;
-    private readonly Func<int, int, int> _fill;
-    private readonly Func<int, int> _produce;
-    private Func<int>? _transfer;
-    private int _nextPayloadBytes;
     private readonly string? _ownedFolder;
 
     private CrossProcessChain(FunctionHost host, SharedMemoryEndpoint endpoint, PeerProcess peer, WasmFunction producer, AckCounter acks, string? ownedFolder)
@@ -29,11 +25,9 @@ public sealed class CrossProcessChain : IAsyncDisposable
         _host = host;
         _endpoint = endpoint;
         _peer = peer;
-        _producer = producer;
+        _producer = new HoseProducer(producer);
         _acks = acks;
         _ownedFolder = ownedFolder;
-        _fill = producer.Instance.GetFunction<int, int, int>("fill") ?? throw new InvalidOperationException("producer.wasm lacks fill");
-        _produce = producer.Instance.GetFunction<int, int>("produce") ?? throw new InvalidOperationException("producer.wasm lacks produce");
     }
 
     /// <summary>The child process that hosts the consumer.</summary>
@@ -94,10 +88,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
     public void Prepare(int payloadBytes, int seed)
     {
-        if (_producer.Run(_ => _fill(payloadBytes, seed)) == 0)
-        {
-            throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
-        }
+        _producer.Prepare(payloadBytes, seed);
     }
 
     /// <summary>The timed part: the producer sends; completes when the consumer in the child acknowledged the payload.</summary>
@@ -105,8 +96,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <returns>A task that completes with the acknowledged length.</returns>
     public async ValueTask<int> TransferAsync(int payloadBytes)
     {
-        _nextPayloadBytes = payloadBytes;
-        int status = _producer.Guest.Invoke(_transfer ??= () => _produce(_nextPayloadBytes)); // cached: allocates once
+        int status = _producer.Send(payloadBytes);
         if (status != 0)
         {
             throw new InvalidOperationException($"send failed with status {status}");

@@ -11,21 +11,14 @@ namespace Roadrunner.Workloads;
 public sealed class InProcessChain : IAsyncDisposable
 {
     private readonly FunctionHost _host;
-    private readonly WasmFunction _producer;
+    private readonly HoseProducer _producer;
     private readonly WasmFunction[] _consumers;
-    private readonly Func<int, int, int> _fill;
-    private readonly Func<int, int> _produce;
-    private readonly Func<int> _transfer;
-    private int _nextPayloadBytes;
 
     private InProcessChain(FunctionHost host, WasmFunction producer, WasmFunction[] consumers)
     {
         _host = host;
-        _producer = producer;
+        _producer = new HoseProducer(producer);
         _consumers = consumers;
-        _fill = producer.Instance.GetFunction<int, int, int>("fill") ?? throw new InvalidOperationException("producer.wasm lacks fill");
-        _produce = producer.Instance.GetFunction<int, int>("produce") ?? throw new InvalidOperationException("producer.wasm lacks produce");
-        _transfer = () => _produce(_nextPayloadBytes); // cached: a transfer allocates nothing
     }
 
     /// <summary>Number of consumers every payload reaches.</summary>
@@ -72,10 +65,7 @@ public sealed class InProcessChain : IAsyncDisposable
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
     public void Prepare(int payloadBytes, int seed)
     {
-        if (_producer.Run(_ => _fill(payloadBytes, seed)) == 0)
-        {
-            throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
-        }
+        _producer.Prepare(payloadBytes, seed);
     }
 
     /// <summary>The timed part: the producer sends its buffer to every consumer.</summary>
@@ -83,8 +73,7 @@ public sealed class InProcessChain : IAsyncDisposable
     /// <returns>The <c>send</c> status (0 = delivered).</returns>
     public int Transfer(int payloadBytes)
     {
-        _nextPayloadBytes = payloadBytes;
-        return _producer.Guest.Invoke(_transfer);
+        return _producer.Send(payloadBytes);
     }
 
     /// <summary>Checksum of the last payload consumer <paramref name="index"/> got, computed by the consumer guest.</summary>

@@ -20,11 +20,7 @@ public sealed class NetworkChain : IAsyncDisposable
     private readonly PeerProcess _peer;
     private readonly FunctionHost _host;
     private readonly NetworkEndpoint _endpoint;
-    private readonly WasmFunction _producer;
-    private readonly Func<int, int, int> _fill;
-    private readonly Func<int, int> _produce;
-    private Func<int>? _transfer;
-    private int _nextPayloadBytes;
+    private readonly HoseProducer _producer;
     private readonly Socket _pump;
     private readonly string _keyFolder;
     private byte[] _pumpPayload = [];
@@ -34,11 +30,9 @@ public sealed class NetworkChain : IAsyncDisposable
         _peer = peer;
         _host = host;
         _endpoint = endpoint;
-        _producer = producer;
+        _producer = new HoseProducer(producer);
         _pump = pump;
         _keyFolder = keyFolder;
-        _fill = producer.Instance.GetFunction<int, int, int>("fill") ?? throw new InvalidOperationException("producer.wasm lacks fill");
-        _produce = producer.Instance.GetFunction<int, int>("produce") ?? throw new InvalidOperationException("producer.wasm lacks produce");
     }
 
     /// <summary>The child process (to ask it things, or to kill it).</summary>
@@ -111,10 +105,7 @@ public sealed class NetworkChain : IAsyncDisposable
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
     public void Prepare(int payloadBytes, int seed)
     {
-        if (_producer.Run(_ => _fill(payloadBytes, seed)) == 0)
-        {
-            throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
-        }
+        _producer.Prepare(payloadBytes, seed);
 
         _pumpPayload = new byte[payloadBytes];
         Checksum.FillPattern(_pumpPayload, seed);
@@ -125,8 +116,7 @@ public sealed class NetworkChain : IAsyncDisposable
     /// <returns>The <c>send</c> status: 0 once the consumer guest has the payload.</returns>
     public int Transfer(int payloadBytes)
     {
-        _nextPayloadBytes = payloadBytes;
-        return _producer.Guest.Invoke(_transfer ??= () => _produce(_nextPayloadBytes)); // cached: allocates once
+        return _producer.Send(payloadBytes);
     }
 
     /// <summary>Sends from .NET to a name on the other process (for tests).</summary>

@@ -27,34 +27,6 @@ public sealed class CrossProcessMode : IHoseMode
     public IReadOnlyList<IContenderFactory> OwnBaselines { get; } = [];
 
     /// <inheritdoc />
-    public async Task<IPayloadContender> StartAsync(int receivers, CancellationToken cancellationToken) =>
-        new Contender(await CrossProcessChain.StartAsync(cancellationToken: cancellationToken).ConfigureAwait(false));
-
-    private sealed class Contender(CrossProcessChain chain) : IPayloadContender
-    {
-        public string Name => "cross-process";
-
-        public int Receivers => 1;
-
-        public ValueTask PrepareAsync(int payloadBytes, int seed)
-        {
-            chain.Prepare(payloadBytes, seed);
-            return ValueTask.CompletedTask;
-        }
-
-        public async ValueTask TransferAsync(int payloadBytes)
-        {
-            int acknowledged = await chain.TransferAsync(payloadBytes).ConfigureAwait(false);
-            if (acknowledged != payloadBytes)
-            {
-                throw new InvalidOperationException($"The consumer acknowledged {acknowledged} bytes, not {payloadBytes}.");
-            }
-        }
-
-        public async ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum) =>
-            await chain.ConsumerLastLengthAsync().ConfigureAwait(false) == payloadBytes
-            && await chain.ConsumerChecksumAsync().ConfigureAwait(false) == checksum;
-
-        public ValueTask DisposeAsync() => chain.DisposeAsync();
-    }
+    public Task<IPayloadContender> StartAsync(int receivers, CancellationToken cancellationToken) =>
+        CrossProcessContender.StartAsync(cancellationToken);
 }
