@@ -56,7 +56,9 @@ public sealed class SharedMemoryOptions
         Directory = ResolvedDirectory(),
         SizeClasses = SizeClasses.Any(c => c <= MaxBytesInFlight) ? [.. SizeClasses.Where(c => c <= MaxBytesInFlight)] : SizeClasses,
         MaxLeasedBytes = MaxBytesInFlight,
-        MaxIdleBytesPerClass = Math.Min(MaxBytesInFlight, 64L * 1024 * 1024),
+        // Keep as many idle regions as can be in flight: a payload as large as the bytes in flight then reuses regions
+        // (already mapped on both sides) instead of creating and faulting in new files on every send.
+        MaxIdleBytesPerClass = MaxBytesInFlight,
     };
 
     internal void Validate()
