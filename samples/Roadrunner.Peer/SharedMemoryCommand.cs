@@ -193,9 +193,15 @@ internal static class SharedMemoryCommand
     }
 }
 
-/// <summary>Test payloads: the first four bytes carry the seed (so a receiver can check order), the rest a xorshift pattern.</summary>
-internal static class Pattern
+/// <summary>
+/// Test payloads: the first four bytes carry the seed (so a receiver can check order), the rest a xorshift pattern.
+/// Public so the tests fill and check payloads exactly as the peer does.
+/// </summary>
+public static class Pattern
 {
+    /// <summary>Fills <paramref name="destination"/> with the pattern of <paramref name="seed"/>.</summary>
+    /// <param name="destination">The payload.</param>
+    /// <param name="seed">The seed (also written into the first four bytes).</param>
     public static void Fill(Span<byte> destination, int seed)
     {
         uint state = (uint)seed | 1u;

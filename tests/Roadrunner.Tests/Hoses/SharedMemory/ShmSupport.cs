@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using Roadrunner.Hosting;
 using Roadrunner.Hoses.SharedMemory;
 using Roadrunner.Workloads;
@@ -39,27 +38,8 @@ internal static partial class ShmSupport
         return bytes;
     }
 
-    public static void Fill(Span<byte> destination, int seed)
-    {
-        uint state = (uint)seed | 1u;
-        Span<uint> words = MemoryMarshal.Cast<byte, uint>(destination);
-        for (int i = 0; i < words.Length; i++)
-        {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            words[i] = state;
-        }
-
-        for (int i = words.Length * 4; i < destination.Length; i++)
-        {
-            destination[i] = (byte)(i * 31);
-        }
-
-        Span<byte> header = stackalloc byte[4];
-        BitConverter.TryWriteBytes(header, seed);
-        header[..Math.Min(4, destination.Length)].CopyTo(destination);
-    }
+    /// <summary>The peer's own pattern (Roadrunner.Peer), so both sides agree byte for byte.</summary>
+    public static void Fill(Span<byte> destination, int seed) => Roadrunner.Peer.Pattern.Fill(destination, seed);
 
     /// <summary>True when the lease holds exactly the pattern of <paramref name="seed"/>.</summary>
     public static bool Matches(HoseLease lease, int seed) => lease.Payload.ToArray().AsSpan().SequenceEqual(Pattern((int)lease.Length, seed));
