@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Roadrunner.Hosting;
 using Roadrunner.Hoses.SharedMemory;
 using Roadrunner.Workloads;
