@@ -7,7 +7,7 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS]</c>:
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES]</c>:
 /// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory. Commands, one line
 /// each, one line answered:
 /// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
@@ -29,6 +29,7 @@ internal static class SharedMemoryCommand
         var guests = new List<(string Name, string Path)>();
         var inboxes = new List<(string Name, int Capacity)>();
         string? latencyName = null;
+        long? hostBudget = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -53,6 +54,9 @@ internal static class SharedMemoryCommand
                 case "--latency":
                     latencyName = value;
                     break;
+                case "--host-budget":
+                    hostBudget = long.Parse(value, CultureInfo.InvariantCulture);
+                    break;
                 case "--spin-us":
                     options.SpinTime = TimeSpan.FromMicroseconds(double.Parse(value, CultureInfo.InvariantCulture));
                     break;
@@ -62,7 +66,9 @@ internal static class SharedMemoryCommand
             }
         }
 
-        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = options.Directory } });
+        var hostOptions = new FunctionHostOptions { Regions = { Directory = options.Directory } };
+        hostOptions.Regions.MaxLeasedBytes = hostBudget ?? hostOptions.Regions.MaxLeasedBytes;
+        await using var host = new FunctionHost(hostOptions);
         foreach ((string name, string path) in guests)
         {
             host.LoadFile(name, path);

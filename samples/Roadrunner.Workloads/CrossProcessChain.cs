@@ -48,7 +48,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
             owned = directory = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-demo-" + Guid.NewGuid().ToString("N"));
         }
 
-        var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = directory } });
+        var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = directory }, GuestMemoryInFiles = true });
         SharedMemoryEndpoint? endpoint = null;
         try
         {

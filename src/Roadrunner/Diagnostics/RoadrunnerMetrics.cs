@@ -31,6 +31,9 @@ public static class RoadrunnerMetrics
     /// <summary>Memory-mapped regions created (reuse keeps this flat).</summary>
     internal static readonly Counter<long> RegionsCreated = Meter.CreateCounter<long>("roadrunner.regions.created", "{region}", "Memory-mapped regions created");
 
+    /// <summary>Cross-process payloads the receiver read straight out of the sending guest's memory (one copy between the guests).</summary>
+    internal static readonly Counter<long> DirectReads = Meter.CreateCounter<long>("roadrunner.shm.direct_reads", "{payload}", "Cross-process payloads read straight from the sending guest's memory");
+
     /// <summary>Counts one accepted payload.</summary>
     internal static void Accepted(long bytes, bool direct)
     {

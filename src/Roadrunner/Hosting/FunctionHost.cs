@@ -29,9 +29,25 @@ public sealed class FunctionHost : IAsyncDisposable
     {
         _options = options ?? new FunctionHostOptions();
         _ownsEngine = engine is null;
+        if (engine is not null && _options.GuestMemoryInFiles)
+        {
+            throw new ArgumentException("Guest memories in files need an engine the host creates.", nameof(engine));
+        }
+
+        Pool = new RegionPool(_options.Regions);
         if (engine is null)
         {
-            Engine = new Engine(new Config().WithEpochInterruption(true));
+            try
+            {
+                var config = new Config().WithEpochInterruption(true);
+                Engine = new Engine(_options.GuestMemoryInFiles ? GuestMemoryFileCreator.Install(config, Pool.Folder) : config);
+            }
+            catch
+            {
+                Pool.Dispose();
+                throw;
+            }
+
             _ticker = new EpochTicker(Engine);
         }
         else
@@ -39,7 +55,6 @@ public sealed class FunctionHost : IAsyncDisposable
             Engine = engine;
         }
 
-        Pool = new RegionPool(_options.Regions);
         _linker = new Linker(Engine);
         if (_options.EnableWasi)
         {

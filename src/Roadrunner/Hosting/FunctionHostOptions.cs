@@ -18,6 +18,15 @@ public sealed class FunctionHostOptions
     /// <summary>Let guests write to this process's stdout and stderr through WASI. Default: false.</summary>
     public bool InheritStandardOutput { get; set; }
 
+    /// <summary>
+    /// Keep every guest's linear memory in a file of the region folder, so that a cross-process hose's receiver reads
+    /// a large payload straight out of the sending guest: one copy between the two guests instead of two (see
+    /// <c>SharedMemoryOptions.DirectReadThreshold</c>). Linux only; only with an engine the host creates. Costs a
+    /// file per guest instance and makes data segments copy on instantiation instead of mapping copy-on-write.
+    /// Default: false.
+    /// </summary>
+    public bool GuestMemoryInFiles { get; set; }
+
     /// <summary>Largest linear memory one guest may grow to, in bytes; null for Wasmtime's limit. Default: null.</summary>
     public long? MaxGuestMemoryBytes { get; set; }
 }

@@ -41,6 +41,9 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     /// <summary>The random part of this pool's file names (<c>rr-&lt;tag&gt;-&lt;n&gt;.region</c>), for peers that map them.</summary>
     internal string OwnerTag => _folder.OwnerTag;
 
+    /// <summary>The folder, which also names files that are not pooled regions (guest memories in files).</summary>
+    internal RegionFolder Folder => _folder;
+
     /// <summary>Region sizes, ascending.</summary>
     public IReadOnlyList<int> SizeClasses => _sizeClasses;
 

@@ -4,11 +4,19 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// One descriptor of a ring: which region of the sender holds which bytes of which payload. Read from shared memory
 /// once into this copy, then validated: the peer may be buggy or hostile.
 /// </summary>
-internal readonly record struct Descriptor(long Sequence, long RegionNumber, int RegionSize, int Offset, int Length, int Flags, long PayloadLength)
+internal readonly record struct Descriptor(long Sequence, long RegionNumber, int RegionSize, int Offset, int Length, int Flags, long PayloadLength, long MemorySize = 0)
 {
+    /// <summary>Largest memory a borrowed descriptor may point into (a 32-bit guest's whole address space).</summary>
+    public const long MaxMemorySize = 1L << 32;
+
     public bool HasMoreChunks => (Flags & RingLayout.MoreChunks) != 0;
 
     public bool IsStreamed => (Flags & RingLayout.Streamed) != 0;
+
+    public bool IsBorrowed => (Flags & RingLayout.Borrowed) != 0;
+
+    /// <summary>Where the bytes start: in a region, or (unsigned) in the sending guest's memory.</summary>
+    public long Start => IsBorrowed ? (uint)Offset : Offset;
 
     /// <summary>Reads descriptor <paramref name="index"/> (one copy of each field; later peer writes do not matter).</summary>
     public static unsafe Descriptor Read(byte* control, int index)
@@ -21,7 +29,8 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
             Volatile.Read(ref *(int*)(slot + 20)),
             Volatile.Read(ref *(int*)(slot + 24)),
             Volatile.Read(ref *(int*)(slot + 28)),
-            Volatile.Read(ref *(long*)(slot + 32)));
+            Volatile.Read(ref *(long*)(slot + 32)),
+            Volatile.Read(ref *(long*)(slot + 40)));
     }
 
     /// <summary>Writes this descriptor into slot <paramref name="index"/> (before the head moves past it).</summary>
@@ -35,7 +44,7 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
         *(int*)(slot + 24) = Length;
         *(int*)(slot + 28) = Flags;
         *(long*)(slot + 32) = PayloadLength;
-        *(long*)(slot + 40) = 0;
+        *(long*)(slot + 40) = MemorySize;
     }
 
     /// <summary>
@@ -50,9 +59,19 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
             return $"sequence {Sequence}, expected {expectedSequence}";
         }
 
-        if ((Flags & ~(RingLayout.MoreChunks | RingLayout.Streamed)) != 0)
+        if ((Flags & ~(RingLayout.MoreChunks | RingLayout.Streamed | RingLayout.Borrowed)) != 0)
         {
             return $"unknown flags 0x{Flags:x}";
+        }
+
+        if (IsBorrowed)
+        {
+            return ValidateBorrowed(maxPayloadBytes);
+        }
+
+        if (MemorySize != 0)
+        {
+            return $"memory size {MemorySize} on a region descriptor";
         }
 
         if (RegionNumber <= 0)
@@ -73,6 +92,36 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
         if (PayloadLength < Length || PayloadLength > maxPayloadBytes)
         {
             return $"payload length {PayloadLength}";
+        }
+
+        return null;
+    }
+
+    private string? ValidateBorrowed(long maxPayloadBytes)
+    {
+        if (Flags != RingLayout.Borrowed)
+        {
+            return "a borrowed descriptor cannot be a chunk";
+        }
+
+        if (RegionNumber <= 0 || RegionSize != 0)
+        {
+            return $"borrowed memory {RegionNumber} with region size {RegionSize}";
+        }
+
+        if (MemorySize < 4096 || MemorySize % 4096 != 0 || MemorySize > MaxMemorySize)
+        {
+            return $"memory size {MemorySize}";
+        }
+
+        if (Length < 0 || Start + Length > MemorySize)
+        {
+            return $"bytes [{Start}, {Start + Length}) outside a memory of {MemorySize}";
+        }
+
+        if (PayloadLength != Length || PayloadLength > maxPayloadBytes)
+        {
+            return $"payload length {PayloadLength} of a borrowed descriptor of {Length} bytes";
         }
 
         return null;

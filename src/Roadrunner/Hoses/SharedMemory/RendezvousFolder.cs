@@ -34,6 +34,13 @@ internal static partial class RendezvousFolder
     public static string RegionPath(string folder, string tag, long number) =>
         Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"rr-{tag}-{number}.region"));
 
+    /// <summary>The number in a region path (<c>rr-&lt;tag&gt;-&lt;n&gt;.region</c>), which peers rebuild the path from.</summary>
+    public static long RegionNumberOf(string path)
+    {
+        string name = Path.GetFileNameWithoutExtension(path);
+        return long.Parse(name.AsSpan(name.LastIndexOf('-') + 1), NumberStyles.None, CultureInfo.InvariantCulture);
+    }
+
     /// <summary>True for a well-formed tag (so a tag read from shared memory can never build a path elsewhere).</summary>
     public static bool IsTag(string tag) => TagPattern().IsMatch(tag);
 

@@ -13,14 +13,15 @@ namespace Roadrunner.Hoses.SharedMemory;
 ///  256  i32 state flags     260 i32 failure status
 ///  512  name (UTF-8, up to 255 bytes)        768 sender's region tag (ASCII, up to 64 bytes)
 /// 4096  descriptors[slot count], 48 bytes each: i64 sequence, i64 region number, i32 region size, i32 offset,
-///       i32 length, i32 flags, i64 payload length, i64 reserved
-///  ...  released[slot count]: i64, sequence + 1 once the receiver gave that descriptor's bytes back
+///       i32 length, i32 flags, i64 payload length, i64 memory size (borrowed descriptors only, else 0)
+///  ...  released[slot count]: i64, sequence + 1 once the receiver gave that descriptor's bytes back; for a borrowed
+///       descriptor first pending / taking / revoked (negative, see <see cref="BorrowPending"/>)
 /// </code>
 /// </summary>
 internal static class RingLayout
 {
     public const uint Magic = 0x48535252; // "RRSH"
-    public const uint Version = 1;
+    public const uint Version = 2;
     public const int SlotSize = 48;
     public const int HeaderSize = 4096;
 
@@ -60,6 +61,22 @@ internal static class RingLayout
 
     /// <summary>Descriptor flag: the payload is larger than the bytes in flight; the receiver copies each chunk out at once.</summary>
     public const int Streamed = 2;
+
+    /// <summary>
+    /// Descriptor flag: the bytes are borrowed from the sending guest's memory file (not a pooled region). The offset is
+    /// unsigned, the memory size field says how large the file is, and the sender waits until the receiver has copied
+    /// the bytes out; its released mark goes pending → taking → released, or pending → revoked when the sender gives up.
+    /// </summary>
+    public const int Borrowed = 4;
+
+    /// <summary>Released mark of a borrowed descriptor the receiver has not taken yet.</summary>
+    public static long BorrowPending(long sequence) => -((sequence * 4) + 1);
+
+    /// <summary>Released mark of a borrowed descriptor whose bytes the receiver is copying now.</summary>
+    public static long BorrowTaking(long sequence) => -((sequence * 4) + 2);
+
+    /// <summary>Released mark of a borrowed descriptor the sender withdrew (timed out or cancelled): the receiver skips it.</summary>
+    public static long BorrowRevoked(long sequence) => -((sequence * 4) + 3);
 
     /// <summary>Size of the control file for <paramref name="slots"/> descriptors.</summary>
     public static int FileSize(int slots) => HeaderSize + (slots * SlotSize) + (slots * sizeof(long));

@@ -23,6 +23,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     private readonly PeerIdentity _sender;
     private readonly string _senderTag;
     private readonly Dictionary<long, MappedRegion> _regions = [];
+    private readonly Dictionary<long, PeerMemoryView> _memories = []; // the sending guests' memory files, by number
     private readonly Dictionary<MappedRegion, int> _uses = []; // leases in place per mapped region, under _life
     private readonly ConcurrentDictionary<RegionPayload, (long First, int Count)> _leased = new(ReferenceEqualityComparer.Instance);
     private readonly List<Descriptor> _pending = [];
@@ -358,6 +359,11 @@ internal sealed unsafe class RingReceiver : IRegionOwner
             EvictUnused(); // here, never while a payload's regions are being gathered
         }
 
+        if (d.IsBorrowed)
+        {
+            return HandleBorrowed(d, sequence);
+        }
+
         if (d.IsStreamed)
         {
             return HandleStreamed(d, sequence);
@@ -516,6 +522,109 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         }
 
         return Enqueue(whole);
+    }
+
+    /// <summary>
+    /// Bytes borrowed from the sending guest's memory, whose send waits for them: copied straight into an idle push
+    /// receiver (the one copy between the guests), else into local memory and queued. While no room can be had the
+    /// descriptor goes back to pending, so the sender may withdraw it at its deadline instead of waiting on us.
+    /// </summary>
+    private bool HandleBorrowed(Descriptor d, long sequence)
+    {
+        if (_stream is not null || _pending.Count > 0)
+        {
+            return Fail($"descriptor {sequence}: borrowed bytes inside a chunked payload");
+        }
+
+        PeerMemoryView? memory = MapMemory(d);
+        if (memory is null)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> bytes = memory.Slice(d.Start, d.Length);
+        long* mark = (long*)(_base + RingLayout.ReleasedOffset(_slots, (int)(sequence & (_slots - 1))));
+        RegionPayload? local = null;
+        while (true)
+        {
+            long found = Interlocked.CompareExchange(ref *mark, RingLayout.BorrowTaking(sequence), RingLayout.BorrowPending(sequence));
+            if (found == RingLayout.BorrowRevoked(sequence))
+            {
+                local?.Release();
+                MarkReleased(sequence, 1);
+                return true; // the sender gave up on it: skipped, as it was told
+            }
+
+            if (found != RingLayout.BorrowPending(sequence))
+            {
+                local?.Release();
+                return Fail($"descriptor {sequence}: borrowed bytes in state {found}");
+            }
+
+            if (local is null)
+            {
+                HoseStatus status = _inbox.TryDirect(bytes);
+                if (status != HoseStatus.WouldBlock)
+                {
+                    MarkReleased(sequence, 1);
+                    if (status != HoseStatus.Ok)
+                    {
+                        _endpoint.RecordFault($"{Name}: delivery failed with {status}");
+                    }
+
+                    return true;
+                }
+
+                _endpoint.HostPool.TryRent(d.Length, out local);
+            }
+
+            if (local is not null)
+            {
+                local.Fill(bytes);
+                MarkReleased(sequence, 1);
+                return Enqueue(local);
+            }
+
+            Volatile.Write(ref *mark, RingLayout.BorrowPending(sequence));
+            local = RentLocal(d.Length);
+            if (local is null)
+            {
+                return false;
+            }
+        }
+    }
+
+    private PeerMemoryView? MapMemory(Descriptor d)
+    {
+        if (_memories.TryGetValue(d.RegionNumber, out PeerMemoryView? memory))
+        {
+            if (memory.Length >= d.MemorySize)
+            {
+                return memory;
+            }
+
+            memory.Dispose(); // the guest's memory grew: map it again at its new size
+            _memories.Remove(d.RegionNumber);
+        }
+
+        if (_regions.Count + _memories.Count >= MaxMappedRegions)
+        {
+            Fail("too many regions");
+            return null;
+        }
+
+        try
+        {
+            memory = PeerMemoryView.Open(RendezvousFolder.RegionPath(_endpoint.Directory, _senderTag, d.RegionNumber), d.MemorySize);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Fail($"guest memory {d.RegionNumber}: {e.Message}");
+            return null;
+        }
+
+        _memories.Add(d.RegionNumber, memory);
+        return memory;
     }
 
     /// <summary>Queues a payload in the inbox, waiting for a slot in bounded slices while the sender lives.</summary>
@@ -716,6 +825,12 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         }
 
         _regions.Clear();
+        foreach (PeerMemoryView memory in _memories.Values)
+        {
+            memory.Dispose();
+        }
+
+        _memories.Clear();
         _uses.Clear();
         ((IDisposable)_control).Dispose();
     }

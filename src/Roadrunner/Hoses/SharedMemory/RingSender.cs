@@ -299,6 +299,11 @@ internal sealed unsafe class RingSender : IHoseSender
 
         bool infinite = timeout == Timeout.InfiniteTimeSpan;
         long deadline = Environment.TickCount64 + (infinite ? 0 : (long)timeout.TotalMilliseconds);
+        if (wait && !useSequence && length >= _endpoint.Options.DirectReadThreshold && _endpoint.TryShare(span, out long memory, out long memorySize, out long offset))
+        {
+            return SendBorrowed(memory, memorySize, offset, span.Length, deadline, infinite, cancellationToken);
+        }
+
         RegionPool pool = _endpoint.Pool;
         Reclaim(); // regions the receiver gave back are reused at once: warm pages, already mapped over there
         if (pool.FootprintOf(length) <= pool.MaxLeasedBytes && (length + pool.LargestRegion - 1) / pool.LargestRegion <= _slots / 2)
@@ -432,6 +437,64 @@ internal sealed unsafe class RingSender : IHoseSender
             }
 
             Publish();
+            return HoseStatus.Ok;
+        }
+    }
+
+    /// <summary>
+    /// Posts bytes that stay in the sending guest's memory file and waits until the receiver has copied them out. At
+    /// the deadline (or on cancellation) a descriptor the receiver has not taken yet is withdrawn, so the guest may
+    /// reuse its buffer at once; one being copied is waited for, at most one peer-check interval more.
+    /// </summary>
+    private HoseStatus SendBorrowed(long memory, long memorySize, long offset, int length, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            HoseStatus status = WaitForSlot(wait: true, deadline, infinite, cancellationToken);
+            if (status != HoseStatus.Ok)
+            {
+                return status;
+            }
+
+            long sequence = _published;
+            int index = (int)(sequence & (_slots - 1));
+            long* mark = (long*)(_base + RingLayout.ReleasedOffset(_slots, index));
+            Volatile.Write(ref *mark, RingLayout.BorrowPending(sequence));
+            new Descriptor(sequence, memory, 0, (int)(uint)offset, length, RingLayout.Borrowed, length, memorySize).Write(_base, index);
+            _inFlight[index] = null;
+            _published++;
+            Publish();
+
+            long lastProgress = Environment.TickCount64;
+            long graceEnd = 0;
+            while (Volatile.Read(ref *mark) != sequence + 1)
+            {
+                status = CheckWait(wait: true, deadline, infinite, cancellationToken, ref lastProgress);
+                if (status == HoseStatus.TimedOut)
+                {
+                    if (Interlocked.CompareExchange(ref *mark, RingLayout.BorrowRevoked(sequence), RingLayout.BorrowPending(sequence)) == RingLayout.BorrowPending(sequence))
+                    {
+                        return status; // the receiver will skip it and never read the guest's bytes
+                    }
+
+                    graceEnd = graceEnd == 0 ? Environment.TickCount64 + (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds : graceEnd;
+                    if (Environment.TickCount64 >= graceEnd && Volatile.Read(ref *mark) != sequence + 1)
+                    {
+                        Abandon(HoseStatus.PeerFailed); // it started copying and never finished: not a receiver to trust
+                        _endpoint.OnSenderFailed(this);
+                        return HoseStatus.PeerFailed;
+                    }
+                }
+                else if (status != HoseStatus.Ok)
+                {
+                    return status; // the receiver failed or died: it reads nothing more
+                }
+
+                WaitForRelease(infinite || graceEnd != 0 ? 0 : deadline, infinite || graceEnd != 0);
+            }
+
+            ReclaimLocked();
+            _endpoint.OnDirectRead();
             return HoseStatus.Ok;
         }
     }
@@ -632,10 +695,5 @@ internal sealed unsafe class RingSender : IHoseSender
         return count;
     }
 
-    private static long RegionNumber(MappedRegion region)
-    {
-        // Pool files are named rr-<tag>-<n>.region; the receiver rebuilds the path from our tag and n.
-        string name = Path.GetFileNameWithoutExtension(region.Path);
-        return long.Parse(name.AsSpan(name.LastIndexOf('-') + 1), NumberStyles.None, CultureInfo.InvariantCulture);
-    }
+    private static long RegionNumber(MappedRegion region) => RendezvousFolder.RegionNumberOf(region.Path); // rr-<tag>-<n>.region
 }

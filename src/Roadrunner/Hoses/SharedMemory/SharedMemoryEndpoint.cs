@@ -24,6 +24,8 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     private readonly ConcurrentDictionary<string, InProcessHose> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IHoseSender> _senders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MappedRegion> _bells = new(StringComparer.Ordinal);
+    private long _directReads;
+    private readonly ConcurrentDictionary<Wasm.GuestMemoryFile, long> _sharedMemories = new(); // region number of each link, 0: cannot link
     private readonly ConcurrentDictionary<string, string[]> _routes = new(StringComparer.Ordinal);
     private readonly List<InProcessHose> _ownInboxes = [];
     private readonly List<RingSender> _rings = [];
@@ -317,6 +319,38 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         {
             RecordFault($"bell of {tag}: {e.Message}"); // the receiver is gone or refuses us: the sender finds out when it waits
         }
+    }
+
+    /// <summary>Payloads this endpoint's senders had read straight out of a guest's memory (see <see cref="TryShare"/>).</summary>
+    internal long DirectReads => Interlocked.Read(ref _directReads);
+
+    /// <summary>Counts a payload a receiver read straight out of a guest's memory.</summary>
+    internal void OnDirectRead()
+    {
+        Interlocked.Increment(ref _directReads);
+        Diagnostics.RoadrunnerMetrics.DirectReads.Add(1);
+    }
+
+    /// <summary>
+    /// When <paramref name="bytes"/> lie in a guest memory kept in a file that receivers can open under this endpoint's
+    /// region names: that name's number, the memory's size and where the bytes start. The file gets a hard link in
+    /// this endpoint's naming the first time (false, and remembered, when the file system refuses).
+    /// </summary>
+    internal bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset)
+    {
+        number = memorySize = 0;
+        if (!Wasm.GuestMemoryFile.TryFind(bytes, out Wasm.GuestMemoryFile? memory, out offset))
+        {
+            return false;
+        }
+
+        number = _sharedMemories.GetOrAdd(memory, static (m, pool) =>
+        {
+            string link = pool.Folder.NextRegionPath();
+            return m.TryLink(link) ? RendezvousFolder.RegionNumberOf(link) : 0;
+        }, Pool);
+        memorySize = (long)memory.Size;
+        return number > 0;
     }
 
     /// <summary>Reclaims released regions on every hose (called by a sender waiting for bytes in flight).</summary>

@@ -43,6 +43,15 @@ public sealed class SharedMemoryOptions
     /// <summary>Longest single block on a futex before the waiter checks that its peer is alive. Default: 50 ms.</summary>
     public TimeSpan PeerCheckInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Payloads at least this large that a guest sends from a memory kept in a file (<c>FunctionHostOptions.GuestMemoryInFiles</c>)
+    /// are not copied into a region: the receiver reads them straight out of the sending guest's memory, one copy between
+    /// the two guests instead of two, and <c>send</c> returns once the receiver has taken them. Smaller payloads go
+    /// through a region, so the sender need not wait for the receiver. <see cref="long.MaxValue"/> turns it off.
+    /// Default: 256 KiB.
+    /// </summary>
+    public long DirectReadThreshold { get; set; } = 256 * 1024;
+
     /// <summary>How long a receiver waits for room in a function's inbox before it checks its peer again. Default: 50 ms.</summary>
     internal TimeSpan InboxWaitSlice => PeerCheckInterval;
 

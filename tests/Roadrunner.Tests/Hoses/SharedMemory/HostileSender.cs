@@ -53,6 +53,14 @@ internal sealed unsafe class HostileSender : IDisposable
         return region;
     }
 
+    /// <summary>Sets the released mark of <paramref name="sequence"/>'s slot (a real sender marks borrowed descriptors pending).</summary>
+    public void SetMark(long sequence, long value) =>
+        Volatile.Write(ref *(long*)(Ring + RingLayout.ReleasedOffset(_slots, (int)(sequence & (_slots - 1)))), value);
+
+    /// <summary>The released mark of <paramref name="sequence"/>'s slot.</summary>
+    public long Mark(long sequence) =>
+        Volatile.Read(ref *(long*)(Ring + RingLayout.ReleasedOffset(_slots, (int)(sequence & (_slots - 1)))));
+
     /// <summary>Writes a descriptor in its slot without publishing it.</summary>
     public void Write(Descriptor descriptor) => descriptor.Write(Ring, (int)(descriptor.Sequence & (_slots - 1)));
 
