@@ -55,8 +55,9 @@ foreach (DemoResult r in results)
 }
 
 AnsiConsole.Write(table);
-CrossProcessLatency.Figures spinning = await CrossProcessLatency.MeasureAsync(TimeSpan.FromMilliseconds(2), count: quick ? 300 : 1000);
-CrossProcessLatency.Figures sleeping = await CrossProcessLatency.MeasureAsync(TimeSpan.Zero, count: quick ? 300 : 1000);
-AnsiConsole.MarkupLine($"Cross-process one-way latency, 64 B, .NET → .NET handler in a child process. Receiver waiting (spinning): median [bold]{spinning.Median:0.0} µs[/], p10 {spinning.P10:0.0}, min {spinning.Min:0.0}, p99 {spinning.P99:0.0}. Receiver asleep on the futex: median {sleeping.Median:0.0} µs, p10 {sleeping.P10:0.0}, min {sleeping.Min:0.0}, p99 {sleeping.P99:0.0}.");
+int latencyCount = quick ? 300 : 1000;
+CrossProcessLatency.Comparison spinning = await CrossProcessLatency.MeasureAsync(TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(1), count: latencyCount);
+CrossProcessLatency.Comparison sleeping = await CrossProcessLatency.MeasureAsync(TimeSpan.Zero, TimeSpan.FromMilliseconds(1), count: latencyCount);
+AnsiConsole.MarkupLine($"Cross-process one-way latency, 64 B every 1 ms, .NET → .NET in a child process. Hose, receiver waiting (spinning): median [bold]{spinning.Hose.Median:0.0} µs[/], p10 {spinning.Hose.P10:0.0}, p99 {spinning.Hose.P99:0.0}; receiver asleep on the futex: median {sleeping.Hose.Median:0.0} µs, p10 {sleeping.Hose.P10:0.0}, p99 {sleeping.Hose.P99:0.0}. UNIX socket, reader blocked in recv: median {spinning.UnixSocket.Median:0.0} µs, p10 {spinning.UnixSocket.P10:0.0}, p99 {spinning.UnixSocket.P99:0.0}.");
 AnsiConsole.MarkupLine($"[grey]Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}. Latency = one payload from the producer guest's memory into the consumer guest's memory: in-process until the consumer's handler ran; cross-process and network until the consumer's 8-byte ack came back (a round trip, as the HTTP response is for HTTP+JSON, whose guests do the base64 encode/decode as functions do it today). socket-pump: the same bytes over a plain TCP socket between the same two processes, no guests.[/]");
 return 0;

@@ -7,7 +7,7 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES]</c>:
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--uds-latency PATH:BYTES]</c>:
 /// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory. Commands, one line
 /// each, one line answered:
 /// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
@@ -16,12 +16,13 @@ namespace Roadrunner.Peer;
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
 /// <c>latency N</c> (one-way latency of the first N timestamped payloads the <c>--latency NAME</c> handler got: "median p99 min p10" µs),
+/// <c>uds_latency N</c> (the same for the messages of the <c>--uds-latency</c> UNIX socket, the baseline),
 /// <c>faults</c>, <c>pid</c>, <c>exit</c>. <c>--spin-us</c> sets how long receivers spin before sleeping on the futex.
 /// </summary>
 internal static class SharedMemoryCommand
 {
-    private static readonly double[] s_latencies = new double[100_000];
-    private static int s_latencyCount;
+    private static readonly LatencyRecorder s_latencies = new();
+    private static UnixSocketLatencySink? s_unixSocketLatency;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -54,6 +55,10 @@ internal static class SharedMemoryCommand
                 case "--latency":
                     latencyName = value;
                     break;
+                case "--uds-latency":
+                    string[] socket = value.Split(':');
+                    s_unixSocketLatency = new UnixSocketLatencySink(socket[0], int.Parse(socket[1], CultureInfo.InvariantCulture));
+                    break;
                 case "--host-budget":
                     hostBudget = long.Parse(value, CultureInfo.InvariantCulture);
                     break;
@@ -79,15 +84,7 @@ internal static class SharedMemoryCommand
         if (latencyName is not null)
         {
             // A .NET push receiver: runs on the receive thread, reads the sender's timestamp in place.
-            endpoint.Serve(latencyName, payload =>
-            {
-                long now = System.Diagnostics.Stopwatch.GetTimestamp();
-                int slot = Interlocked.Increment(ref s_latencyCount) - 1;
-                if (slot < s_latencies.Length)
-                {
-                    s_latencies[slot] = (now - BitConverter.ToInt64(payload)) * 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;
-                }
-            });
+            endpoint.Serve(latencyName, payload => s_latencies.Record(payload));
         }
 
         Console.WriteLine("ready");
@@ -106,6 +103,7 @@ internal static class SharedMemoryCommand
             Console.WriteLine(answer);
         }
 
+        s_unixSocketLatency?.Dispose();
         return 0;
     }
 
@@ -130,7 +128,9 @@ internal static class SharedMemoryCommand
             case ["drain", string inbox, string count, string seed]:
                 return Drain(inboxes[inbox], int.Parse(count, CultureInfo.InvariantCulture), int.Parse(seed, CultureInfo.InvariantCulture));
             case ["latency", string count]:
-                return Latency(int.Parse(count, CultureInfo.InvariantCulture));
+                return s_latencies.Report(int.Parse(count, CultureInfo.InvariantCulture));
+            case ["uds_latency", string count]:
+                return s_unixSocketLatency?.Latencies.Report(int.Parse(count, CultureInfo.InvariantCulture)) ?? "error no --uds-latency";
             case ["faults"]:
                 return Fmt(endpoint.Faults.Count);
             case ["pid"]:
@@ -159,26 +159,6 @@ internal static class SharedMemoryCommand
         }
 
         return "ok";
-    }
-
-    /// <summary>
-    /// Waits (at most a minute) until the <c>--latency</c> handler has seen N payloads whose first 8 bytes are the
-    /// sender's <see cref="System.Diagnostics.Stopwatch"/> timestamp (one monotonic clock for every process on the
-    /// node); answers "median p99 min p10" one-way latency in µs.
-    /// </summary>
-    private static string Latency(int count)
-    {
-        SpinWait.SpinUntil(() => Volatile.Read(ref s_latencyCount) >= count, TimeSpan.FromMinutes(1));
-        int got = Math.Min(Math.Min(count, Volatile.Read(ref s_latencyCount)), s_latencies.Length);
-        if (got == 0)
-        {
-            return "error none";
-        }
-
-        double[] sorted = s_latencies[..got];
-        Array.Sort(sorted);
-        Interlocked.Exchange(ref s_latencyCount, 0);
-        return string.Create(CultureInfo.InvariantCulture, $"{sorted[got / 2]:0.00} {sorted[Math.Min(got - 1, got * 99 / 100)]:0.00} {sorted[0]:0.00} {sorted[got / 10]:0.00}");
     }
 
     private static string Drain(IDataHose inbox, int count, int seed)

@@ -49,10 +49,17 @@ internal static class CompareCommand
             }
         }
 
+        IReadOnlyList<LatencyReport.Row> latency = modes.Any(m => m.Name == "cross-process") && options.Baselines.Count == 0
+            ? await LatencyReport.RunAsync(options.Quick).ConfigureAwait(false)
+            : [];
+        string latencyTable = latency.Count > 0 ? LatencyReport.Table(latency) + "\n" : "";
+        string targets = MarkdownReport.Targets(records) + (latency.Count > 0 ? LatencyReport.Target(latency) + "\n" : "");
+
         Console.WriteLine();
         Console.WriteLine(MarkdownReport.Table(records));
+        Console.WriteLine(latencyTable);
         Console.WriteLine("Targets (issue 5):");
-        Console.WriteLine(MarkdownReport.Targets(records));
+        Console.WriteLine(targets);
         using (var self = Process.GetCurrentProcess())
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -63,7 +70,7 @@ internal static class CompareCommand
         Directory.CreateDirectory(results);
         string markdown = Path.Combine(results, $"compare-{plan.Name}.md");
         await File.WriteAllTextAsync(markdown,
-            $"Compare ({plan.Name}), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Machine.Describe()}\n\n{MarkdownReport.Table(records)}\n{MarkdownReport.Targets(records)}").ConfigureAwait(false);
+            $"Compare ({plan.Name}), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Machine.Describe()}\n\n{MarkdownReport.Table(records)}\n{latencyTable}{targets}").ConfigureAwait(false);
         Console.WriteLine($"Table: {markdown}");
         if (options.JsonPath is string json)
         {
