@@ -20,8 +20,10 @@ internal unsafe interface IWaitStrategy
     };
 
     /// <summary>
-    /// Busy-waits (pause instructions only: never yields the core, which on a loaded machine can cost a whole time
-    /// slice) until the word changes or <paramref name="budgetTicks"/> Stopwatch ticks pass.
+    /// Busy-waits until the word changes or <paramref name="budgetTicks"/> Stopwatch ticks pass: pause instructions for
+    /// the first 2 µs (a peer that answers at once is seen at once), then a yield between checks, so a spinner never
+    /// holds a core another thread wants. On two cores that other thread is often the very one being waited for, or
+    /// the one that must run before it can answer.
     /// </summary>
     public static bool SpinFor(int* word, int observed, long budgetTicks)
     {
@@ -30,7 +32,9 @@ internal unsafe interface IWaitStrategy
             return Volatile.Read(ref *word) != observed;
         }
 
-        long end = System.Diagnostics.Stopwatch.GetTimestamp() + budgetTicks;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        long end = start + budgetTicks;
+        long yieldAfter = start + (System.Diagnostics.Stopwatch.Frequency / 500_000);
         while (true)
         {
             for (int i = 0; i < 16; i++)
@@ -41,6 +45,11 @@ internal unsafe interface IWaitStrategy
                 }
 
                 Thread.SpinWait(4);
+            }
+
+            if (System.Diagnostics.Stopwatch.GetTimestamp() >= yieldAfter)
+            {
+                Thread.Yield();
             }
 
             if (System.Diagnostics.Stopwatch.GetTimestamp() >= end)

@@ -35,8 +35,8 @@ public sealed class SharedMemoryOptions
     public SharedMemoryWaitMode WaitMode { get; set; } = SharedMemoryWaitMode.SpinThenFutex;
 
     /// <summary>
-    /// How long a waiter busy-waits (never yielding its core) before it blocks on the futex: catches a peer that answers
-    /// within microseconds without a system call. Zero blocks at once. Default: 20 µs.
+    /// How long a waiter polls (spinning for 2 µs, then yielding between checks) before it blocks on the futex: catches a
+    /// peer that answers within microseconds without a system call. Zero blocks at once. Default: 20 µs.
     /// </summary>
     public TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(20);
 
