@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -12,8 +10,8 @@ namespace Roadrunner.Hoses.Network;
 /// <summary>
 /// The sending side of one persistent, authenticated connection to a peer. Many hoses share it (each has an id and its
 /// own sequence); whole messages are written one at a time under a write lock, from the caller's memory straight to
-/// the socket (or with <c>sendfile</c> from a region file), and a <see cref="PipeReader"/> loop matches the peer's Acks
-/// to the waiting senders. When the connection breaks every waiting sender gets <see cref="HoseStatus.PeerFailed"/>.
+/// the socket (or with <c>sendfile</c> from a region file), and an <see cref="AckReader"/> matches the peer's Acks to
+/// the waiting senders. When the connection breaks every waiting sender gets <see cref="HoseStatus.PeerFailed"/>.
 /// </summary>
 internal sealed class NetworkConnection : IAsyncDisposable
 {
@@ -25,13 +23,11 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private readonly bool _gather;
     private readonly NetworkOptions _options;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly ConcurrentDictionary<(uint Hose, ulong Sequence), PendingAck> _pending = new();
+    private readonly AckReader _acks;
     private readonly Dictionary<string, ClientHose> _hoses = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _stop = new();
     private uint _nextHoseId;
     private int _failure; // 0 while alive, else the status every waiter gets
     private long _lastActivity = Environment.TickCount64;
-    private Thread? _reading;
 
     private NetworkConnection(Socket socket, Stream stream, NetworkOptions options)
     {
@@ -40,6 +36,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         _plainTcp = stream is NetworkStream && SendFile.IsSupported;
         _gather = stream is NetworkStream && GatherWrite.IsSupported;
         _options = options;
+        _acks = new AckReader(this, socket, stream);
         Window = new CreditWindow(options.ConnectionWindowBytes);
     }
 
@@ -97,8 +94,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             }
 
             var connection = new NetworkConnection(socket, stream, options);
-            connection._reading = new Thread(connection.ReadAcks) { IsBackground = true, Name = "roadrunner-net-acks" };
-            connection._reading.Start();
+            connection._acks.Start();
             return connection;
         }
         catch (Exception e) when (connected && e is IOException or EndOfStreamException or ObjectDisposedException or SocketException
@@ -132,7 +128,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
 
         if (mine)
         {
-            Register(hose.Id, 0, hose.Opened);
+            _acks.Register(hose.Id, 0, hose.Opened);
             HoseStatus written = WriteLocked(hose, deadline, cancellationToken, static (self, hose, _) =>
             {
                 byte[] name = Encoding.UTF8.GetBytes(hose.Name);
@@ -143,12 +139,12 @@ internal sealed class NetworkConnection : IAsyncDisposable
             });
             if (written != HoseStatus.Ok)
             {
-                _pending.TryRemove((hose.Id, 0), out _);
+                _acks.Forget(hose.Id, 0);
                 hose.Opened.Complete(written);
             }
         }
 
-        HoseStatus status = hose.Opened.Wait(deadline, cancellationToken);
+        HoseStatus status = _acks.Await(hose.Opened, deadline, cancellationToken);
         if (status != HoseStatus.Ok)
         {
             lock (_hoses)
@@ -191,7 +187,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         ulong sequence = ++hose.Sequence;
         try
         {
-            ack = Register(hose.Id, sequence);
+            ack = _acks.Register(hose.Id, sequence);
             body.Write(this, hose.Id, sequence);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
@@ -215,7 +211,6 @@ internal sealed class NetworkConnection : IAsyncDisposable
             return;
         }
 
-        _stop.Cancel();
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -225,14 +220,21 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
 
         _socket.Dispose();
-        foreach ((uint, ulong) key in _pending.Keys)
-        {
-            if (_pending.TryRemove(key, out PendingAck? ack))
-            {
-                ack.Complete(reason);
-            }
-        }
+        _acks.FailAll(reason);
     }
+
+    /// <summary>
+    /// Before a send on a connection nobody reads: takes in what the peer sent meanwhile, so a connection the peer
+    /// closed fails now (and the send reconnects) rather than swallowing the message. True while alive.
+    /// </summary>
+    public bool Probe()
+    {
+        _acks.Probe();
+        return IsAlive;
+    }
+
+    /// <summary>Notes that a frame came in.</summary>
+    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
 
     public async ValueTask DisposeAsync()
     {
@@ -253,7 +255,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
 
         Fail(HoseStatus.Closed);
-        _reading?.Join(TimeSpan.FromSeconds(10));
+        _acks.Join();
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -317,25 +319,13 @@ internal sealed class NetworkConnection : IAsyncDisposable
     {
         // Once the message is written the receiver answers within its delivery timeout (or drops the connection), so
         // the wait for the Ack may outlast a deadline that writing a large message used up.
-        HoseStatus status = ack.Wait(deadline.AtLeast(_options.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
+        HoseStatus status = _acks.Await(ack, deadline.AtLeast(_options.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
         if (status == HoseStatus.TimedOut)
         {
-            _pending.TryRemove((hose, sequence), out _);
+            _acks.Forget(hose, sequence);
         }
 
         return status;
-    }
-
-    private PendingAck Register(uint hose, ulong sequence, PendingAck? ack = null)
-    {
-        ack ??= new PendingAck();
-        _pending[(hose, sequence)] = ack;
-        if (!IsAlive && _pending.TryRemove((hose, sequence), out _))
-        {
-            ack.Complete(Failure);
-        }
-
-        return ack;
     }
 
     private FrameHeader Header(uint hose, ulong sequence, int total, int offset, ReadOnlySpan<byte> body)
@@ -440,75 +430,6 @@ internal sealed class NetworkConnection : IAsyncDisposable
                 inChunk += length;
                 offset += length;
             }
-        }
-    }
-
-    private void ReadAcks()
-    {
-        // Acks are waited for as long as the connection lives: no read timeout on this side.
-        if (_stream is NetworkStream network)
-        {
-            network.ReadTimeout = Timeout.Infinite;
-        }
-        else if (_socket.Connected)
-        {
-            _socket.ReceiveTimeout = 0;
-        }
-
-        PipeReader reader = PipeReader.Create(new BlockingReadStream(_stream), new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
-        try
-        {
-            while (true)
-            {
-                ValueTask<ReadResult> pending = reader.ReadAsync(_stop.Token);
-                ReadResult result = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-                ReadOnlySequence<byte> buffer = result.Buffer;
-                while (buffer.Length >= FrameHeader.Size)
-                {
-                    // Nothing the server sends has a body after the handshake.
-                    FrameHeader header = FrameHeader.Read(buffer, maxFrameBytes: 0);
-                    buffer = buffer.Slice(FrameHeader.Size);
-                    switch (header.Kind)
-                    {
-                        case FrameKind.Ack:
-                            int status = unchecked((int)header.Extra);
-                            if (status is > 0 or < (int)HoseStatus.Internal)
-                            {
-                                throw new ProtocolException($"ack with unknown status {status}");
-                            }
-
-                            if (_pending.TryRemove((header.Hose, header.Sequence), out PendingAck? ack))
-                            {
-                                ack.Complete((HoseStatus)status);
-                            }
-
-                            break;
-                        case FrameKind.Pong:
-                            break;
-                        case FrameKind.Goodbye:
-                            Fail(HoseStatus.Closed);
-                            return;
-                        default:
-                            throw new ProtocolException($"unexpected {header.Kind} from the server");
-                    }
-                }
-
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
-                if (result.IsCompleted)
-                {
-                    Fail(HoseStatus.PeerFailed);
-                    return;
-                }
-            }
-        }
-        catch (Exception)
-        {
-            Fail(HoseStatus.PeerFailed);
-        }
-        finally
-        {
-            reader.Complete();
         }
     }
 

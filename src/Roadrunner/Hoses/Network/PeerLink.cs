@@ -28,7 +28,7 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
     public HoseStatus GetConnection(Deadline deadline, CancellationToken cancellationToken, out NetworkConnection connection)
     {
         connection = _current!;
-        if (connection is { IsAlive: true } && !IsStale(connection))
+        if (connection is { IsAlive: true } && !IsStale(connection) && connection.Probe())
         {
             return HoseStatus.Ok;
         }

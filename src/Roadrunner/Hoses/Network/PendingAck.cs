@@ -2,36 +2,58 @@ namespace Roadrunner.Hoses.Network;
 
 /// <summary>
 /// A message (or an open) waiting for the receiver's Ack; completed once, with the status it carried or with a failure.
-/// The sender blocks on an event that the Ack reader sets directly (a task's waiter would be woken through the thread
-/// pool: one more hop per message).
+/// Its waiters block on this object's monitor. Besides completion, a waiter can be nudged: "nobody reads the socket
+/// now, come and read it yourself" (see <see cref="AckReader"/>).
 /// </summary>
 internal sealed class PendingAck
 {
-    private readonly ManualResetEventSlim _done = new(false, spinCount: 20);
-    private int _completed;
-    private volatile int _status;
+    private readonly object _lock = new(); // a monitor (Wait/Pulse), not a Lock
+    private volatile bool _completed;
+    private bool _nudged;
+    private HoseStatus _status;
 
-    public bool IsCompleted => _done.IsSet;
+    public bool IsCompleted => _completed;
+
+    /// <summary>The status it was completed with (meaningful once <see cref="IsCompleted"/>).</summary>
+    public HoseStatus Status => _status;
 
     public void Complete(HoseStatus status)
     {
-        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        lock (_lock)
         {
-            _status = (int)status;
-            _done.Set();
+            if (_completed)
+            {
+                return;
+            }
+
+            _status = status;
+            _completed = true;
+            Monitor.PulseAll(_lock);
         }
     }
 
-    /// <summary>Blocks until the Ack or the deadline; <see cref="HoseStatus.TimedOut"/> after it.</summary>
-    public HoseStatus Wait(Deadline deadline, CancellationToken cancellationToken)
+    /// <summary>Wakes the waiters without completing: the reader role is free.</summary>
+    public void Nudge()
     {
-        try
+        lock (_lock)
         {
-            return _done.Wait(deadline.Remaining, cancellationToken) ? (HoseStatus)_status : HoseStatus.TimedOut;
+            _nudged = true;
+            Monitor.PulseAll(_lock);
         }
-        catch (OperationCanceledException)
+    }
+
+    /// <summary>Blocks until completed, nudged or <paramref name="timeout"/>; true when completed.</summary>
+    public bool WaitCompletedOrNudged(TimeSpan timeout)
+    {
+        lock (_lock)
         {
-            return HoseStatus.TimedOut;
+            if (!_completed && !_nudged)
+            {
+                Monitor.Wait(_lock, timeout);
+            }
+
+            _nudged = false;
+            return _completed;
         }
     }
 }

@@ -103,17 +103,36 @@ internal sealed class ServerConnection : IAsyncDisposable
         PipeReader reader = PipeReader.Create(new BlockingReadStream(stream), new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         int idle = (int)Math.Min(int.MaxValue, _options.IdleTimeout.TotalMilliseconds);
         int frame = (int)_options.FrameTimeout.TotalMilliseconds;
+        // Waiting for the next frame may take up to the idle timeout; a frame must keep flowing (the frame timeout). On
+        // plain TCP the idle wait is a poll while the pipe holds nothing, so the socket's read timeout stays at the frame
+        // timeout instead of being set twice per message. TLS may hold decrypted bytes the socket no longer shows: there
+        // the read timeout switches.
+        bool plain = stream is NetworkStream;
+        network.ReadTimeout = frame;
+        bool empty = true;
         try
         {
             while (true)
             {
-                // Waiting for the next frame may take up to the idle timeout; a frame body must keep flowing.
-                network.ReadTimeout = idle;
+                if (!plain)
+                {
+                    network.ReadTimeout = idle;
+                }
+                else if (empty && !_socket.Poll(_options.IdleTimeout, SelectMode.SelectRead))
+                {
+                    return; // idle for too long
+                }
+
                 ValueTask<ReadResult> pending = reader.ReadAsync(_stop.Token);
                 ReadResult result = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-                network.ReadTimeout = frame;
+                if (!plain)
+                {
+                    network.ReadTimeout = frame;
+                }
+
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 SequencePosition consumed = Process(buffer, stream, out bool goodbye);
+                empty = buffer.Slice(consumed).IsEmpty;
                 reader.AdvanceTo(consumed, buffer.End);
                 if (goodbye)
                 {
