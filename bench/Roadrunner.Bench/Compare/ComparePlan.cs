@@ -6,7 +6,7 @@ internal sealed record ComparePlan(string Name, IReadOnlyList<CompareStep> Chain
     /// <summary>The quick run (under 3 minutes on 2 cores): 1 KB, 1 MB, 10 MB and fan-out 10 × 10 MB.</summary>
     public static ComparePlan Quick { get; } = new(
         "quick",
-        [new(PayloadSizes.KB1, 1, 300), new(PayloadSizes.MB1, 1, 40), new(PayloadSizes.MB10, 1, 12)],
+        [new(PayloadSizes.KB1, 1, 300), new(PayloadSizes.MB1, 1, 100), new(PayloadSizes.MB10, 1, 30)],
         [new(PayloadSizes.MB10, 10, 8)]);
 
     /// <summary>The full run: 1 KB to 100 MB, fan-out 1, 10, 100 × 10 MB (500 MB with <c>--huge</c>).</summary>

@@ -47,9 +47,13 @@ internal static class PairSampler
             {
                 IPayloadContender contender = contenders[c];
                 List<double> into = samples[c];
-                // Let the other contender's leftovers end first (thread-pool workers and socket threads spin for a while
-                // after their last item: on two cores that steals the core a transfer runs on), then one untimed run:
-                // the other contender just had the caches.
+                // Let the other contender's leftovers end first: its garbage is collected now, untimed (as BenchmarkDotNet
+                // forces a GC before each iteration), not by a background GC that would share the two cores with this
+                // batch; thread-pool workers and socket threads spin for a while after their last item. Then one
+                // untimed run: the other contender just had the caches.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
                 await Task.Delay(SettleMilliseconds).ConfigureAwait(false);
                 await contender.TransferAsync(payloadBytes).ConfigureAwait(false);
                 long before = GC.GetTotalAllocatedBytes(precise: true);
