@@ -15,8 +15,8 @@ internal sealed record ComparePlan(string Name, IReadOnlyList<CompareStep> Chain
     public static ComparePlan Full(bool huge) => new(
         "full",
         [
-            new(PayloadSizes.KB1, 1, 1000), new(PayloadSizes.KB64, 1, 400), new(PayloadSizes.MB1, 1, 100),
-            new(PayloadSizes.MB10, 1, 30), new(PayloadSizes.MB100, 1, 8),
+            new(PayloadSizes.KB1, 1, 1000), new(PayloadSizes.KB64, 1, 400), new(PayloadSizes.MB1, 1, 200),
+            new(PayloadSizes.MB10, 1, 60), new(PayloadSizes.MB100, 1, 12),
             .. huge ? new[] { new CompareStep(PayloadSizes.MB500, 1, 3) } : [],
         ],
         [new(PayloadSizes.MB10, 1, 30), new(PayloadSizes.MB10, 10, 12), new(PayloadSizes.MB10, 100, 4)]);

@@ -4,7 +4,7 @@ using Roadrunner.Workloads;
 namespace Roadrunner.Bench.Compare;
 
 /// <summary>
-/// Times a hose contender (A) and a baseline (B) in alternating batches, A×k B×k A×k …, after an untimed warm-up of
+/// Times a hose contender (A) and a baseline (B) in alternating batches, A×k B×k A×k …, at most 20 rounds, after an untimed warm-up of
 /// each, so machine noise over time hits both alike while each runs in its steady state (every batch starts with one
 /// untimed transfer, so the first timed one does not pay for the other contender's cache and thread leftovers). After every batch the
 /// contender that just ran is verified byte for byte (untimed): its consumers' checksums against the pattern sent.
@@ -19,7 +19,7 @@ internal static class PairSampler
 
     public static async Task<Result> RunAsync(IPayloadContender hose, IPayloadContender baseline, int payloadBytes, int iterations, ulong checksum)
     {
-        int rounds = Math.Min(iterations, 10);
+        int rounds = Math.Min(iterations, 20);
         int batch = (iterations + rounds - 1) / rounds;
         int warmUp = Math.Clamp(batch, 2, 20);
         var contenders = new[] { hose, baseline };
@@ -40,11 +40,14 @@ internal static class PairSampler
             verified += await VerifyAsync(contenders[c], payloadBytes, checksum).ConfigureAwait(false);
         }
 
-        while (samples[0].Count < iterations)
+        for (int round = 0; samples[0].Count < iterations; round++)
         {
             int count = Math.Min(batch, iterations - samples[0].Count);
-            for (int c = 0; c < 2; c++)
+            for (int turn = 0; turn < 2; turn++)
             {
+                // A B, B A, A B, …: each contender follows the other as often as itself. With A B A B the hose always ran
+                // right after the baseline, and after a heavy HTTP batch the machine runs slower for a while.
+                int c = turn ^ (round & 1);
                 IPayloadContender contender = contenders[c];
                 List<double> into = samples[c];
                 // Let the other contender's leftovers end first: its garbage is collected now, untimed (as BenchmarkDotNet
