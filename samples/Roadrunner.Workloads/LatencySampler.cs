@@ -3,8 +3,10 @@ using System.Diagnostics;
 namespace Roadrunner.Workloads;
 
 /// <summary>
-/// Times two contenders in alternating batches (A×k, B×k, A×k, …) so machine noise over time hits both alike, while
-/// each contender runs in its steady state rather than in the caches the other one just trashed.
+/// Times two contenders in alternating batches (A×k B×k, then B×k A×k, …) so machine noise over time hits both alike,
+/// while each contender runs in its steady state rather than in the caches the other one just trashed. The order flips
+/// every round so that each follows the other as often as itself: after a heavy batch (HTTP+JSON) the machine runs
+/// slower for a while, which with A B A B would always fall on A. Garbage is collected, untimed, before each batch.
 /// </summary>
 public static class LatencySampler
 {
@@ -28,11 +30,19 @@ public static class LatencySampler
         var b = new List<double>(iterations);
         await RunBatchAsync(first, 0, Math.Min(batch, 10), null, afterEach).ConfigureAwait(false);
         await RunBatchAsync(second, 1, Math.Min(batch, 10), null, afterEach).ConfigureAwait(false);
-        while (a.Count < iterations)
+        for (int round = 0; a.Count < iterations; round++)
         {
             int count = Math.Min(batch, iterations - a.Count);
-            await RunBatchAsync(first, 0, count, a, afterEach).ConfigureAwait(false);
-            await RunBatchAsync(second, 1, count, b, afterEach).ConfigureAwait(false);
+            if (round % 2 == 0)
+            {
+                await RunBatchAsync(first, 0, count, a, afterEach).ConfigureAwait(false);
+                await RunBatchAsync(second, 1, count, b, afterEach).ConfigureAwait(false);
+            }
+            else
+            {
+                await RunBatchAsync(second, 1, count, b, afterEach).ConfigureAwait(false);
+                await RunBatchAsync(first, 0, count, a, afterEach).ConfigureAwait(false);
+            }
         }
 
         return ([.. a], [.. b]);
@@ -51,6 +61,9 @@ public static class LatencySampler
 
     private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int>? afterEach)
     {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         for (int i = 0; i < count; i++)
         {
             long start = Stopwatch.GetTimestamp();
