@@ -41,6 +41,9 @@ internal sealed unsafe class GuestMemoryFile : IDisposable
     /// <summary>Bytes the memory can grow to in place.</summary>
     public nuint Capacity { get; }
 
+    /// <summary>True once Wasmtime let go of the memory (its file and links are deleted).</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed);
+
     /// <summary>Current size in bytes (the file's size).</summary>
     public nuint Size => Volatile.Read(ref _size);
 

@@ -341,6 +341,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         }
 
         _lastProgress = now;
+        DropGoneMemories();
         if (_sender.IsAlive())
         {
             return true;
@@ -607,6 +608,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
             _memories.Remove(d.RegionNumber);
         }
 
+        DropGoneMemories();
         if (_regions.Count + _memories.Count >= MaxMappedRegions)
         {
             Fail("too many regions");
@@ -625,6 +627,22 @@ internal sealed unsafe class RingReceiver : IRegionOwner
 
         _memories.Add(d.RegionNumber, memory);
         return memory;
+    }
+
+    /// <summary>
+    /// Unmaps the views of guest memories whose file the sender deleted (the guest is gone): the mapping alone would keep
+    /// the memory's pages alive. Checked when another memory is mapped and once per idle peer-check interval.
+    /// </summary>
+    private void DropGoneMemories()
+    {
+        foreach ((long number, PeerMemoryView view) in _memories.ToArray())
+        {
+            if (!File.Exists(RendezvousFolder.RegionPath(_endpoint.Directory, _senderTag, number)))
+            {
+                view.Dispose();
+                _memories.Remove(number);
+            }
+        }
     }
 
     /// <summary>Queues a payload in the inbox, waiting for a slot in bounded slices while the sender lives.</summary>

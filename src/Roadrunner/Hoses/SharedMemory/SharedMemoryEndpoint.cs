@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Roadrunner.Hosting;
 using Roadrunner.Regions;
+using Roadrunner.Wasm;
 
 namespace Roadrunner.Hoses.SharedMemory;
 
@@ -24,8 +25,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     private readonly ConcurrentDictionary<string, InProcessHose> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IHoseSender> _senders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MappedRegion> _bells = new(StringComparer.Ordinal);
-    private long _directReads;
-    private readonly ConcurrentDictionary<Wasm.GuestMemoryFile, long> _sharedMemories = new(); // region number of each link, 0: cannot link
+    private readonly ConcurrentDictionary<GuestMemoryFile, long> _sharedMemories = new(); // region number of each link, 0: cannot link
     private readonly ConcurrentDictionary<string, string[]> _routes = new(StringComparer.Ordinal);
     private readonly List<InProcessHose> _ownInboxes = [];
     private readonly List<RingSender> _rings = [];
@@ -36,6 +36,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     private readonly MappedRegion _bell;
     private readonly Thread _acceptor;
     private long _ringNumber;
+    private long _directReads;
     private volatile bool _disposed;
 
     private SharedMemoryEndpoint(FunctionHost host, SharedMemoryOptions options)
@@ -339,16 +340,25 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     internal bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset)
     {
         number = memorySize = 0;
-        if (!Wasm.GuestMemoryFile.TryFind(bytes, out Wasm.GuestMemoryFile? memory, out offset))
+        if (!GuestMemoryFile.TryFind(bytes, out GuestMemoryFile? memory, out offset))
         {
             return false;
         }
 
-        number = _sharedMemories.GetOrAdd(memory, static (m, pool) =>
+        if (!_sharedMemories.TryGetValue(memory, out number))
         {
-            string link = pool.Folder.NextRegionPath();
-            return m.TryLink(link) ? RendezvousFolder.RegionNumberOf(link) : 0;
-        }, Pool);
+            foreach (GuestMemoryFile gone in _sharedMemories.Keys.Where(m => m.IsDisposed))
+            {
+                _sharedMemories.TryRemove(gone, out _); // its links went with it
+            }
+
+            number = _sharedMemories.GetOrAdd(memory, static (m, pool) =>
+            {
+                string link = pool.Folder.NextRegionPath();
+                return m.TryLink(link) ? RendezvousFolder.RegionNumberOf(link) : 0;
+            }, Pool);
+        }
+
         memorySize = (long)memory.Size;
         return number > 0;
     }

@@ -67,6 +67,28 @@ public class DirectReadTests
         Assert.That(endpoint.DirectReads, Is.EqualTo(2));
     }
 
+    [Test]
+    public async Task TheReceiverLetsGoOfAGuestMemoryOnceTheSendingGuestIsGone()
+    {
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = Path.Combine(_folder, "local") }, GuestMemoryInFiles = true });
+        WasmFunction function = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
+        var producer = new HoseProducer(function);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--guest", ShmSupport.ConsumerGuest);
+        producer.Prepare(1 << 20, 5);
+        Assert.That(producer.Send(1 << 20), Is.EqualTo(0));
+        Assert.That(endpoint.DirectReads, Is.EqualTo(1));
+        string link = Path.GetFileName(Directory.EnumerateFiles(_folder, $"rr-{endpoint.Tag}-*.region").Single());
+        Assert.That(MapsOf(peer.Id), Does.Contain(link), "the child maps the producer's memory");
+
+        await function.DisposeAsync(); // Wasmtime frees the memory: its file and the link go
+        Assert.That(File.Exists(Path.Combine(_folder, link)), Is.False);
+        Assert.That(ShmSupport.Eventually(() => !MapsOf(peer.Id).Contains(link, StringComparison.Ordinal)), "the child unmapped it, its pages are free");
+    }
+
+    private static string MapsOf(int pid) => File.ReadAllText($"/proc/{pid}/maps");
+
     [TestCase(1L, 65536, 65536, RingLayout.Borrowed, true, TestName = "ABorrowedDescriptorPastTheMemorysEndIsRefused")]
     [TestCase(0L, 1000, 1L << 20, RingLayout.Borrowed, true, TestName = "ABorrowedDescriptorLargerThanTheMemoryFileIsRefused")]
     [TestCase(0L, 1000, 65536, RingLayout.Borrowed, false, TestName = "ABorrowedDescriptorNotMarkedPendingIsRefused")]
