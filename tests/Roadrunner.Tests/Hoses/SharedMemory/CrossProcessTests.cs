@@ -7,21 +7,13 @@ namespace Roadrunner.Tests.Hoses.SharedMemory;
 
 /// <summary>Real child processes (Roadrunner.Peer shm) on the other end of shared-memory hoses.</summary>
 [CancelAfter(120_000)]
-public class CrossProcessTests
+public class CrossProcessTests : SharedMemoryTest
 {
-    private string _folder = null!;
-
-    [SetUp]
-    public void CreateFolder() => _folder = ShmSupport.NewFolder();
-
-    [TearDown]
-    public void DeleteFolder() => ShmSupport.Delete(_folder);
-
     [Test]
     public async Task GuestToGuestInAnotherProcessArrivesIntactAtBoundarySizes()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using CrossProcessChain chain = await CrossProcessChain.StartAsync(_folder, token);
+        await using CrossProcessChain chain = await CrossProcessChain.StartAsync(Folder, token);
         int[] sizes = [1, 7, 4095, 4096, 4097, 65535, 65536, 65537, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (16 << 20) + 5, 40 << 20];
         foreach (int size in sizes)
         {
@@ -42,9 +34,9 @@ public class CrossProcessTests
     public async Task DotNetSenderReachesChildInboxInOrderWithSendsAndZeroCopyClaims()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink");
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         IHoseSender sender = host.Open("sink");
         int[] sizes = [0, 1, 3, 4, 5, 4096, 65536, 65537, 300_000, 1 << 20, 3 << 20];
         Task<string> drained = peer.RequestAsync("drain sink 200 1000", token); // leases hold regions: drain while sending
@@ -76,10 +68,10 @@ public class CrossProcessTests
     public async Task ChildSendsToDotNetInboxReadInPlaceInOrder()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token);
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token);
         Assert.That(await peer.RequestAsync("send_background sink 100003 500 100", token), Is.EqualTo("started"));
         for (int i = 0; i < 100; i++)
         {
@@ -99,10 +91,10 @@ public class CrossProcessTests
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         const int Hoses = 8;
         const int PerHose = 60;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         string[] args = [.. Enumerable.Range(0, Hoses).SelectMany(i => new[] { "--inbox", $"sink{i}" })];
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, args);
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, args);
         await Task.WhenAll(Enumerable.Range(0, Hoses).Select(h => Task.Run(
             async () =>
             {
@@ -125,9 +117,9 @@ public class CrossProcessTests
     public async Task FanOutCopiesOnceAndEveryTargetGetsEveryPayload()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "a", "--inbox", "b", "--inbox", "c");
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a", "--inbox", "b", "--inbox", "c");
         endpoint.AddRoute("all", "a", "b", "c");
         Assert.That(endpoint.TryResolve("all", out IHoseSender? all), Is.True);
         for (int i = 0; i < 30; i++)
@@ -147,13 +139,13 @@ public class CrossProcessTests
     public async Task FullRingOrBudgetMakesSendersWaitTimeOutOrGetWouldBlock()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        SharedMemoryOptions options = ShmSupport.Options(_folder);
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.RingSlots = 8;
         options.SizeClasses = [64 * 1024];
         options.MaxBytesInFlight = 1 << 20;
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "slow:2");
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "slow:2");
         Assert.That(endpoint.TryResolve("slow", out IHoseSender? sender), Is.True);
 
         int sent = 0;
@@ -187,13 +179,13 @@ public class CrossProcessTests
     public async Task PayloadsLargerThanTheBytesInFlightStreamThroughInChunks()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
         WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
-        SharedMemoryOptions options = ShmSupport.Options(_folder);
+        SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.SizeClasses = [64 * 1024, 256 * 1024];
         options.MaxBytesInFlight = 1 << 20;
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink", "--guest", ShmSupport.ConsumerGuest);
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink", "--guest", ShmSupport.ConsumerGuest);
         IHoseSender sender = host.Open("sink");
         foreach (int size in (int[])[(1 << 20) + 1, 5_000_003, 3 << 20])
         {
@@ -216,11 +208,11 @@ public class CrossProcessTests
     public async Task ReceiverKilledWhileSenderWaitsFailsTheSendReclaimsRegionsAndARestartedPeerServes()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        SharedMemoryOptions options = ShmSupport.Options(_folder);
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.RingSlots = 4;
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
-        PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink:1");
+        PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink:1");
         int childPid = peer.Id;
         IHoseSender sender = host.Open("sink");
         Task<HoseStatus> blocked = Task.Run(
@@ -241,11 +233,11 @@ public class CrossProcessTests
         await peer.WaitForExitAsync(token);
         Assert.That(await blocked.WaitAsync(TimeSpan.FromSeconds(20), token), Is.EqualTo(HoseStatus.PeerFailed), "the waiter woke with an error");
         Assert.That(endpoint.Pool.LeasedBytes, Is.Zero, "regions in flight were reclaimed");
-        Assert.That(ShmSupport.FilesOf(_folder, childPid), Is.Empty, "the dead peer's files are removed");
+        Assert.That(ShmSupport.FilesOf(Folder, childPid), Is.Empty, "the dead peer's files are removed");
         Assert.That(sender.TrySend([1, 2, 3]), Is.EqualTo(HoseStatus.PeerFailed), "the old hose stays failed");
         await peer.DisposeAsync();
 
-        await using PeerProcess restarted = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink");
+        await using PeerProcess restarted = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         IHoseSender again = host.Open("sink");
         Assert.That(again, Is.Not.SameAs(sender));
         Task<string> drained = restarted.RequestAsync("drain sink 10 40", token); // unread leases hold ring slots: drain while sending
@@ -262,10 +254,10 @@ public class CrossProcessTests
     public async Task SenderKilledMidTransfer(int size, long inFlight)
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink", new HoseOptions { MaxQueuedPayloads = 3 });
-        PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--slots", "4", "--inflight", inFlight.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--slots", "4", "--inflight", inFlight.ToString(System.Globalization.CultureInfo.InvariantCulture));
         int childPid = peer.Id;
         Assert.That(await peer.RequestAsync($"send_background sink {size} 0 1000", token), Is.EqualTo("started"));
         var received = new List<HoseLease>();
@@ -292,7 +284,7 @@ public class CrossProcessTests
             lease.Dispose();
         }
 
-        Assert.That(ShmSupport.Eventually(() => ShmSupport.FilesOf(_folder, childPid).Length == 0), "the dead sender's files are removed");
+        Assert.That(ShmSupport.Eventually(() => ShmSupport.FilesOf(Folder, childPid).Length == 0), "the dead sender's files are removed");
         Assert.That(endpoint.Faults.Any(f => f.Contains("died", StringComparison.Ordinal)), Is.True);
     }
 
@@ -300,11 +292,11 @@ public class CrossProcessTests
     public async Task ACorruptDescriptorSentToAChildFailsOnlyThatHose()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink");
-        string childTag = Path.GetFileName(Directory.EnumerateFiles(_folder, $"ep-{peer.Id}-*.names").Single())[3..^6];
-        using (var hostile = new HostileSender(_folder, childTag, "sink"))
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
+        string childTag = ChildTag(peer.Id);
+        using (var hostile = new HostileSender(Folder, childTag, "sink"))
         {
             hostile.AddRegion(1, 65536, 0x44);
             hostile.Post(new Descriptor(0, 1, 65536, 60000, 10000, 0, 10000), head: 1); // past the region's end
@@ -327,9 +319,9 @@ public class CrossProcessTests
     public async Task DisposingEndpointsRemovesTheirFiles()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using (PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink"))
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using (PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink"))
         {
             Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
             Assert.That(sender!.Send(ShmSupport.Pattern(100_000, 1), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok));
@@ -337,6 +329,6 @@ public class CrossProcessTests
         }
 
         await endpoint.DisposeAsync();
-        Assert.That(Directory.EnumerateFiles(_folder), Is.Empty, "announcements, bells, rings, regions and locks of both sides are gone");
+        Assert.That(Directory.EnumerateFiles(Folder), Is.Empty, "announcements, bells, rings, regions and locks of both sides are gone");
     }
 }

@@ -11,22 +11,15 @@ namespace Roadrunner.Tests.Hoses.SharedMemory;
 /// descriptors a hostile sender makes up are refused.
 /// </summary>
 [CancelAfter(120_000)]
-public class DirectReadTests
+public class DirectReadTests : SharedMemoryTest
 {
     private const int Large = 40_000_000;
-    private string _folder = null!;
-
-    [SetUp]
-    public void CreateFolder() => _folder = ShmSupport.NewFolder();
-
-    [TearDown]
-    public void DeleteFolder() => ShmSupport.Delete(_folder);
 
     [Test]
     public async Task LargeGuestPayloadsAreReadFromTheSendersMemoryAndSmallOnesGoThroughRegions()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using CrossProcessChain chain = await CrossProcessChain.StartAsync(_folder, token);
+        await using CrossProcessChain chain = await CrossProcessChain.StartAsync(Folder, token);
         long threshold = chain.Endpoint.Options.DirectReadThreshold;
         // Growing sizes make the producer reallocate, so its memory grows and the child maps it again.
         int[] sizes = [(int)threshold - 1, (int)threshold, 3_000_001, (int)threshold + 1, 40 << 20, 100];
@@ -50,13 +43,13 @@ public class DirectReadTests
     public async Task ASendThatTimesOutBeforeTheReceiverTookItIsWithdrawnAndNeverDelivered()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        var hostOptions = new FunctionHostOptions { Regions = { Directory = Path.Combine(_folder, "local") }, GuestMemoryInFiles = true };
+        var hostOptions = new FunctionHostOptions { Regions = { Directory = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true };
         hostOptions.Guest.SendTimeout = TimeSpan.FromMilliseconds(300);
         await using var host = new FunctionHost(hostOptions);
         var producer = new HoseProducer(host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer)));
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         // The child's inbox holds one payload and its host one 64 MiB region: a second large payload finds no room.
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "consumer:1", "--host-budget", (64 << 20).ToString(CultureInfo.InvariantCulture));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "consumer:1", "--host-budget", (64 << 20).ToString(CultureInfo.InvariantCulture));
 
         Assert.That(Send(producer, seed: 1), Is.EqualTo(0), "the first is copied into the child and queued");
         Assert.That(Send(producer, seed: 2), Is.EqualTo((int)HoseStatus.TimedOut), "the second finds no room and is withdrawn");
@@ -71,19 +64,19 @@ public class DirectReadTests
     public async Task TheReceiverLetsGoOfAGuestMemoryOnceTheSendingGuestIsGone()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = Path.Combine(_folder, "local") }, GuestMemoryInFiles = true });
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true });
         WasmFunction function = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
         var producer = new HoseProducer(function);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--guest", ShmSupport.ConsumerGuest);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", ShmSupport.ConsumerGuest);
         producer.Prepare(1 << 20, 5);
         Assert.That(producer.Send(1 << 20), Is.EqualTo(0));
         Assert.That(endpoint.DirectReads, Is.EqualTo(1));
-        string link = Path.GetFileName(Directory.EnumerateFiles(_folder, $"rr-{endpoint.Tag}-*.region").Single());
+        string link = Path.GetFileName(Directory.EnumerateFiles(Folder, $"rr-{endpoint.Tag}-*.region").Single());
         Assert.That(MapsOf(peer.Id), Does.Contain(link), "the child maps the producer's memory");
 
         await function.DisposeAsync(); // Wasmtime frees the memory: its file and the link go
-        Assert.That(File.Exists(Path.Combine(_folder, link)), Is.False);
+        Assert.That(File.Exists(Path.Combine(Folder, link)), Is.False);
         Assert.That(ShmSupport.Eventually(() => !MapsOf(peer.Id).Contains(link, StringComparison.Ordinal)), "the child unmapped it, its pages are free");
     }
 
@@ -96,11 +89,11 @@ public class DirectReadTests
     public async Task HostileBorrowedDescriptor(long offset, int length, long memorySize, int flags, bool markPending)
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--inbox", "sink");
-        string childTag = Path.GetFileName(Directory.EnumerateFiles(_folder, $"ep-{peer.Id}-*.names").Single())[3..^6];
-        using (var hostile = new HostileSender(_folder, childTag, "sink"))
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
+        string childTag = ChildTag(peer.Id);
+        using (var hostile = new HostileSender(Folder, childTag, "sink"))
         {
             hostile.AddRegion(1, 65536, 0x55); // stands in for a guest memory file of 64 KiB
             if (markPending)

@@ -8,24 +8,17 @@ namespace Roadrunner.Tests.Hoses.SharedMemory;
 
 /// <summary>Hostile or broken peers: bad descriptors, symlinks and files of other users are refused, never followed.</summary>
 [CancelAfter(60_000)]
-public class IsolationTests
+public class IsolationTests : SharedMemoryTest
 {
     private const int Region = 64 * 1024;
-    private string _folder = null!;
-
-    [SetUp]
-    public void CreateFolder() => _folder = ShmSupport.NewFolder();
-
-    [TearDown]
-    public void DeleteFolder() => ShmSupport.Delete(_folder);
 
     [Test]
     public async Task AWellFormedDescriptorIsDeliveredInPlace()
     {
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
-        using var hostile = new HostileSender(_folder, endpoint.Tag, "sink");
+        using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         hostile.AddRegion(1, Region, 0x5a);
         hostile.Post(new Descriptor(0, 1, Region, 0, 1000, 0, 1000), head: 1);
         using HoseLease lease = await ShmSupport.ReceiveAsync(sink, TestContext.CurrentContext.CancellationToken);
@@ -38,10 +31,10 @@ public class IsolationTests
     public async Task ASenderChurningThroughThousandsOfRegionsKeepsTheReceiverBounded()
     {
         const int Count = 4200; // more than the receiver may keep mapped at once
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
-        using var hostile = new HostileSender(_folder, endpoint.Tag, "sink", slots: 8192);
+        using var hostile = new HostileSender(Folder, endpoint.Tag, "sink", slots: 8192);
         for (int i = 0; i < Count; i++)
         {
             hostile.AddRegion(i + 1, 4096, (byte)i);
@@ -77,10 +70,10 @@ public class IsolationTests
     public async Task ABadDescriptorFailsTheHoseAndDeliversNothing(long[] f, int head)
     {
         var descriptor = new Descriptor(f[0], f[1], (int)f[2], (int)f[3], (int)f[4], (int)f[5], f[6]);
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
-        using var hostile = new HostileSender(_folder, endpoint.Tag, "sink");
+        using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         hostile.AddRegion(1, Region, 0x11);
         hostile.Post(descriptor, head);
         Assert.That(ShmSupport.Eventually(() => hostile.ReceiverClosed), "the receiver closed the ring");
@@ -93,12 +86,12 @@ public class IsolationTests
     [Test]
     public async Task ARegionFileThatIsASymlinkIsRefused()
     {
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
-        using var hostile = new HostileSender(_folder, endpoint.Tag, "sink");
+        using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         MappedRegion real = hostile.AddRegion(1, Region, 0x22);
-        File.CreateSymbolicLink(RendezvousFolder.RegionPath(_folder, hostile.Tag, 2), real.Path);
+        File.CreateSymbolicLink(RendezvousFolder.RegionPath(Folder, hostile.Tag, 2), real.Path);
         hostile.Post(new Descriptor(0, 2, Region, 0, 100, 0, 100), head: 1);
         Assert.That(ShmSupport.Eventually(() => hostile.ReceiverClosed));
         Assert.That(endpoint.Faults.Any(f => f.Contains("symlink", StringComparison.OrdinalIgnoreCase)), Is.True, string.Join("; ", endpoint.Faults));
@@ -109,10 +102,10 @@ public class IsolationTests
     public async Task ARegionFileOfAnotherUserIsRefused()
     {
         Assume.That(ShmSupport.IsRoot, "needs root to give a file away");
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
-        using var hostile = new HostileSender(_folder, endpoint.Tag, "sink");
+        using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         MappedRegion region = hostile.AddRegion(1, Region, 0x33);
         ShmSupport.ChangeOwner(region.Path, 65534);
         hostile.Post(new Descriptor(0, 1, Region, 0, 100, 0, 100), head: 1);
@@ -123,22 +116,22 @@ public class IsolationTests
     [Test]
     public async Task ARingFileThatIsASymlinkOrOfAnotherUserIsNeverAccepted()
     {
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         string elsewhere = ShmSupport.NewFolder();
         Directory.CreateDirectory(elsewhere);
         try
         {
-            using var decoy = new HostileSender(_folder, endpoint.Tag, "sink");
+            using var decoy = new HostileSender(Folder, endpoint.Tag, "sink");
             Assert.That(ShmSupport.Eventually(() => endpoint.ActiveReceivers == 1), "a sound ring is accepted");
             string target = Path.Combine(elsewhere, "ring");
-            File.Copy(RendezvousFolder.RingPath(_folder, endpoint.Tag, decoy.Tag, 1), target);
-            string link = RendezvousFolder.RingPath(_folder, endpoint.Tag, decoy.Tag, 2);
+            File.Copy(RendezvousFolder.RingPath(Folder, endpoint.Tag, decoy.Tag, 1), target);
+            string link = RendezvousFolder.RingPath(Folder, endpoint.Tag, decoy.Tag, 2);
             File.CreateSymbolicLink(link, target);
             if (ShmSupport.IsRoot)
             {
-                string foreign = RendezvousFolder.RingPath(_folder, endpoint.Tag, decoy.Tag, 3);
+                string foreign = RendezvousFolder.RingPath(Folder, endpoint.Tag, decoy.Tag, 3);
                 File.Copy(target, foreign);
                 ShmSupport.ChangeOwner(foreign, 65534);
             }
@@ -155,24 +148,24 @@ public class IsolationTests
     [Test]
     public async Task AnAnnouncementThatIsASymlinkOrOfAnotherUserIsIgnored()
     {
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint server = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using FunctionHost client = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint resolver = SharedMemoryEndpoint.Start(client, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint server = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using FunctionHost client = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint resolver = SharedMemoryEndpoint.Start(client, ShmSupport.Options(Folder));
         server.CreateInbox("real");
         Assert.That(resolver.TryResolve("real", out _), Is.True, "a sound announcement resolves");
 
         string fakeTag = $"{Environment.ProcessId}-00000000000000ff";
         string text = $"{RendezvousFolder.NamesHeader}\n{Environment.ProcessId}\n0\nghost\n";
-        string outside = Path.Combine(_folder, "outside.txt");
+        string outside = Path.Combine(Folder, "outside.txt");
         File.WriteAllText(outside, text);
-        File.CreateSymbolicLink(RendezvousFolder.NamesPath(_folder, fakeTag), outside);
+        File.CreateSymbolicLink(RendezvousFolder.NamesPath(Folder, fakeTag), outside);
         Assert.That(resolver.TryResolve("ghost", out _), Is.False, "symlinked announcement ignored");
         if (ShmSupport.IsRoot)
         {
-            File.Delete(RendezvousFolder.NamesPath(_folder, fakeTag));
-            File.Copy(outside, RendezvousFolder.NamesPath(_folder, fakeTag));
-            ShmSupport.ChangeOwner(RendezvousFolder.NamesPath(_folder, fakeTag), 65534);
+            File.Delete(RendezvousFolder.NamesPath(Folder, fakeTag));
+            File.Copy(outside, RendezvousFolder.NamesPath(Folder, fakeTag));
+            ShmSupport.ChangeOwner(RendezvousFolder.NamesPath(Folder, fakeTag), 65534);
             Assert.That(resolver.TryResolve("ghost", out _), Is.False, "another user's announcement ignored");
         }
     }
@@ -180,18 +173,18 @@ public class IsolationTests
     [Test]
     public async Task ARendezvousFolderThatIsASymlinkOrOfAnotherUserIsRefused()
     {
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        string real = _folder + "-real";
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        string real = Folder + "-real";
         Directory.CreateDirectory(real);
         try
         {
-            string link = Path.Combine(_folder, "link");
+            string link = Path.Combine(Folder, "link");
             File.CreateSymbolicLink(link, real);
             Assert.Throws<IOException>(() => SharedMemoryEndpoint.Start(host, ShmSupport.Options(link)));
             Assert.Throws<IOException>(() => SharedMemoryEndpoint.Start(host, ShmSupport.Options(Path.Combine(link, "below"))));
             if (ShmSupport.IsRoot)
             {
-                string foreign = Path.Combine(_folder, "foreign");
+                string foreign = Path.Combine(Folder, "foreign");
                 Directory.CreateDirectory(foreign);
                 ShmSupport.ChangeOwner(foreign, 65534);
                 Assert.Throws<IOException>(() => SharedMemoryEndpoint.Start(host, ShmSupport.Options(foreign)));
@@ -207,12 +200,12 @@ public class IsolationTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task FilesAreOwnerOnlyAndTheFolderIsClosedToOthers()
     {
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         endpoint.CreateInbox("sink");
-        using var hostile = new HostileSender(_folder, endpoint.Tag, "sink");
-        Assert.That(File.GetUnixFileMode(_folder), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
-        foreach (string file in Directory.EnumerateFiles(_folder))
+        using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
+        Assert.That(File.GetUnixFileMode(Folder), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
+        foreach (string file in Directory.EnumerateFiles(Folder))
         {
             Assert.That(File.GetUnixFileMode(file), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), file);
         }

@@ -7,16 +7,8 @@ namespace Roadrunner.Tests.Hoses.SharedMemory;
 
 /// <summary>The futex and every wait mode, between two endpoints of this process (same rings as across processes).</summary>
 [CancelAfter(60_000)]
-public class WaitStrategyTests
+public class WaitStrategyTests : SharedMemoryTest
 {
-    private string _folder = null!;
-
-    [SetUp]
-    public void CreateFolder() => _folder = ShmSupport.NewFolder();
-
-    [TearDown]
-    public void DeleteFolder() => ShmSupport.Delete(_folder);
-
     [Test]
     public unsafe void FutexWaitReturnsWhenWokenAndOtherwiseAfterItsTimeout()
     {
@@ -59,13 +51,13 @@ public class WaitStrategyTests
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         SharedMemoryOptions Options()
         {
-            SharedMemoryOptions options = ShmSupport.Options(_folder);
+            SharedMemoryOptions options = ShmSupport.Options(Folder);
             options.WaitMode = mode;
             options.RingSlots = 4;
             return options;
         }
 
-        await using FunctionHost serverHost = ShmSupport.NewHost(_folder);
+        await using FunctionHost serverHost = ShmSupport.NewHost(Folder);
         await using SharedMemoryEndpoint server = SharedMemoryEndpoint.Start(serverHost, Options());
         var seen = new List<int>();
         using var done = new SemaphoreSlim(0);
@@ -78,7 +70,7 @@ public class WaitStrategyTests
 
             done.Release();
         });
-        await using FunctionHost clientHost = ShmSupport.NewHost(_folder);
+        await using FunctionHost clientHost = ShmSupport.NewHost(Folder);
         await using SharedMemoryEndpoint client = SharedMemoryEndpoint.Start(clientHost, Options());
         Assert.That(client.TryResolve("counter", out IHoseSender? sender), Is.True);
         for (int i = 0; i < 300; i++)
@@ -99,9 +91,9 @@ public class WaitStrategyTests
     public async Task AHandlerInAChildProcessReadsTimestampedPayloadsInPlace()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(_folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(_folder));
-        await using Roadrunner.Workloads.PeerProcess peer = await ShmSupport.StartPeerAsync(_folder, token, "--latency", "stamp");
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using Roadrunner.Workloads.PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--latency", "stamp");
         Assert.That(endpoint.TryResolve("stamp", out IHoseSender? sender), Is.True);
         for (int i = 0; i < 50; i++)
         {

@@ -1,0 +1,17 @@
+namespace Roadrunner.Tests.Hoses.SharedMemory;
+
+/// <summary>Base of the shared-memory fixtures: a fresh rendezvous folder per test, deleted afterwards.</summary>
+public abstract class SharedMemoryTest
+{
+    /// <summary>This test's rendezvous folder (not created yet: endpoints create it).</summary>
+    protected string Folder { get; private set; } = null!;
+
+    [SetUp]
+    public void CreateFolder() => Folder = ShmSupport.NewFolder();
+
+    [TearDown]
+    public void DeleteFolder() => ShmSupport.Delete(Folder);
+
+    /// <summary>The endpoint tag of the child process <paramref name="pid"/>, read from its announcement.</summary>
+    protected string ChildTag(int pid) => Path.GetFileName(Directory.EnumerateFiles(Folder, $"ep-{pid}-*.names").Single())[3..^6];
+}
