@@ -15,6 +15,8 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
 
     public bool IsBorrowed => (Flags & RingLayout.Borrowed) != 0;
 
+    public bool IsInline => (Flags & RingLayout.Inline) != 0;
+
     /// <summary>Where the bytes start: in a region, or (unsigned) in the sending guest's memory.</summary>
     public long Start => IsBorrowed ? (uint)Offset : Offset;
 
@@ -59,9 +61,17 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
             return $"sequence {Sequence}, expected {expectedSequence}";
         }
 
-        if ((Flags & ~(RingLayout.MoreChunks | RingLayout.Streamed | RingLayout.Borrowed)) != 0)
+        if ((Flags & ~(RingLayout.MoreChunks | RingLayout.Streamed | RingLayout.Borrowed | RingLayout.Inline)) != 0)
         {
             return $"unknown flags 0x{Flags:x}";
+        }
+
+        if (IsInline)
+        {
+            return Flags == RingLayout.Inline && RegionNumber == 0 && RegionSize == 0 && Offset == 0 && MemorySize == 0
+                && Length is >= 0 and <= RingLayout.MaxInlineBytes && PayloadLength == Length
+                ? null
+                : $"inline payload of {Length} bytes (at most {RingLayout.MaxInlineBytes}, alone, no region)";
         }
 
         if (IsBorrowed)

@@ -360,6 +360,11 @@ internal sealed unsafe class RingReceiver : IRegionOwner
             EvictUnused(); // here, never while a payload's regions are being gathered
         }
 
+        if (d.IsInline)
+        {
+            return HandleInline(d, sequence);
+        }
+
         if (d.IsBorrowed)
         {
             return HandleBorrowed(d, sequence);
@@ -523,6 +528,42 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         }
 
         return Enqueue(whole);
+    }
+
+    /// <summary>
+    /// A payload in the slot itself: copied out first (the slot goes back to the sender at once), then handed straight
+    /// to an idle receiver, or queued in a local region.
+    /// </summary>
+    private bool HandleInline(Descriptor d, long sequence)
+    {
+        if (_stream is not null || _pending.Count > 0)
+        {
+            return Fail($"descriptor {sequence}: inline payload inside a chunked payload");
+        }
+
+        Span<byte> bytes = stackalloc byte[RingLayout.MaxInlineBytes];
+        bytes = bytes[..d.Length];
+        new ReadOnlySpan<byte>(_base + RingLayout.SlotOffset((int)(sequence & (_slots - 1))) + RingLayout.InlineOffset, d.Length).CopyTo(bytes);
+        MarkReleased(sequence, 1);
+        HoseStatus status = _inbox.TryDirect(bytes);
+        if (status != HoseStatus.WouldBlock)
+        {
+            if (status != HoseStatus.Ok)
+            {
+                _endpoint.RecordFault($"{Name}: delivery failed with {status}");
+            }
+
+            return true;
+        }
+
+        RegionPayload? local = RentLocal(d.Length);
+        if (local is null)
+        {
+            return false;
+        }
+
+        local.Fill(bytes);
+        return Enqueue(local);
     }
 
     /// <summary>

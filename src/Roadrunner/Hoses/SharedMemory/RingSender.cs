@@ -300,6 +300,11 @@ internal sealed unsafe class RingSender : IHoseSender
 
         bool infinite = timeout == Timeout.InfiniteTimeSpan;
         long deadline = Environment.TickCount64 + (infinite ? 0 : (long)timeout.TotalMilliseconds);
+        if (length is > 0 and <= RingLayout.MaxInlineBytes)
+        {
+            return PostInline(span, sequence, useSequence, (int)length, wait, deadline, infinite, cancellationToken);
+        }
+
         if (wait && !useSequence && length >= _endpoint.Options.DirectReadThreshold && _endpoint.TryShare(span, out long memory, out long memorySize, out long offset))
         {
             return SendBorrowed(memory, memorySize, offset, span.Length, deadline, infinite, cancellationToken);
@@ -437,6 +442,36 @@ internal sealed unsafe class RingSender : IHoseSender
                 }
             }
 
+            Publish();
+            return HoseStatus.Ok;
+        }
+    }
+
+    /// <summary>A small payload written into its slot: no region to rent, fill and get back.</summary>
+    private HoseStatus PostInline(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, int length, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            HoseStatus room = WaitForSlot(wait, deadline, infinite, cancellationToken);
+            if (room != HoseStatus.Ok)
+            {
+                return room;
+            }
+
+            int index = (int)(_published & (_slots - 1));
+            var bytes = new Span<byte>(_base + RingLayout.SlotOffset(index) + RingLayout.InlineOffset, length);
+            if (useSequence)
+            {
+                sequence.CopyTo(bytes);
+            }
+            else
+            {
+                span.CopyTo(bytes);
+            }
+
+            new Descriptor(_published, 0, 0, 0, length, RingLayout.Inline, length).Write(_base, index);
+            _inFlight[index] = null;
+            _published++;
             Publish();
             return HoseStatus.Ok;
         }

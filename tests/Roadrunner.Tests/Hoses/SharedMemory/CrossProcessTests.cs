@@ -38,7 +38,7 @@ public class CrossProcessTests : SharedMemoryTest
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         IHoseSender sender = host.Open("sink");
-        int[] sizes = [0, 1, 3, 4, 5, 4096, 65536, 65537, 300_000, 1 << 20, 3 << 20];
+        int[] sizes = [0, 1, 3, 4, 5, RingLayout.MaxInlineBytes, RingLayout.MaxInlineBytes + 1, 4096, 65536, 65537, 300_000, 1 << 20, 3 << 20];
         Task<string> drained = peer.RequestAsync("drain sink 200 1000", token); // leases hold regions: drain while sending
         for (int i = 0; i < 200; i++)
         {

@@ -61,6 +61,10 @@ internal sealed unsafe class HostileSender : IDisposable
     public long Mark(long sequence) =>
         Volatile.Read(ref *(long*)(Ring + RingLayout.ReleasedOffset(_slots, (int)(sequence & (_slots - 1)))));
 
+    /// <summary>Writes an inline payload into <paramref name="sequence"/>'s slot, after the descriptor's fields.</summary>
+    public void WriteInline(long sequence, ReadOnlySpan<byte> bytes) =>
+        bytes.CopyTo(new Span<byte>(Ring + RingLayout.SlotOffset((int)(sequence & (_slots - 1))) + RingLayout.InlineOffset, RingLayout.MaxInlineBytes));
+
     /// <summary>Writes a descriptor in its slot without publishing it.</summary>
     public void Write(Descriptor descriptor) => descriptor.Write(Ring, (int)(descriptor.Sequence & (_slots - 1)));
 

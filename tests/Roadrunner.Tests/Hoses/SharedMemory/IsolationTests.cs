@@ -28,6 +28,22 @@ public class IsolationTests : SharedMemoryTest
     }
 
     [Test]
+    public async Task AWellFormedInlineDescriptorIsDeliveredFromItsSlot()
+    {
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        IDataHose sink = endpoint.CreateInbox("sink");
+        using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
+        byte[] payload = ShmSupport.Pattern(RingLayout.MaxInlineBytes, 77);
+        hostile.WriteInline(0, payload);
+        hostile.Post(new Descriptor(0, 0, 0, 0, payload.Length, RingLayout.Inline, payload.Length), head: 1);
+        using HoseLease lease = await ShmSupport.ReceiveAsync(sink, TestContext.CurrentContext.CancellationToken);
+        Assert.That(lease.Payload.ToArray(), Is.EqualTo(payload));
+        Assert.That(ShmSupport.Eventually(() => hostile.Mark(0) == 1), "the slot was released once the bytes were out");
+        Assert.That(endpoint.Faults, Is.Empty);
+    }
+
+    [Test]
     public async Task ASenderChurningThroughThousandsOfRegionsKeepsTheReceiverBounded()
     {
         const int Count = 4200; // more than the receiver may keep mapped at once
@@ -64,6 +80,9 @@ public class IsolationTests : SharedMemoryTest
         yield return new TestCaseData(new long[] { 0, 1, Region, 0, 100, 0, 50 }, 1).SetName("payload shorter than its chunk");
         yield return new TestCaseData(new long[] { 0, 1, Region, 0, 100, 0, 100 }, 1000).SetName("head more than a ring ahead");
         yield return new TestCaseData(new long[] { 0, 1, Region, 0, 100, RingLayout.MoreChunks, 100 }, 1).SetName("more chunks after the whole payload");
+        yield return new TestCaseData(new long[] { 0, 0, 0, 0, RingLayout.MaxInlineBytes + 1, RingLayout.Inline, RingLayout.MaxInlineBytes + 1 }, 1).SetName("inline payload longer than a slot holds");
+        yield return new TestCaseData(new long[] { 0, 1, 0, 0, 10, RingLayout.Inline, 10 }, 1).SetName("inline payload naming a region");
+        yield return new TestCaseData(new long[] { 0, 0, 0, 0, 10, RingLayout.Inline | RingLayout.MoreChunks, 10 }, 1).SetName("inline chunk");
     }
 
     [TestCaseSource(nameof(BadDescriptors))]
