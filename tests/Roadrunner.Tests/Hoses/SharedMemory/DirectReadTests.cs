@@ -44,7 +44,7 @@ public class DirectReadTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         var hostOptions = new FunctionHostOptions { Regions = { Directory = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true };
-        hostOptions.Guest.SendTimeout = TimeSpan.FromMilliseconds(300);
+        hostOptions.Guest.SendTimeout = TimeSpan.FromSeconds(1);
         await using var host = new FunctionHost(hostOptions);
         var producer = new HoseProducer(host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer)));
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
