@@ -398,7 +398,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         }
 
         long first = _taken - _pending.Count;
-        var chunks = new RegionPayload.Chunk[d.PayloadLength == 0 ? 0 : _pending.Count];
+        var chunks = new RegionPayload.Chunk[_pending.Count];
         bool inPlace = true;
         for (int i = 0; i < chunks.Length; i++)
         {
@@ -414,20 +414,14 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         }
 
         int count = _pending.Count;
-        if (chunks.Length <= 1)
+        if (chunks.Length == 1)
         {
             // One region: an idle push receiver takes it straight from the sender's region (one copy, no lease).
-            ReadOnlySpan<byte> bytes = chunks.Length == 0 ? default : new ReadOnlySpan<byte>(chunks[0].Region.Pointer + _pending[0].Offset, _pending[0].Length);
-            HoseStatus status = _inbox.TryDirect(bytes);
-            if (status != HoseStatus.WouldBlock)
+            var bytes = new ReadOnlySpan<byte>(chunks[0].Region.Pointer + _pending[0].Offset, _pending[0].Length);
+            if (TryDeliverDirect(bytes))
             {
                 _pending.Clear();
                 MarkReleased(first, count);
-                if (status != HoseStatus.Ok)
-                {
-                    _endpoint.RecordFault($"{Name}: delivery failed with {status}");
-                }
-
                 return true;
             }
         }
@@ -519,8 +513,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         _stream = null;
         if (whole.Chunks.Length == 1)
         {
-            HoseStatus status = _inbox.TryDirect(whole.Chunks[0].Memory.Span);
-            if (status != HoseStatus.WouldBlock)
+            if (TryDeliverDirect(whole.Chunks[0].Memory.Span))
             {
                 whole.Release();
                 return true;
@@ -545,14 +538,8 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         bytes = bytes[..d.Length];
         new ReadOnlySpan<byte>(_base + RingLayout.SlotOffset((int)(sequence & (_slots - 1))) + RingLayout.InlineOffset, d.Length).CopyTo(bytes);
         MarkReleased(sequence, 1);
-        HoseStatus status = _inbox.TryDirect(bytes);
-        if (status != HoseStatus.WouldBlock)
+        if (TryDeliverDirect(bytes))
         {
-            if (status != HoseStatus.Ok)
-            {
-                _endpoint.RecordFault($"{Name}: delivery failed with {status}");
-            }
-
             return true;
         }
 
@@ -605,15 +592,9 @@ internal sealed unsafe class RingReceiver : IRegionOwner
 
             if (local is null)
             {
-                HoseStatus status = _inbox.TryDirect(bytes);
-                if (status != HoseStatus.WouldBlock)
+                if (TryDeliverDirect(bytes))
                 {
                     MarkReleased(sequence, 1);
-                    if (status != HoseStatus.Ok)
-                    {
-                        _endpoint.RecordFault($"{Name}: delivery failed with {status}");
-                    }
-
                     return true;
                 }
 
@@ -684,6 +665,21 @@ internal sealed unsafe class RingReceiver : IRegionOwner
                 _memories.Remove(number);
             }
         }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="bytes"/> straight to an idle receiver of the inbox. True when that settled the payload
+    /// (delivered, or refused: recorded as a fault); false when it must be queued.
+    /// </summary>
+    private bool TryDeliverDirect(ReadOnlySpan<byte> bytes)
+    {
+        HoseStatus status = _inbox.TryDirect(bytes);
+        if (status is not HoseStatus.Ok and not HoseStatus.WouldBlock)
+        {
+            _endpoint.RecordFault($"{Name}: delivery failed with {status}");
+        }
+
+        return status != HoseStatus.WouldBlock;
     }
 
     /// <summary>Queues a payload in the inbox, waiting for a slot in bounded slices while the sender lives.</summary>

@@ -300,7 +300,7 @@ internal sealed unsafe class RingSender : IHoseSender
 
         bool infinite = timeout == Timeout.InfiniteTimeSpan;
         long deadline = Environment.TickCount64 + (infinite ? 0 : (long)timeout.TotalMilliseconds);
-        if (length is > 0 and <= RingLayout.MaxInlineBytes)
+        if (length <= RingLayout.MaxInlineBytes)
         {
             return PostInline(span, sequence, useSequence, (int)length, wait, deadline, infinite, cancellationToken);
         }
@@ -423,8 +423,7 @@ internal sealed unsafe class RingSender : IHoseSender
 
             if (chunks.Length == 0)
             {
-                // A zero-byte payload still needs a descriptor: it points at no region bytes.
-                return PostEmpty(wait, deadline, infinite, cancellationToken);
+                return WriteInline(default, default, useSequence: false, 0, wait, deadline, infinite, cancellationToken);
             }
 
             for (int i = 0; i < chunks.Length; i++)
@@ -447,34 +446,40 @@ internal sealed unsafe class RingSender : IHoseSender
         }
     }
 
-    /// <summary>A small payload written into its slot: no region to rent, fill and get back.</summary>
+    /// <summary>A small (or empty) payload written into its slot: no region to rent, fill and get back.</summary>
     private HoseStatus PostInline(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, int length, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            HoseStatus room = WaitForSlot(wait, deadline, infinite, cancellationToken);
-            if (room != HoseStatus.Ok)
-            {
-                return room;
-            }
-
-            int index = (int)(_published & (_slots - 1));
-            var bytes = new Span<byte>(_base + RingLayout.SlotOffset(index) + RingLayout.InlineOffset, length);
-            if (useSequence)
-            {
-                sequence.CopyTo(bytes);
-            }
-            else
-            {
-                span.CopyTo(bytes);
-            }
-
-            new Descriptor(_published, 0, 0, 0, length, RingLayout.Inline, length).Write(_base, index);
-            _inFlight[index] = null;
-            _published++;
-            Publish();
-            return HoseStatus.Ok;
+            return WriteInline(span, sequence, useSequence, length, wait, deadline, infinite, cancellationToken);
         }
+    }
+
+    /// <summary>Waits (under the gate) for a slot, writes the payload into it and publishes it.</summary>
+    private HoseStatus WriteInline(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, int length, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    {
+        HoseStatus room = WaitForSlot(wait, deadline, infinite, cancellationToken);
+        if (room != HoseStatus.Ok)
+        {
+            return room;
+        }
+
+        int index = (int)(_published & (_slots - 1));
+        var bytes = new Span<byte>(_base + RingLayout.SlotOffset(index) + RingLayout.InlineOffset, length);
+        if (useSequence)
+        {
+            sequence.CopyTo(bytes);
+        }
+        else
+        {
+            span.CopyTo(bytes);
+        }
+
+        new Descriptor(_published, 0, 0, 0, length, RingLayout.Inline, length).Write(_base, index);
+        _inFlight[index] = null;
+        _published++;
+        Publish();
+        return HoseStatus.Ok;
     }
 
     /// <summary>
@@ -548,23 +553,6 @@ internal sealed unsafe class RingSender : IHoseSender
         {
             Thread.Yield();
         }
-    }
-
-    private HoseStatus PostEmpty(bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
-    {
-        HoseStatus room = WaitForSlot(wait, deadline, infinite, cancellationToken);
-        if (room != HoseStatus.Ok)
-        {
-            return room;
-        }
-
-        // Region 0 cannot exist; an empty payload names the smallest class with no bytes and no region number check.
-        var descriptor = new Descriptor(_published, long.MaxValue, _endpoint.Pool.SizeClasses[0], 0, 0, 0, 0);
-        descriptor.Write(_base, (int)(_published & (_slots - 1)));
-        _inFlight[_published & (_slots - 1)] = null;
-        _published++;
-        Publish();
-        return HoseStatus.Ok;
     }
 
     /// <summary>Writes one descriptor (not yet published); the slot takes a reference on the payload.</summary>
