@@ -19,7 +19,9 @@ internal sealed class PumpServer : IDisposable
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(4);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _ = Task.Run(AcceptLoopAsync);
+        // Blocking accepts on a thread of their own keep the accepted sockets in blocking mode (an asynchronous accept
+        // would make them non-blocking, and every receive would then be emulated through .NET's epoll thread).
+        new Thread(AcceptLoop) { IsBackground = true, Name = "pump-accept" }.Start();
     }
 
     public int Port { get; }
@@ -52,14 +54,14 @@ internal sealed class PumpServer : IDisposable
         return h ^ (ulong)data.Length;
     }
 
-    private async Task AcceptLoopAsync()
+    private void AcceptLoop()
     {
         while (true)
         {
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync().ConfigureAwait(false);
+                socket = _listener.Accept();
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {

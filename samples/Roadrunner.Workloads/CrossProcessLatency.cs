@@ -55,7 +55,7 @@ public static class CrossProcessLatency
             }
 
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath)).ConfigureAwait(false);
+            socket.Connect(new UnixDomainSocketEndPoint(socketPath)); // blocking, as the pump's (see NetworkChain)
             var payload = new byte[payloadBytes];
             long gapTicks = (long)(gap.TotalSeconds * Stopwatch.Frequency);
             for (int sent = 0; sent < count; sent += Batch)

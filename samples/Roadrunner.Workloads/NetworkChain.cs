@@ -82,8 +82,10 @@ public sealed class NetworkChain : IAsyncDisposable
                     .Add("consumer", new IPEndPoint(IPAddress.Loopback, port))
                     .Add("stall", new IPEndPoint(IPAddress.Loopback, port)),
             });
+            // A blocking connect: an asynchronous one would switch the socket to non-blocking mode for good, and .NET
+            // then emulates every blocking send and receive with a wake-up through its epoll thread.
             var pump = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            await pump.ConnectAsync(new IPEndPoint(IPAddress.Loopback, pumpPort), cancellationToken).ConfigureAwait(false);
+            pump.Connect(new IPEndPoint(IPAddress.Loopback, pumpPort));
             return new NetworkChain(peer, host, endpoint, producer, pump, folder);
         }
         catch
