@@ -39,13 +39,17 @@ internal static class CompareCommand
         Console.WriteLine($"Machine: {Machine.Describe()}");
         var total = Stopwatch.StartNew();
         var records = new List<CompareRecord>();
-        foreach (IHoseMode mode in modes)
+        await using (StreamWriter? samples = options.SamplesPath is string path ? new StreamWriter(path) : null)
         {
-            IContenderFactory[] baselines = [.. ContenderRegistry.BaselinesOf(mode).Where(b => options.Baselines.Count == 0 || options.Baselines.Contains(b.Name))];
-            await RunWorkloadAsync("chain", mode, baselines, plan.Chain, records).ConfigureAwait(false);
-            if (mode.SupportsFanOut)
+            foreach (IHoseMode mode in modes)
             {
-                await RunWorkloadAsync("fanout", mode, [.. baselines.Where(b => b.SupportsFanOut)], plan.FanOut, records).ConfigureAwait(false);
+                IContenderFactory[] baselines = [.. ContenderRegistry.BaselinesOf(mode).Where(b => options.Baselines.Count == 0 || options.Baselines.Contains(b.Name))];
+                var log = new PairSampler.BatchLog(samples, total);
+                await RunWorkloadAsync("chain", mode, baselines, plan.Chain, records, log).ConfigureAwait(false);
+                if (mode.SupportsFanOut)
+                {
+                    await RunWorkloadAsync("fanout", mode, [.. baselines.Where(b => b.SupportsFanOut)], plan.FanOut, records, log).ConfigureAwait(false);
+                }
             }
         }
 
@@ -90,7 +94,7 @@ internal static class CompareCommand
         return 0;
     }
 
-    private static async Task RunWorkloadAsync(string workload, IHoseMode mode, IContenderFactory[] baselines, IReadOnlyList<CompareStep> steps, List<CompareRecord> records)
+    private static async Task RunWorkloadAsync(string workload, IHoseMode mode, IContenderFactory[] baselines, IReadOnlyList<CompareStep> steps, List<CompareRecord> records, PairSampler.BatchLog log)
     {
         foreach (IGrouping<int, CompareStep> byReceivers in steps.GroupBy(s => s.Receivers))
         {
@@ -112,14 +116,14 @@ internal static class CompareCommand
                 await using IPayloadContender baseline = await factory.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
                 foreach (CompareStep step in byReceivers)
                 {
-                    records.Add(await RunStepAsync(workload, mode.Name, hose, baseline, step).ConfigureAwait(false));
+                    records.Add(await RunStepAsync(workload, mode.Name, hose, baseline, step, log with { Label = $"{workload} {mode.Name}" }).ConfigureAwait(false));
                     PeakMemory.Reset();
                 }
             }
         }
     }
 
-    private static async Task<CompareRecord> RunStepAsync(string workload, string mode, IPayloadContender hose, IPayloadContender baseline, CompareStep step)
+    private static async Task<CompareRecord> RunStepAsync(string workload, string mode, IPayloadContender hose, IPayloadContender baseline, CompareStep step, PairSampler.BatchLog log)
     {
         int size = step.PayloadBytes;
         int seed = PayloadSizes.SeedFor(size);
@@ -133,7 +137,7 @@ internal static class CompareCommand
         GC.WaitForPendingFinalizers();
 
         var clock = Stopwatch.StartNew();
-        PairSampler.Result result = await PairSampler.RunAsync(hose, baseline, size, step.Iterations, checksum).ConfigureAwait(false);
+        PairSampler.Result result = await PairSampler.RunAsync(hose, baseline, size, step.Iterations, checksum, log).ConfigureAwait(false);
         var record = new CompareRecord
         {
             Workload = workload,

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text;
 using Roadrunner.Workloads;
 
 namespace Roadrunner.Bench.Compare;
@@ -14,10 +16,34 @@ internal static class PairSampler
     /// <summary>Untimed pause before every batch.</summary>
     private const int SettleMilliseconds = 5;
 
+    /// <summary>
+    /// Where every timed batch is written, one line each (<c>--samples</c>): label, contender, payload bytes, round,
+    /// seconds since <paramref name="Clock"/> started, then each transfer's µs. Null <paramref name="Writer"/>: none.
+    /// </summary>
+    public sealed record BatchLog(TextWriter? Writer, Stopwatch Clock, string Label = "")
+    {
+        public void Write(string contender, int payloadBytes, int round, List<double> samples, int count)
+        {
+            if (Writer is null)
+            {
+                return;
+            }
+
+            var line = new StringBuilder();
+            line.Append(CultureInfo.InvariantCulture, $"{Label} {contender} {payloadBytes} {round} {Clock.Elapsed.TotalSeconds:F3}");
+            foreach (double micros in samples.Skip(samples.Count - count))
+            {
+                line.Append(CultureInfo.InvariantCulture, $" {micros:F1}");
+            }
+
+            Writer.WriteLine(line.ToString());
+        }
+    }
+
     /// <summary>The samples and per-transfer allocations of one pair.</summary>
     public sealed record Result(double[] Hose, double[] Baseline, double HoseAllocatedPerOp, double BaselineAllocatedPerOp, int Verified);
 
-    public static async Task<Result> RunAsync(IPayloadContender hose, IPayloadContender baseline, int payloadBytes, int iterations, ulong checksum)
+    public static async Task<Result> RunAsync(IPayloadContender hose, IPayloadContender baseline, int payloadBytes, int iterations, ulong checksum, BatchLog log)
     {
         int rounds = Math.Min(iterations, 20);
         int batch = (iterations + rounds - 1) / rounds;
@@ -68,6 +94,7 @@ internal static class PairSampler
                 }
 
                 allocated[c] += GC.GetTotalAllocatedBytes(precise: true) - before;
+                log.Write(contender.Name, payloadBytes, round, into, count);
                 verified += await VerifyAsync(contender, payloadBytes, checksum).ConfigureAwait(false);
             }
         }
