@@ -104,8 +104,6 @@ internal static class CompareCommand
                 continue;
             }
 
-            // One hose for all baselines of this width: it is timed against each of them in turn.
-            await using IPayloadContender hose = await mode.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
             foreach (IContenderFactory factory in baselines)
             {
                 // Let what the previous baseline left go before its peak is measured.
@@ -113,6 +111,8 @@ internal static class CompareCommand
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
                 PeakMemory.Reset();
+                // A fresh hose for every baseline, as every baseline is fresh: neither starts with the other's history.
+                await using IPayloadContender hose = await mode.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
                 await using IPayloadContender baseline = await factory.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
                 foreach (CompareStep step in byReceivers)
                 {
