@@ -61,6 +61,10 @@ internal sealed class NetworkConnection : IAsyncDisposable
     public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (options.CongestionControl is string algorithm)
+        {
+            TcpCongestion.TrySet(socket, algorithm); // refused: the system's default stays
+        }
         Stream? stream = null;
         bool connected = false;
         try
