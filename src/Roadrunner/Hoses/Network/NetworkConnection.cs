@@ -65,6 +65,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         {
             TcpCongestion.TrySet(socket, algorithm); // refused: the system's default stays
         }
+
         Stream? stream = null;
         bool connected = false;
         try
