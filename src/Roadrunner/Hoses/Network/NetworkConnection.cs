@@ -61,10 +61,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        if (options.CongestionControl is string algorithm)
-        {
-            TcpCongestion.TrySet(socket, algorithm); // refused: the system's default stays
-        }
+        TcpCongestion.TrySetFirst(socket, options.CongestionControl);
 
         Stream? stream = null;
         bool connected = false;

@@ -58,15 +58,16 @@ public sealed class NetworkOptions
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The TCP congestion-control algorithm of this endpoint's outgoing connections (Linux <c>TCP_CONGESTION</c>; the
-    /// sending side's algorithm governs the payloads), or null for the system's default. Default: <c>cubic</c>.
-    /// Measured on loopback with BBR as the system's default: BBR paces every connection and, on one older than 10 s,
-    /// cuts its window to four packets for 200 ms every 10 s (PROBE_RTT); 10–100 MB messages went at about half the
-    /// rate of CUBIC and 1 MB ones took up to twice as long (docs/network.md). Unprivileged processes may only choose
-    /// the algorithms listed in <c>net.ipv4.tcp_allowed_congestion_control</c>; where the kernel refuses, the
-    /// connection keeps the system's default.
+    /// The TCP congestion-control algorithms this endpoint's outgoing connections try, in order (Linux
+    /// <c>TCP_CONGESTION</c>; the sending side's algorithm governs the payloads): the first the kernel accepts is used,
+    /// and with none (or an empty list) the connection keeps the system's default. Default: <c>cubic</c>, then
+    /// <c>reno</c> (unprivileged processes may only choose the algorithms in
+    /// <c>net.ipv4.tcp_allowed_congestion_control</c>, which always lists <c>reno</c>). Measured on loopback with BBR as
+    /// the system's default: BBR paces every connection and, on one older than 10 s, cuts its window to four packets
+    /// for 200 ms every 10 s (PROBE_RTT); 10–100 MB messages went at about half the rate of CUBIC or Reno and 1 MB ones
+    /// took up to twice as long (docs/network.md). On a long-distance network BBR may be the better choice: list it.
     /// </summary>
-    public string? CongestionControl { get; set; } = "cubic";
+    public IList<string> CongestionControl { get; set; } = ["cubic", "reno"];
 
     /// <summary>Longest one connection attempt may take. Default: 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -108,9 +109,13 @@ public sealed class NetworkOptions
         ArgumentOutOfRangeException.ThrowIfNegative(SendFileThresholdBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHosesPerConnection, 1);
-        if (CongestionControl is string algorithm && !TcpCongestion.IsValidName(algorithm))
+        ArgumentNullException.ThrowIfNull(CongestionControl);
+        foreach (string algorithm in CongestionControl)
         {
-            throw new ArgumentException($"'{algorithm}' is not a congestion-control algorithm's name (1–15 ASCII letters, digits or '_').", nameof(CongestionControl));
+            if (algorithm is null || !TcpCongestion.IsValidName(algorithm))
+            {
+                throw new ArgumentException($"'{algorithm}' is not a congestion-control algorithm's name (1–15 ASCII letters, digits or '_').", nameof(CongestionControl));
+            }
         }
         foreach (TimeSpan t in (TimeSpan[])[HandshakeTimeout, IdleTimeout, FrameTimeout, DeliveryTimeout, ConnectTimeout, ReconnectInitialDelay, ReconnectMaxDelay])
         {

@@ -17,6 +17,10 @@ internal static class TcpCongestion
     public static bool IsValidName(string name) =>
         name.Length is > 0 and < NameMax && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
+    /// <summary>Sets the first of <paramref name="algorithms"/> the kernel accepts; null when it accepts none (the socket keeps its default).</summary>
+    public static string? TrySetFirst(Socket socket, IEnumerable<string> algorithms) =>
+        algorithms.FirstOrDefault(algorithm => TrySet(socket, algorithm));
+
     /// <summary>Sets <paramref name="algorithm"/>; false where the platform or the kernel refuses (the socket keeps its default).</summary>
     public static bool TrySet(Socket socket, string algorithm)
     {

@@ -30,19 +30,34 @@ public class TcpCongestionTests
         Assert.That(TcpCongestion.Get(socket), Is.EqualTo(before));
     }
 
+    [Test]
+    public void TheFirstAcceptedAlgorithmIsUsed()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        string? chosen = TcpCongestion.TrySetFirst(socket, ["no_such_cc", "reno"]);
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.That(chosen, Is.Null);
+            return;
+        }
+
+        // reno is built into every kernel and always in net.ipv4.tcp_allowed_congestion_control.
+        Assert.That((chosen, TcpCongestion.Get(socket)), Is.EqualTo(("reno", "reno")));
+    }
+
     [TestCase("")]
     [TestCase("bbr; rm")]
     [TestCase("a_name_far_too_long")]
     public void OptionsRejectNamesNoKernelKnows(string name)
     {
-        var options = new NetworkOptions { PreSharedKey = new byte[32], CongestionControl = name };
+        var options = new NetworkOptions { PreSharedKey = new byte[32], CongestionControl = ["cubic", name] };
         Assert.Throws<ArgumentException>(options.Validate);
     }
 
     [Test]
     public void OptionsAcceptTheSystemDefault()
     {
-        var options = new NetworkOptions { PreSharedKey = new byte[32], CongestionControl = null };
+        var options = new NetworkOptions { PreSharedKey = new byte[32], CongestionControl = [] };
         Assert.DoesNotThrow(options.Validate);
     }
 }
