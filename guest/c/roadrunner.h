@@ -21,8 +21,9 @@
  * delivers each payload by calling them, and the module never calls rr_receive.
  *
  *   void   *rr_alloc(int32_t len);             export name "rr_alloc"
- *       Return a buffer of at least len bytes (len may be 0) inside the
- *       module's memory, or NULL (0) to refuse the payload.
+ *       Return a buffer of at least len bytes inside the module's memory, or
+ *       NULL (0) to refuse the payload. Never called for an empty payload:
+ *       then the host calls rr_on_message(0, 0) directly.
  *   void    rr_on_message(void *ptr, int32_t len);   export name "rr_on_message"
  *       Called right after the host copied the payload into that buffer. The
  *       buffer now belongs to the module.
@@ -37,8 +38,9 @@
  *   RR_ALLOC_EXPORT void *rr_alloc(int32_t len) { ... }
  *   RR_ON_MESSAGE_EXPORT void rr_on_message(void *ptr, int32_t len) { ... }
  *
- * A module that does not export both is a pull receiver: payloads wait in its
- * inbox until it calls rr_receive / rr_receive_wait.
+ * A module that exports neither is a pull receiver: payloads wait in its
+ * inbox until it calls rr_receive / rr_receive_wait. A module that exports
+ * only one of the two, or either with another signature, is refused at load.
  *
  * Exporting your own functions
  * ----------------------------
@@ -63,7 +65,12 @@ extern "C" {
 /* Status codes (same numbers as Roadrunner.HoseStatus in .NET).            */
 /* ------------------------------------------------------------------------ */
 
-/** Done. */
+/**
+ * Done. For a send: the payload was handed over - the receiver took it, or
+ * it is queued for the receiver (in its inbox, in its process's ring, or
+ * acknowledged by its node) and the hose will not lose it.
+ * Every negative code but RR_PEER_FAILED means "not sent, never delivered".
+ */
 #define RR_OK                 0
 /** Nothing to receive now, or no room to send now (try again later). */
 #define RR_WOULD_BLOCK        (-1)
@@ -71,19 +78,23 @@ extern "C" {
 #define RR_BAD_POINTER        (-2)
 /** The handle was never opened, or is closed. */
 #define RR_BAD_HANDLE         (-3)
-/** No function or route has that name (or the name is empty, too long, or not UTF-8). */
+/** No function or route has that name (or the name is empty, too long, or not UTF-8), or it was disposed. */
 #define RR_UNKNOWN_TARGET     (-4)
-/** The payload is larger than the host's maximum payload size. */
+/** The payload is larger than this host's or the receiving peer's maximum payload size. */
 #define RR_TOO_LARGE          (-5)
 /** The receive buffer is smaller than the next payload; the payload stays queued. */
 #define RR_BUFFER_TOO_SMALL   (-6)
-/** The hose or the host is shutting down. */
+/** The hose, the target or the host is shutting down or gone. */
 #define RR_CLOSED             (-7)
-/** The receiving function trapped or refused the payload. */
+/**
+ * The receiver refused or trapped on the payload, is faulted, or its process
+ * or node was lost before the outcome was known: delivery is NOT KNOWN (do
+ * not blindly resend a payload that must not arrive twice).
+ */
 #define RR_PEER_FAILED        (-8)
 /** The caller has too many open handles (at most 1024 per instance). */
 #define RR_TOO_MANY_HANDLES   (-9)
-/** A wait ended before a payload arrived or room was made. */
+/** A wait ended before a payload arrived or room was made; a send that times out is never delivered. */
 #define RR_TIMED_OUT          (-10)
 /** The host hit an unexpected error; the host stays up, the call did nothing. */
 #define RR_INTERNAL           (-11)

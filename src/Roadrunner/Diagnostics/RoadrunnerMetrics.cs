@@ -22,8 +22,12 @@ public static class RoadrunnerMetrics
     /// <summary>Guest <c>send</c>/<c>try_send</c> calls that failed; tag <c>status</c> is the status name.</summary>
     internal static readonly Counter<long> GuestSendFailures = Meter.CreateCounter<long>("roadrunner.guest.send_failures", "{call}", "Guest sends that returned a failure status");
 
-    /// <summary>Queued payloads a push receiver refused (rr_alloc returned 0 or a bad pointer) and that were dropped.</summary>
-    internal static readonly Counter<long> Dropped = Meter.CreateCounter<long>("roadrunner.push.dropped", "{payload}", "Queued payloads refused by a push receiver");
+    /// <summary>
+    /// Payloads a push receiver refused (<c>rr_alloc</c> returned 0 or a pointer outside its memory); tag <c>path</c> is
+    /// <c>direct</c> (the sender was told <c>PeerFailed</c>) or <c>queued</c> (the sender had been told <c>Ok</c>; the
+    /// payload was dropped), tag <c>function</c> the receiver's name.
+    /// </summary>
+    internal static readonly Counter<long> Refused = Meter.CreateCounter<long>("roadrunner.push.refused", "{payload}", "Payloads refused by a push receiver");
 
     /// <summary>Guests marked faulted after trapping while taking a payload.</summary>
     internal static readonly Counter<long> GuestFaults = Meter.CreateCounter<long>("roadrunner.guest.faults", "{guest}", "Guests faulted by a trap");
@@ -33,6 +37,15 @@ public static class RoadrunnerMetrics
 
     /// <summary>Cross-process payloads the receiver read straight out of the sending guest's memory (one copy between the guests).</summary>
     internal static readonly Counter<long> DirectReads = Meter.CreateCounter<long>("roadrunner.shm.direct_reads", "{payload}", "Cross-process payloads read straight from the sending guest's memory");
+
+    /// <summary>Counts one payload a push receiver refused.</summary>
+    internal static void RefusedBy(string function, bool direct)
+    {
+        if (Refused.Enabled)
+        {
+            Refused.Add(1, new KeyValuePair<string, object?>("function", function), new KeyValuePair<string, object?>("path", direct ? "direct" : "queued"));
+        }
+    }
 
     /// <summary>Counts one accepted payload.</summary>
     internal static void Accepted(long bytes, bool direct)

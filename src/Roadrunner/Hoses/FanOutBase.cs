@@ -5,7 +5,9 @@ namespace Roadrunner.Hoses;
 /// <summary>
 /// What every fan-out sender (in-process, cross-process, network) shares: one name, N targets, every payload to every
 /// target; no claims (one claim cannot serve several receivers); asynchronous sends wait for room on a pool thread.
-/// A fan-out send is not atomic: when it fails part-way, the targets before the failing one have the payload.
+/// A fan-out send is not atomic: when it fails part-way, the targets before the failing one have the payload, so the
+/// outcome is then <see cref="HoseStatus.PeerFailed"/> (not known as a whole), never a status that reads "not sent"
+/// (<see cref="Outcome"/>).
 /// </summary>
 internal abstract class FanOutBase(string name) : IHoseSender
 {
@@ -36,6 +38,14 @@ internal abstract class FanOutBase(string name) : IHoseSender
     public abstract void Complete();
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// The status of a fan-out send that stopped at <paramref name="failure"/> after <paramref name="handedOver"/>
+    /// targets had the payload: the failure itself when none had it (nothing was sent), else
+    /// <see cref="HoseStatus.PeerFailed"/>, because "not sent" would be untrue and a retry would duplicate it.
+    /// </summary>
+    protected static HoseStatus Outcome(HoseStatus failure, int handedOver) =>
+        failure == HoseStatus.Ok || handedOver == 0 ? failure : HoseStatus.PeerFailed;
 
     /// <summary>Delivers to every target, waiting for room up to <paramref name="timeout"/> when <paramref name="wait"/> is true.</summary>
     protected abstract HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken);

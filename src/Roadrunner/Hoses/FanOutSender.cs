@@ -36,59 +36,40 @@ internal sealed class FanOutSender : FanOutBase
         }
     }
 
+    /// <summary>
+    /// Two phases, so that what can be refused cleanly is refused before any target has the payload: every target's
+    /// limits and state, then a queue slot in every target (waiting up to the timeout); only then delivery, straight
+    /// into idle receivers and into shared regions for the others. A failure after that (a receiver refusing, the pool
+    /// out of room) comes after some targets took the payload and reads PeerFailed.
+    /// </summary>
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        RegionPayload? shared = null;
+        foreach (InProcessHose target in _targets)
+        {
+            HoseStatus admitted = target.Admits(payload.Length);
+            if (admitted != HoseStatus.Ok)
+            {
+                return admitted;
+            }
+        }
+
+        if (!wait && _pool.FootprintOf(payload.Length) > _pool.MaxLeasedBytes)
+        {
+            return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
+        }
+
+        long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
+        TimeSpan Left() => timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+        int reserved = 0;
         try
         {
-            foreach (InProcessHose target in _targets)
+            for (; reserved < _targets.Length; reserved++)
             {
-                HoseStatus status = target.TryDirect(payload);
-                if (status == HoseStatus.Ok)
-                {
-                    continue;
-                }
-
-                if (status != HoseStatus.WouldBlock)
-                {
-                    return status;
-                }
-
-                if (!(wait ? target.ReserveSlot(timeout, cancellationToken) : target.TryReserveSlot()))
+                if (!(wait ? _targets[reserved].ReserveSlot(Left(), cancellationToken) : _targets[reserved].TryReserveSlot()))
                 {
                     return wait ? HoseStatus.TimedOut : HoseStatus.WouldBlock;
                 }
-
-                if (shared is null)
-                {
-                    if (!wait && _pool.FootprintOf(payload.Length) > _pool.MaxLeasedBytes)
-                    {
-                        target.ReleaseSlot();
-                        return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
-                    }
-
-                    HoseStatus rented = wait
-                        ? _pool.Rent(payload.Length, timeout, cancellationToken, out shared)
-                        : _pool.TryRent(payload.Length, out shared) ? HoseStatus.Ok : HoseStatus.WouldBlock;
-                    if (rented != HoseStatus.Ok)
-                    {
-                        target.ReleaseSlot();
-                        shared = null;
-                        return rented;
-                    }
-
-                    shared.Fill(payload);
-                }
-
-                shared.AddReference();
-                status = target.Enqueue(shared);
-                if (status != HoseStatus.Ok)
-                {
-                    return status;
-                }
             }
-
-            return HoseStatus.Ok;
         }
         catch (OperationCanceledException)
         {
@@ -96,8 +77,93 @@ internal sealed class FanOutSender : FanOutBase
         }
         finally
         {
+            if (reserved < _targets.Length)
+            {
+                for (int i = 0; i < reserved; i++)
+                {
+                    _targets[i].ReleaseSlot();
+                }
+            }
+        }
+
+        return DeliverToAll(payload, wait, Left(), cancellationToken);
+    }
+
+    /// <summary>Delivers to every target, each holding a reserved slot that it uses or gives back.</summary>
+    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        RegionPayload? shared = null;
+        int handedOver = 0;
+        HoseStatus failure = HoseStatus.Ok;
+        try
+        {
+            for (int i = 0; i < _targets.Length; i++)
+            {
+                InProcessHose target = _targets[i];
+                if (failure != HoseStatus.Ok)
+                {
+                    target.ReleaseSlot();
+                    continue;
+                }
+
+                HoseStatus status = target.TryDirect(payload);
+                if (status == HoseStatus.WouldBlock)
+                {
+                    status = EnqueueShared(target, payload, wait, timeout, cancellationToken, ref shared); // uses the slot
+                }
+                else
+                {
+                    target.ReleaseSlot();
+                }
+
+                if (status == HoseStatus.Ok)
+                {
+                    handedOver++;
+                }
+                else
+                {
+                    failure = status;
+                }
+            }
+
+            return Outcome(failure, handedOver);
+        }
+        finally
+        {
             // Drop the reference this method held; each queued target holds its own.
             shared?.Release();
         }
+    }
+
+    /// <summary>Queues the shared regions (rented and filled on first need) in a target whose slot is reserved.</summary>
+    private HoseStatus EnqueueShared(InProcessHose target, ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken, ref RegionPayload? shared)
+    {
+        if (shared is null)
+        {
+            HoseStatus rented;
+            RegionPayload? regions = null;
+            try
+            {
+                rented = wait
+                    ? _pool.Rent(payload.Length, timeout, cancellationToken, out regions)
+                    : _pool.TryRent(payload.Length, out regions) ? HoseStatus.Ok : HoseStatus.WouldBlock;
+            }
+            catch (OperationCanceledException)
+            {
+                rented = HoseStatus.TimedOut;
+            }
+
+            if (rented != HoseStatus.Ok || regions is null)
+            {
+                target.ReleaseSlot();
+                return rented;
+            }
+
+            regions.Fill(payload);
+            shared = regions;
+        }
+
+        shared.AddReference();
+        return target.Enqueue(shared);
     }
 }

@@ -309,18 +309,18 @@ internal sealed class InProcessHose : IDataHose
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>The status any send of <paramref name="length"/> bytes gets now whatever the receiver does (closed, too large), else Ok.</summary>
+    public HoseStatus Admits(long length) =>
+        _terminal != 0 ? (HoseStatus)_terminal : length > _options.MaxPayloadBytes ? HoseStatus.TooLarge : HoseStatus.Ok;
+
     /// <summary>The direct receiver to try now, or null with the status to answer (a failure, or WouldBlock: queue it).</summary>
     private HoseStatus DirectReceiverFor(long length, out IDirectReceiver? direct)
     {
         direct = null;
-        if (_terminal != 0)
+        HoseStatus admitted = Admits(length);
+        if (admitted != HoseStatus.Ok)
         {
-            return (HoseStatus)_terminal;
-        }
-
-        if (length > _options.MaxPayloadBytes)
-        {
-            return HoseStatus.TooLarge;
+            return admitted;
         }
 
         // Only with nothing queued: payloads queued earlier go first.

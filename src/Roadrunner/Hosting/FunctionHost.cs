@@ -156,7 +156,7 @@ public sealed class FunctionHost : IAsyncDisposable
 
             Instance instance = _linker.Instantiate(store, module);
             guest.Bind(instance, _ticker is not null ? store : null);
-            var function = new WasmFunction(store, instance, guest);
+            var function = new WasmFunction(store, instance, guest, Forget);
             lock (_functions)
             {
                 if (!_directory.TryAdd(name, guest.Inbox))
@@ -174,6 +174,19 @@ public sealed class FunctionHost : IAsyncDisposable
             store.Dispose();
             guest.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
+        }
+    }
+
+    /// <summary>Takes a function that is being disposed out of the host, so its name no longer resolves.</summary>
+    private void Forget(WasmFunction function)
+    {
+        lock (_functions)
+        {
+            if (_functions.TryGetValue(function.Name, out WasmFunction? known) && ReferenceEquals(known, function))
+            {
+                _functions.Remove(function.Name);
+                _directory.TryRemove(function.Name, function.Guest.Inbox);
+            }
         }
     }
 

@@ -15,6 +15,9 @@ internal sealed class LocalDirectory : IHoseDirectory
     /// <summary>Adds a name; false when it is taken.</summary>
     public bool TryAdd(string name, IHoseSender sender) => _local.TryAdd(name, sender);
 
+    /// <summary>Removes a name if it still stands for <paramref name="sender"/>; later opens of it find nothing.</summary>
+    public bool TryRemove(string name, IHoseSender sender) => _local.TryRemove(new KeyValuePair<string, IHoseSender>(name, sender));
+
     /// <summary>Asks <paramref name="directory"/> for names this host does not know.</summary>
     public void AddFallback(IHoseDirectory directory)
     {

@@ -6,11 +6,14 @@ namespace Roadrunner.Hosting;
 /// <summary>A guest module instantiated by a <see cref="FunctionHost"/> with the hose imports, reachable by its name.</summary>
 public sealed class WasmFunction : IAsyncDisposable
 {
-    internal WasmFunction(Store store, Instance instance, RoadrunnerGuest guest)
+    private readonly Action<WasmFunction>? _onDisposing;
+
+    internal WasmFunction(Store store, Instance instance, RoadrunnerGuest guest, Action<WasmFunction>? onDisposing = null)
     {
         Store = store;
         Instance = instance;
         Guest = guest;
+        _onDisposing = onDisposing;
     }
 
     /// <summary>The function's name.</summary>
@@ -51,9 +54,13 @@ public sealed class WasmFunction : IAsyncDisposable
         return Guest.Invoke(() => function.Invoke(arguments));
     }
 
-    /// <summary>Drops queued payloads and frees the instance's store.</summary>
+    /// <summary>
+    /// Takes the function's name out of its host (a later <c>open</c> of it gives <c>RR_UNKNOWN_TARGET</c>; handles
+    /// opened before give <c>RR_CLOSED</c>), drops queued payloads and frees the instance's store.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        _onDisposing?.Invoke(this);
         await Guest.DisposeAsync().ConfigureAwait(false);
         Store.Dispose();
     }

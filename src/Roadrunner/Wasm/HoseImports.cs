@@ -71,27 +71,33 @@ internal static class HoseImports
         return ReceiveCore(guest, pointer, capacity, wait > guest.Options.MaxReceiveWait ? guest.Options.MaxReceiveWait : wait);
     });
 
-    private static int SendCore(Caller caller, int handle, int pointer, int length, bool wait) => Guarded(caller, (handle, pointer, length, wait), static (guest, args) =>
+    private static int SendCore(Caller caller, int handle, int pointer, int length, bool wait)
     {
-        (int handle, int pointer, int length, bool wait) = args;
-        if (!guest.Memory.TryGetSpan(pointer, length, out Span<byte> payload))
+        int status = Guarded(caller, (handle, pointer, length, wait), static (guest, args) =>
         {
-            return (int)HoseStatus.BadPointer;
+            (int handle, int pointer, int length, bool wait) = args;
+            // Checked in this order (docs/guest-abi.md, "Which check wins"): the range, then the handle, then the target.
+            if (!guest.Memory.TryGetSpan(pointer, length, out Span<byte> payload))
+            {
+                return (int)HoseStatus.BadPointer;
+            }
+
+            if (!guest.Handles.TryGet(handle, out IHoseSender? sender))
+            {
+                return (int)HoseStatus.BadHandle;
+            }
+
+            return (int)(wait ? sender.Send(payload, guest.Options.SendTimeout, guest.ShutdownToken) : sender.TrySend(payload));
+        });
+
+        // Every failure counts, the caller's own bad arguments included.
+        if (status != (int)HoseStatus.Ok && RoadrunnerMetrics.GuestSendFailures.Enabled)
+        {
+            RoadrunnerMetrics.GuestSendFailures.Add(1, new KeyValuePair<string, object?>("status", ((HoseStatus)status).ToString()));
         }
 
-        if (!guest.Handles.TryGet(handle, out IHoseSender? sender))
-        {
-            return (int)HoseStatus.BadHandle;
-        }
-
-        HoseStatus status = wait ? sender.Send(payload, guest.Options.SendTimeout, guest.ShutdownToken) : sender.TrySend(payload);
-        if (status != HoseStatus.Ok && RoadrunnerMetrics.GuestSendFailures.Enabled)
-        {
-            RoadrunnerMetrics.GuestSendFailures.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));
-        }
-
-        return (int)status;
-    });
+        return status;
+    }
 
     private static int ReceiveCore(RoadrunnerGuest guest, int pointer, int capacity, TimeSpan wait)
     {

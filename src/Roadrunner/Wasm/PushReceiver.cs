@@ -87,6 +87,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             guest.ArmPushDeadline();
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
+                RoadrunnerMetrics.RefusedBy(guest.Name, direct: true);
                 return HoseStatus.PeerFailed;
             }
 
@@ -105,7 +106,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     {
         if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
         {
-            RoadrunnerMetrics.Dropped.Add(1);
+            RoadrunnerMetrics.RefusedBy(guest.Name, direct: false);
             return;
         }
 
@@ -113,10 +114,20 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         Handle(address, (int)payload.Length);
     }
 
-    /// <summary>Asks the guest for a buffer and checks it; a trap or a bad pointer faults or refuses.</summary>
+    /// <summary>
+    /// Asks the guest for a buffer and checks it; a trap or a bad pointer faults or refuses. An empty payload needs no
+    /// buffer: rr_alloc is not called (C's <c>malloc(0)</c> may answer 0, which would read as a refusal) and the
+    /// handler gets <c>(0, 0)</c>.
+    /// </summary>
     private bool TryAllocate(int length, out int address, out Span<byte> destination)
     {
         destination = default;
+        if (length == 0)
+        {
+            address = 0;
+            return true;
+        }
+
         try
         {
             address = alloc(length);

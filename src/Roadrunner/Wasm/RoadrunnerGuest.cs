@@ -63,6 +63,10 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
 
     /// <summary>Caches the instance's memory and, when it exports both push functions, makes it a push receiver.</summary>
     /// <param name="instance">The instantiated module (it must export its memory as <c>memory</c>).</param>
+    /// <exception cref="ArgumentException">
+    /// The module does not export its memory, or exports only one of <c>rr_alloc</c> and <c>rr_on_message</c>, or
+    /// either with a signature other than <c>(i32) -> i32</c> and <c>(i32, i32) -> ()</c>.
+    /// </exception>
     public void Bind(Instance instance) => Bind(instance, epochLimitedStore: null);
 
     /// <summary>
@@ -78,11 +82,9 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(instance);
         Memory memory = instance.GetMemory("memory") ?? throw new ArgumentException("The module does not export its memory as 'memory'.", nameof(instance));
         Memory.Bind(memory);
-        Func<int, int>? alloc = instance.GetFunction<int, int>("rr_alloc");
-        Action<int, int>? onMessage = instance.GetAction<int, int>("rr_on_message");
-        if (alloc is not null && onMessage is not null)
+        if (PushExports.TryFind(instance, Name, out Func<int, int>? alloc, out Action<int, int>? onMessage))
         {
-            _push = new PushReceiver(this, alloc, onMessage);
+            _push = new PushReceiver(this, alloc!, onMessage!);
             _inbox.DirectReceiver = _push;
         }
     }

@@ -98,6 +98,7 @@ public class FanOutSenderTests : FolderTest
 
         Assert.That(fanOut.TrySend([1]), Is.EqualTo(HoseStatus.WouldBlock));
         Assert.That(fanOut.Send([1], TimeSpan.FromMilliseconds(30)), Is.EqualTo(HoseStatus.TimedOut));
+        Assert.That(open.QueuedCount, Is.Zero, "'not sent' is true for every target: the open one did not get it either");
     }
 
     [Test]
@@ -139,9 +140,11 @@ public class FanOutSenderTests : FolderTest
     public void PayloadOverAReceiversLimitIsTooLarge()
     {
         using RegionPool pool = CreatePool();
-        var fanOut = new FanOutSender("all", [Track(new InProcessHose("a", pool)), new InProcessHose("b", pool, new HoseOptions { MaxPayloadBytes = 10 })]);
+        var a = Track(new InProcessHose("a", pool));
+        var fanOut = new FanOutSender("all", [a, new InProcessHose("b", pool, new HoseOptions { MaxPayloadBytes = 10 })]);
 
         Assert.That(fanOut.TrySend(new byte[11]), Is.EqualTo(HoseStatus.TooLarge));
+        Assert.That(a.QueuedCount, Is.Zero, "refused before any target got it");
         Assert.That(fanOut.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Ok));
     }
 }

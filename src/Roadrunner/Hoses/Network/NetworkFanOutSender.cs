@@ -5,8 +5,8 @@ namespace Roadrunner.Hoses.Network;
 /// <summary>
 /// One name served by several nodes: every node gets every payload. A large payload is copied once into a region and
 /// sent to all nodes at the same time with <c>sendfile</c> (no further user-space copy per node); a small one is written
-/// to each connection from the sender's memory. The result is the first failure, else Ok; like the in-process fan-out
-/// it is not atomic (nodes before a failing one may have the payload).
+/// to each connection from the sender's memory. The result is the first failure when no node took the payload,
+/// PeerFailed when some did (not atomic, like the in-process fan-out), else Ok.
 /// </summary>
 internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : FanOutBase(name)
 {
@@ -26,13 +26,16 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
 
         if (payload.Length < options.SendFileThresholdBytes || options.ClientTls is not null)
         {
+            int handedOver = 0;
             foreach (NetworkSender target in targets)
             {
                 HoseStatus status = target.Send(payload, timeout, cancellationToken);
                 if (status != HoseStatus.Ok)
                 {
-                    return status;
+                    return Outcome(status, handedOver);
                 }
+
+                handedOver++;
             }
 
             return HoseStatus.Ok;
@@ -59,7 +62,7 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
             regions.Fill(payload);
             // Each node on its own thread: the kernel sends the same pages to all of them.
             HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, timeout, cancellationToken), cancellationToken))).GetAwaiter().GetResult();
-            return results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok);
+            return Outcome(results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok), results.Count(s => s == HoseStatus.Ok));
         }
         finally
         {

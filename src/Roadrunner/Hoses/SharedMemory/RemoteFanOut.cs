@@ -6,7 +6,7 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// <summary>
 /// One sender, several functions in other processes: the payload is copied once into shared regions and a descriptor
 /// naming the same regions is posted on every target's ring; the regions return when the last target released them.
-/// Not atomic: when a target fails part-way, the targets before it have the payload.
+/// Not atomic: when a target fails part-way, the targets before it have the payload (the outcome is then PeerFailed).
 /// </summary>
 internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, IReadOnlyList<RingSender> targets) : FanOutBase(name)
 {
@@ -31,6 +31,7 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
         }
 
         RegionPayload? shared = null;
+        int handedOver = 0;
         long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
         try
         {
@@ -67,15 +68,17 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
                 HoseStatus status = target.PostShared(shared, wait, left, cancellationToken);
                 if (status != HoseStatus.Ok)
                 {
-                    return status;
+                    return Outcome(status, handedOver);
                 }
+
+                handedOver++;
             }
 
             return HoseStatus.Ok;
         }
         catch (OperationCanceledException)
         {
-            return HoseStatus.TimedOut;
+            return Outcome(HoseStatus.TimedOut, handedOver);
         }
         finally
         {
