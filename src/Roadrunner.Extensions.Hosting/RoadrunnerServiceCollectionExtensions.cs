@@ -13,8 +13,8 @@ public static class RoadrunnerServiceCollectionExtensions
     /// Adds a <see cref="RoadrunnerNode"/> configured from <paramref name="configuration"/> (the <c>Roadrunner</c>
     /// section, or the section itself if it is one): options validated when the host starts, with messages naming each
     /// bad key; unknown keys are errors too (a misspelt setting never passes silently); lists bind as written (they
-    /// replace a default, never append to it). The node starts and stops with the host; <see cref="FunctionHost"/> is
-    /// resolvable while it runs.
+    /// replace a default, never append to it). The node starts and stops with the host; <see cref="FunctionHost"/> and
+    /// its <c>RegionPool</c> are resolvable once it runs (or through <see cref="RoadrunnerNode"/>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The application's configuration, or its <c>Roadrunner</c> section.</param>
@@ -59,7 +59,9 @@ public static class RoadrunnerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<RoadrunnerOptions>>(sp => new RoadrunnerOptionsValidator(ContentRoot(sp)));
         services.AddSingleton<RoadrunnerNode>();
         services.AddHostedService(sp => sp.GetRequiredService<RoadrunnerNode>());
-        services.AddTransient(sp => sp.GetRequiredService<RoadrunnerNode>().Host);
+        // Singletons, so that no scope ever disposes them; the root container disposes them after the node stopped it.
+        services.AddSingleton(sp => sp.GetRequiredService<RoadrunnerNode>().Host);
+        services.AddSingleton(sp => sp.GetRequiredService<RoadrunnerNode>().Host.Pool);
         return services;
     }
 

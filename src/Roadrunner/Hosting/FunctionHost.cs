@@ -21,6 +21,7 @@ public sealed class FunctionHost : IAsyncDisposable
     private readonly bool _ownsEngine;
     private readonly EpochTicker? _ticker;
     private readonly ILogger _guestLogger;
+    private int _disposed;
 
     /// <summary>Creates a host with its own engine and region pool.</summary>
     /// <param name="options">Settings, or null for the defaults.</param>
@@ -231,9 +232,14 @@ public sealed class FunctionHost : IAsyncDisposable
     public IHoseSender Open(string name) =>
         _directory.TryResolve(name, out IHoseSender? sender) ? sender : throw new HoseException(HoseStatus.UnknownTarget, $"Open '{name}'");
 
-    /// <summary>Disposes every function, then the pool (deleting its files) and the engine if the host created it.</summary>
+    /// <summary>Disposes every function, then the pool (deleting its files) and the engine if the host created it. Safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // safe to call more than once (a DI container may dispose a host its owner already disposed)
+        }
+
         foreach (WasmFunction function in Functions)
         {
             await function.DisposeAsync().ConfigureAwait(false);

@@ -16,7 +16,31 @@ namespace Roadrunner.Tests.Extensions.Hosting;
 public abstract class HostedNodeTest : FolderTest
 {
     /// <summary>Every log entry written so far: category, event name, level, message.</summary>
-    protected ConcurrentQueue<(string Category, string? EventName, LogLevel Level, string Message)> Logs { get; } = new();
+    protected ConcurrentQueue<(string Category, string? EventName, LogLevel Level, string Message)> Logs { get; private set; } = new();
+
+    [SetUp]
+    public void ClearLogs() => Logs = new();
+
+    [TearDown]
+    public void DeleteModules()
+    {
+        if (Directory.Exists(ModuleFolder))
+        {
+            Directory.Delete(ModuleFolder, recursive: true);
+        }
+    }
+
+    /// <summary>Where <see cref="WriteModule"/> puts module files (deleted after the test).</summary>
+    protected string ModuleFolder => Folder + "-modules";
+
+    /// <summary>Writes a WAT module to a file of its own and returns the path.</summary>
+    protected string WriteModule(string name, string wat)
+    {
+        Directory.CreateDirectory(ModuleFolder);
+        string path = Path.Combine(ModuleFolder, name + ".wat");
+        File.WriteAllText(path, wat);
+        return path;
+    }
 
     /// <summary>A host configured by <paramref name="json"/> (the whole appsettings document); the region folder is the test's.</summary>
     protected IHost BuildHost(string json, Action<IHostApplicationBuilder>? configure = null)
