@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Roadrunner.Hoses;
 using Roadrunner.Regions;
 using Roadrunner.Wasm;
@@ -18,6 +20,8 @@ public sealed class FunctionHost : IAsyncDisposable
     private readonly Dictionary<string, WasmFunction> _functions = new(StringComparer.Ordinal);
     private readonly bool _ownsEngine;
     private readonly EpochTicker? _ticker;
+    private readonly ILogger _guestLogger;
+    private int _disposed;
 
     /// <summary>Creates a host with its own engine and region pool.</summary>
     /// <param name="options">Settings, or null for the defaults.</param>
@@ -25,9 +29,11 @@ public sealed class FunctionHost : IAsyncDisposable
     /// An engine to share, or null to create one. Only an engine the host creates (with epoch interruption on) enforces
     /// <see cref="RoadrunnerGuestOptions.PushTimeout"/>.
     /// </param>
-    public FunctionHost(FunctionHostOptions? options = null, Engine? engine = null)
+    /// <param name="loggerFactory">Where the host logs, guests' output included (<see cref="GuestOutput.Log"/>); null for nowhere.</param>
+    public FunctionHost(FunctionHostOptions? options = null, Engine? engine = null, ILoggerFactory? loggerFactory = null)
     {
         _options = options ?? new FunctionHostOptions();
+        _guestLogger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Roadrunner.Guest");
         _ownsEngine = engine is null;
         if (engine is not null && _options.GuestMemoryInFiles)
         {
@@ -101,50 +107,49 @@ public sealed class FunctionHost : IAsyncDisposable
     /// <summary>Loads a module from a <c>.wasm</c> or <c>.wat</c> file and instantiates it as function <paramref name="name"/>.</summary>
     /// <param name="name">The name other functions open to reach it.</param>
     /// <param name="path">The module file; <c>.wat</c> files are compiled from text.</param>
+    /// <param name="options">This function's own settings, or null for the host's.</param>
     /// <returns>The function.</returns>
-    public WasmFunction LoadFile(string name, string path)
+    public WasmFunction LoadFile(string name, string path, WasmFunctionOptions? options = null)
     {
         using Module module = path.EndsWith(".wat", StringComparison.OrdinalIgnoreCase)
             ? Module.FromTextFile(Engine, path)
             : Module.FromFile(Engine, path);
-        return Load(name, module);
+        return Load(name, module, options);
     }
 
     /// <summary>Compiles a module from WebAssembly text and instantiates it as function <paramref name="name"/>.</summary>
     /// <param name="name">The name other functions open to reach it.</param>
     /// <param name="wat">The module in the text format.</param>
+    /// <param name="options">This function's own settings, or null for the host's.</param>
     /// <returns>The function.</returns>
-    public WasmFunction LoadText(string name, string wat)
+    public WasmFunction LoadText(string name, string wat, WasmFunctionOptions? options = null)
     {
         using Module module = Module.FromText(Engine, name, wat);
-        return Load(name, module);
+        return Load(name, module, options);
     }
 
     /// <summary>Instantiates a compiled module as function <paramref name="name"/>. The module can be reused for more functions.</summary>
     /// <param name="name">The name other functions open to reach it.</param>
     /// <param name="module">A module compiled with <see cref="Engine"/>.</param>
+    /// <param name="options">This function's own settings, or null for the host's.</param>
     /// <returns>The function.</returns>
     /// <exception cref="ArgumentException">The name is taken, or the module does not export its memory.</exception>
-    public WasmFunction Load(string name, Module module)
+    /// <exception cref="DirectoryNotFoundException">A folder to preopen for WASI does not exist.</exception>
+    public WasmFunction Load(string name, Module module, WasmFunctionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(module);
-        var guest = new RoadrunnerGuest(name, _directory, Pool, _options.Guest);
+        var guest = new RoadrunnerGuest(name, _directory, Pool, options?.Guest ?? _options.Guest);
         var store = new Store(Engine, guest);
+        Action completeOutput = static () => { };
         try
         {
             if (_options.EnableWasi)
             {
-                var wasi = new WasiConfiguration();
-                if (_options.InheritStandardOutput)
-                {
-                    wasi.WithInheritedStandardOutput().WithInheritedStandardError();
-                }
-
-                store.SetWasiConfiguration(wasi);
+                store.SetWasiConfiguration(WasiSetup.Build(name, options?.Wasi, _options.InheritStandardOutput, _guestLogger, out completeOutput));
             }
 
-            if (_options.MaxGuestMemoryBytes is long maxMemory)
+            if ((options?.MaxMemoryBytes ?? _options.MaxGuestMemoryBytes) is long maxMemory)
             {
                 store.SetLimits(memorySize: maxMemory);
             }
@@ -156,7 +161,11 @@ public sealed class FunctionHost : IAsyncDisposable
 
             Instance instance = _linker.Instantiate(store, module);
             guest.Bind(instance, _ticker is not null ? store : null);
-            var function = new WasmFunction(store, instance, guest, Forget);
+            var function = new WasmFunction(store, instance, guest, f =>
+            {
+                Forget(f);
+                completeOutput();
+            });
             lock (_functions)
             {
                 if (!_directory.TryAdd(name, guest.Inbox))
@@ -223,9 +232,14 @@ public sealed class FunctionHost : IAsyncDisposable
     public IHoseSender Open(string name) =>
         _directory.TryResolve(name, out IHoseSender? sender) ? sender : throw new HoseException(HoseStatus.UnknownTarget, $"Open '{name}'");
 
-    /// <summary>Disposes every function, then the pool (deleting its files) and the engine if the host created it.</summary>
+    /// <summary>Disposes every function, then the pool (deleting its files) and the engine if the host created it. Safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // safe to call more than once (a DI container may dispose a host its owner already disposed)
+        }
+
         foreach (WasmFunction function in Functions)
         {
             await function.DisposeAsync().ConfigureAwait(false);

@@ -9,11 +9,15 @@ public sealed class RegionPoolOptions
     /// </summary>
     public string? Directory { get; set; }
 
+    /// <summary>The size classes a pool uses when <see cref="SizeClasses"/> is null: 64 KiB, 1 MiB, 16 MiB, 64 MiB.</summary>
+    public static IReadOnlyList<int> DefaultSizeClasses { get; } = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024];
+
     /// <summary>
-    /// Region sizes in bytes, ascending. A payload takes the smallest class it fits; larger payloads are split into
-    /// chunks of the largest class. Default: 64 KiB, 1 MiB, 16 MiB, 64 MiB.
+    /// Region sizes in bytes, multiples of 4096, in any order. A payload takes the smallest class it fits; larger
+    /// payloads are split into chunks of the largest class. Default: null, meaning <see cref="DefaultSizeClasses"/>
+    /// (null rather than a filled list, so that configuration binding replaces the list instead of appending to it).
     /// </summary>
-    public IReadOnlyList<int> SizeClasses { get; set; } = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024];
+    public IReadOnlyList<int>? SizeClasses { get; set; }
 
     /// <summary>
     /// Most bytes of regions leased out at once (payloads in flight). A request beyond it waits or gets
@@ -30,12 +34,13 @@ public sealed class RegionPoolOptions
     /// <summary>Checks the settings and returns the sorted size classes.</summary>
     internal int[] ValidatedSizeClasses()
     {
-        if (SizeClasses.Count == 0)
+        IReadOnlyList<int> sizeClasses = SizeClasses ?? DefaultSizeClasses;
+        if (sizeClasses.Count == 0)
         {
             throw new ArgumentException("At least one size class is needed.", nameof(SizeClasses));
         }
 
-        int[] classes = [.. SizeClasses.Order()];
+        int[] classes = [.. sizeClasses.Order()];
         for (int i = 0; i < classes.Length; i++)
         {
             if (classes[i] < 4096 || classes[i] % 4096 != 0)

@@ -57,7 +57,8 @@ public class RegionPoolOptionsTests : FolderTest
 
         Assert.Multiple(() =>
         {
-            Assert.That(options.SizeClasses, Is.EqualTo(new[] { 64 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024 }));
+            Assert.That(options.SizeClasses, Is.Null, "null stands for the defaults, so binding replaces rather than appends");
+            Assert.That(RegionPoolOptions.DefaultSizeClasses, Is.EqualTo(new[] { 64 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024 }));
             Assert.That(options.MaxLeasedBytes, Is.EqualTo(2L * 1024 * 1024 * 1024));
             Assert.That(options.MaxIdleBytesPerClass, Is.EqualTo(128L * 1024 * 1024));
             Assert.That(options.Directory, Is.Null);

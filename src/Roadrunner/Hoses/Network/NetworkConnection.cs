@@ -61,7 +61,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        TcpCongestion.TrySetFirst(socket, options.CongestionControl);
+        TcpCongestion.TrySetFirst(socket, options.CongestionControlToTry);
 
         Stream? stream = null;
         bool connected = false;

@@ -66,8 +66,16 @@ public sealed class NetworkOptions
     /// the system's default: BBR paces every connection and, on one older than 10 s, cuts its window to four packets
     /// for 200 ms every 10 s (PROBE_RTT); 10–100 MB messages went at about half the rate of CUBIC or Reno and 1 MB ones
     /// took up to twice as long (docs/network.md). On a long-distance network BBR may be the better choice: list it.
+    /// Null (the default) means <see cref="DefaultCongestionControl"/>: null rather than a filled list, so that
+    /// configuration binding replaces the list instead of appending to it.
     /// </summary>
-    public IList<string> CongestionControl { get; set; } = ["cubic", "reno"];
+    public IList<string>? CongestionControl { get; set; }
+
+    /// <summary>What <see cref="CongestionControl"/> null stands for: <c>cubic</c>, then <c>reno</c>.</summary>
+    public static IReadOnlyList<string> DefaultCongestionControl { get; } = ["cubic", "reno"];
+
+    /// <summary>The algorithms to try, in order (the defaults when none were set).</summary>
+    internal IEnumerable<string> CongestionControlToTry => (IEnumerable<string>?)CongestionControl ?? DefaultCongestionControl;
 
     /// <summary>Longest one connection attempt may take. Default: 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -109,8 +117,7 @@ public sealed class NetworkOptions
         ArgumentOutOfRangeException.ThrowIfNegative(SendFileThresholdBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHosesPerConnection, 1);
-        ArgumentNullException.ThrowIfNull(CongestionControl);
-        foreach (string algorithm in CongestionControl)
+        foreach (string algorithm in CongestionControlToTry)
         {
             if (algorithm is null || !TcpCongestion.IsValidName(algorithm))
             {

@@ -56,7 +56,9 @@ public sealed class StaticNetworkDirectory : INetworkDirectory
     /// <inheritdoc />
     public bool TryResolve(string name, [NotNullWhen(true)] out IReadOnlyList<EndPoint>? endpoints) => _names.TryGetValue(name, out endpoints);
 
-    private static EndPoint ParseEndPoint(string text)
+    /// <summary>Parses <c>ip:port</c>, <c>[ipv6]:port</c> or <c>host:port</c> (port 1–65535).</summary>
+    /// <exception cref="FormatException">It is none of these.</exception>
+    internal static EndPoint ParseEndPoint(string text)
     {
         if (IPEndPoint.TryParse(text, out IPEndPoint? ip) && ip.Port != 0)
         {

@@ -25,11 +25,14 @@ public sealed class SharedMemoryOptions
     /// <summary>Largest payload sent or accepted; larger ones get <see cref="HoseStatus.TooLarge"/>. Default: 1 GiB.</summary>
     public long MaxPayloadBytes { get; set; } = 1L << 30;
 
+    /// <summary>The sending pool's size classes when <see cref="SizeClasses"/> is null: 64 KiB, 1 MiB, 16 MiB.</summary>
+    public static IReadOnlyList<int> DefaultSizeClasses { get; } = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
+
     /// <summary>
     /// Region sizes of the sending pool, multiples of 4096; classes above <see cref="MaxBytesInFlight"/> are left out.
-    /// Default: 64 KiB, 1 MiB, 16 MiB.
+    /// Default: null, meaning <see cref="DefaultSizeClasses"/> (null so that configuration binding replaces the list).
     /// </summary>
-    public IReadOnlyList<int> SizeClasses { get; set; } = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024];
+    public IReadOnlyList<int>? SizeClasses { get; set; }
 
     /// <summary>How a side waits for the other: spin then futex (default), futex only, or polling.</summary>
     public SharedMemoryWaitMode WaitMode { get; set; } = SharedMemoryWaitMode.SpinThenFutex;
@@ -63,12 +66,16 @@ public sealed class SharedMemoryOptions
     internal RegionPoolOptions PoolOptions() => new()
     {
         Directory = ResolvedDirectory(),
-        SizeClasses = SizeClasses.Any(c => c <= MaxBytesInFlight) ? [.. SizeClasses.Where(c => c <= MaxBytesInFlight)] : SizeClasses,
+        SizeClasses = ClassesThatFit(SizeClasses ?? DefaultSizeClasses),
         MaxLeasedBytes = MaxBytesInFlight,
         // Keep as many idle regions as can be in flight: a payload as large as the bytes in flight then reuses regions
         // (already mapped on both sides) instead of creating and faulting in new files on every send.
         MaxIdleBytesPerClass = MaxBytesInFlight,
     };
+
+    /// <summary>The classes no larger than the bytes in flight (all of them when none is, so validation can say why).</summary>
+    private IReadOnlyList<int> ClassesThatFit(IReadOnlyList<int> classes) =>
+        classes.Any(c => c <= MaxBytesInFlight) ? [.. classes.Where(c => c <= MaxBytesInFlight)] : classes;
 
     internal void Validate()
     {

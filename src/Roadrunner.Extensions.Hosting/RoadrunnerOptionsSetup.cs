@@ -1,0 +1,52 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using Roadrunner.Hoses.Network;
+
+namespace Roadrunner.Extensions.Hosting;
+
+/// <summary>
+/// Fills the parts of the network options that configuration gives in friendlier form (the listen address, the key,
+/// the peers) before validation. What cannot be read is left alone: <see cref="RoadrunnerOptionsValidator"/> says why.
+/// </summary>
+internal sealed class RoadrunnerOptionsSetup(string contentRoot) : IPostConfigureOptions<RoadrunnerOptions>
+{
+    public void PostConfigure(string? name, RoadrunnerOptions options)
+    {
+        if (options.Network is not { Enabled: true } network)
+        {
+            return;
+        }
+
+        if (IPEndPoint.TryParse(network.Listen, out IPEndPoint? listen))
+        {
+            network.Options.ListenEndPoint = listen;
+        }
+
+        try
+        {
+            network.Options.PreSharedKey = PreSharedKey.Load(network, contentRoot) ?? network.Options.PreSharedKey;
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            // reported by the validator
+        }
+
+        if (network.Peers.Count > 0 && network.Options.Directory is null)
+        {
+            try
+            {
+                var directory = new StaticNetworkDirectory();
+                foreach ((string peer, string[] endpoints) in network.Peers)
+                {
+                    directory.Add(peer, [.. endpoints.Select(StaticNetworkDirectory.ParseEndPoint)]);
+                }
+
+                network.Options.Directory = directory;
+            }
+            catch (FormatException)
+            {
+                // reported by the validator
+            }
+        }
+    }
+}

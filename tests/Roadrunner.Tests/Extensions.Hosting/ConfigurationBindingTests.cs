@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Roadrunner.Extensions.Hosting;
+using Roadrunner.Hoses.Network;
+using Roadrunner.Regions;
+using Roadrunner.Tests.Support;
+
+namespace Roadrunner.Tests.Extensions.Hosting;
+
+/// <summary>Every option binds as written from configuration: lists replace the defaults, unknown keys are errors.</summary>
+public class ConfigurationBindingTests : HostedNodeTest
+{
+    [Test]
+    public async Task ListsBindAsWrittenAndTheHostStarts()
+    {
+        using IHost host = BuildHost($$"""
+            { "Roadrunner": {
+                "Host": { "Regions": { "SizeClasses": [65536, 1048576], "MaxLeasedBytes": 16777216 } },
+                "Functions": [ { "Name": "consumer", "Path": {{Json(CGuests.Consumer)}} } ],
+                "Network": { "Listen": "127.0.0.1:0", "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==",
+                             "Options": { "CongestionControl": ["reno"] } } } }
+            """);
+
+        RoadrunnerOptions options = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value;
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Host.Regions.SizeClasses, Is.EqualTo(new[] { 65536, 1048576 }), "replaced, not appended to the defaults");
+            Assert.That(options.Network!.Options.CongestionControl, Is.EqualTo(new[] { "reno" }));
+            Assert.That(options.Network.Options.PreSharedKey, Has.Length.EqualTo(16));
+        });
+
+        await host.StartAsync(Ct);
+        RoadrunnerNode node = host.Services.GetRequiredService<RoadrunnerNode>();
+        Assert.That(node.Host.Pool.SizeClasses, Is.EqualTo(new[] { 65536, 1048576 }));
+        await host.StopAsync(Ct);
+    }
+
+    [Test]
+    public void DefaultsStandWhenListsAreNotConfigured()
+    {
+        using IHost host = BuildHost("""{ "Roadrunner": { } }""");
+
+        RoadrunnerOptions options = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value;
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Host.Regions.SizeClasses, Is.Null);
+            Assert.That(new RegionPoolOptions().ValidatedSizeClasses(), Is.EqualTo(RegionPoolOptions.DefaultSizeClasses));
+            Assert.That(new NetworkOptions().CongestionControlToTry, Is.EqualTo(NetworkOptions.DefaultCongestionControl));
+        });
+    }
+
+    [TestCase("""{ "Roadrunner": { "Functons": [] } }""", "Functons")]
+    [TestCase("""{ "Roadrunner": { "Host": { "Regions": { "SizeClass": [65536] } } } }""", "SizeClass")]
+    [TestCase("""{ "Roadrunner": { "Functions": [ { "Name": "a", "Pth": "a.wasm" } ] } }""", "Pth")]
+    public void AMisspeltKeyIsAnErrorThatNamesIt(string json, string key)
+    {
+        using IHost host = BuildHost(json);
+
+        var error = Assert.Throws<InvalidOperationException>(() => _ = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value);
+        Assert.That(error!.Message, Does.Contain(key));
+    }
+}
