@@ -15,15 +15,16 @@ public class CancellationTests : SharedMemoryTest
 {
     private const int Stop = -1; // seed of the last payload: everything sent before it arrived before it
 
-    [Test]
-    public async Task SendsCancelledOrTimedOutAtRandomAreNeverDeliveredAndSentOnesAlwaysAre()
+    [TestCase(8, 512 * 1024, TestName = "SendsCancelledOrTimedOutWhileWaitingForBytesInFlightAreNeverDeliveredAndSentOnesAlwaysAre")]
+    [TestCase(4, 4 << 20, TestName = "SendsCancelledOrTimedOutWhileWaitingForRingSlotsAreNeverDeliveredAndSentOnesAlwaysAre")]
+    public async Task SendsCancelledOrTimedOutAtRandom(int slots, int bytesInFlight)
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
         SharedMemoryOptions options = ShmSupport.Options(Folder);
-        options.RingSlots = 8;
+        options.RingSlots = slots;
         options.SizeClasses = [64 * 1024];
-        options.MaxBytesInFlight = 512 * 1024; // a few payloads in flight: most sends wait for room
+        options.MaxBytesInFlight = bytesInFlight; // a few payloads in flight: most sends wait for room
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink:4");
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
