@@ -39,6 +39,7 @@ internal sealed class FanOutSender : FanOutBase
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
+        long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
         try
         {
             foreach (InProcessHose target in _targets)
@@ -46,6 +47,7 @@ internal sealed class FanOutSender : FanOutBase
                 HoseStatus status = target.TryDirect(payload);
                 if (status == HoseStatus.Ok)
                 {
+                    cancellationToken = CancellationToken.None; // a target has it: no longer withdrawn by cancellation
                     continue;
                 }
 
@@ -54,7 +56,7 @@ internal sealed class FanOutSender : FanOutBase
                     return status;
                 }
 
-                if (!(wait ? target.ReserveSlot(timeout, cancellationToken) : target.TryReserveSlot()))
+                if (!(wait ? target.ReserveSlot(Left(timeout, deadline), cancellationToken) : target.TryReserveSlot()))
                 {
                     return wait ? HoseStatus.TimedOut : HoseStatus.WouldBlock;
                 }
@@ -68,7 +70,7 @@ internal sealed class FanOutSender : FanOutBase
                     }
 
                     HoseStatus rented = wait
-                        ? _pool.Rent(payload.Length, timeout, cancellationToken, out shared)
+                        ? _pool.Rent(payload.Length, Left(timeout, deadline), cancellationToken, out shared)
                         : _pool.TryRent(payload.Length, out shared) ? HoseStatus.Ok : HoseStatus.WouldBlock;
                     if (rented != HoseStatus.Ok)
                     {
@@ -86,6 +88,8 @@ internal sealed class FanOutSender : FanOutBase
                 {
                     return status;
                 }
+
+                cancellationToken = CancellationToken.None;
             }
 
             return HoseStatus.Ok;
@@ -100,4 +104,8 @@ internal sealed class FanOutSender : FanOutBase
             shared?.Release();
         }
     }
+
+    /// <summary>What is left of <paramref name="timeout"/> at <paramref name="deadline"/>: one limit for the whole send, not one per target.</summary>
+    private static TimeSpan Left(TimeSpan timeout, long deadline) =>
+        timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
 }

@@ -69,6 +69,8 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
                 {
                     return status;
                 }
+
+                cancellationToken = CancellationToken.None; // a target has it: no longer withdrawn by cancellation
             }
 
             return HoseStatus.Ok;
