@@ -98,6 +98,53 @@ public class CancellationTests : SharedMemoryTest
     }
 
     [Test]
+    public async Task FanOutSendsCancelledAtRandomReachNoTargetAndSentOnesReachEvery()
+    {
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        string[] targets = ["a", "b", "c"];
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        SharedMemoryOptions options = ShmSupport.Options(Folder);
+        options.RingSlots = 4;
+        options.SizeClasses = [4096];
+        options.MaxBytesInFlight = 16 * 4096;
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a:2", "--inbox", "b:2", "--inbox", "c:2");
+        endpoint.AddRoute("all", targets);
+        Assert.That(endpoint.TryResolve("all", out IHoseSender? all), Is.True);
+        foreach (string target in targets)
+        {
+            Assert.That(await peer.RequestAsync($"collect_background {target} {Stop}", token), Is.EqualTo("started"));
+        }
+
+        var sent = new List<int>();
+        var notSent = new List<int>();
+        var random = new Random(5);
+        for (int id = 0; id < 400; id++)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(0, 4)));
+            try
+            {
+                await all!.SendAsync(ShmSupport.Pattern(3000, id), cancel.Token);
+                sent.Add(id);
+            }
+            catch (OperationCanceledException)
+            {
+                notSent.Add(id);
+            }
+        }
+
+        Assert.That(all!.Send(ShmSupport.Pattern(1000, Stop), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(notSent, Is.Not.Empty, "the tokens did end waits");
+        foreach (string target in targets)
+        {
+            string answer = await peer.RequestAsync($"collected {target}", token);
+            Assert.That(answer, Does.StartWith("ok"), target);
+            int[] received = [.. answer.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+            Assert.That(received, Is.EqualTo(sent), $"{target} got every payload reported sent, in order, and none reported cancelled");
+        }
+    }
+
+    [Test]
     public async Task ClaimsCancelledAtRandomUnderAFullBudgetGiveEverythingBack()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
