@@ -166,7 +166,10 @@ internal sealed unsafe class RingSender : IHoseSender
         Futex.WakeAll(Head);
     }
 
-    /// <summary>Gives back the regions of every descriptor the receiver released, in ring order.</summary>
+    /// <summary>
+    /// Gives back the regions of every descriptor the receiver released, in ring order; on a failed hose whose
+    /// receiver is gone, every region (looked at once per peer-check interval). Never waits for the gate.
+    /// </summary>
     /// <returns>How many were reclaimed.</returns>
     public int Reclaim()
     {
@@ -177,7 +180,14 @@ internal sealed unsafe class RingSender : IHoseSender
 
         try
         {
-            return ReclaimLocked();
+            int count = ReclaimLocked();
+            if (_failure != 0 && _reclaimed < _published && DueForLivenessCheck() && !_receiver.IsAlive())
+            {
+                count += (int)(_published - _reclaimed);
+                Abandon(HoseStatus.PeerFailed); // nobody will ever release them
+            }
+
+            return count;
         }
         finally
         {
@@ -249,18 +259,19 @@ internal sealed unsafe class RingSender : IHoseSender
     /// </summary>
     private void CheckReceiverNow()
     {
-        long now = Environment.TickCount64;
-        long last = Interlocked.Read(ref _lastLivenessCheck);
-        if (now - last < (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastLivenessCheck, now, last) != last)
-        {
-            return;
-        }
-
-        if (_failure == 0 && !_receiver.IsAlive())
+        if (_failure == 0 && DueForLivenessCheck() && !_receiver.IsAlive())
         {
             Abandon(HoseStatus.PeerFailed);
             _endpoint.OnSenderFailed(this);
         }
+    }
+
+    /// <summary>True at most once per peer-check interval (across threads).</summary>
+    private bool DueForLivenessCheck()
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastLivenessCheck);
+        return now - last >= (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds && Interlocked.CompareExchange(ref _lastLivenessCheck, now, last) == last;
     }
 
     /// <summary>The sticky failure, or the one the receiver reported in the ring.</summary>
@@ -353,6 +364,12 @@ internal sealed unsafe class RingSender : IHoseSender
         int chunk = _endpoint.Pool.LargestRegion;
         lock (_gate)
         {
+            HoseStatus failure = CurrentFailure();
+            if (failure != HoseStatus.Ok)
+            {
+                return failure;
+            }
+
             long sent = 0;
             while (sent < length)
             {
@@ -416,6 +433,12 @@ internal sealed unsafe class RingSender : IHoseSender
     {
         lock (_gate)
         {
+            HoseStatus failure = CurrentFailure(); // under the gate: a closed hose's ring may be unmapped
+            if (failure != HoseStatus.Ok)
+            {
+                return failure; // e.g. a claim committed after the receiver or the endpoint closed: not sent
+            }
+
             RegionPayload.Chunk[] chunks = payload.Chunks;
             if (chunks.Length == 0)
             {
@@ -449,7 +472,8 @@ internal sealed unsafe class RingSender : IHoseSender
     {
         lock (_gate)
         {
-            return WriteInline(span, sequence, useSequence, length, wait, deadline, infinite, cancellationToken);
+            HoseStatus failure = CurrentFailure();
+            return failure != HoseStatus.Ok ? failure : WriteInline(span, sequence, useSequence, length, wait, deadline, infinite, cancellationToken);
         }
     }
 
@@ -491,7 +515,8 @@ internal sealed unsafe class RingSender : IHoseSender
     {
         lock (_gate)
         {
-            HoseStatus status = WaitForSlot(wait: true, deadline, infinite, cancellationToken);
+            HoseStatus status = CurrentFailure();
+            status = status != HoseStatus.Ok ? status : WaitForSlot(wait: true, deadline, infinite, cancellationToken);
             if (status != HoseStatus.Ok)
             {
                 return status;

@@ -216,6 +216,36 @@ public class CancellationTests : SharedMemoryTest
         Assert.That(Directory.EnumerateFiles(Folder, $"rr-{tag}-*"), Is.Empty, "no region file of the endpoint stays behind");
     }
 
+    [Test]
+    public async Task AClaimCommittedAfterItsHoseClosedSaysSoAndGivesItsRegionBack()
+    {
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
+        Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
+        Assert.That(sender!.Send(ShmSupport.Pattern(100_000, 1), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok), "the ring is accepted");
+        HoseClaim claim = await sender.ClaimAsync(100_000, token);
+        HoseClaim empty = await sender.ClaimAsync(0, token);
+        await peer.DisposeAsync(); // a clean exit: the child's receiver closes the ring
+        Assert.Multiple(() =>
+        {
+            Assert.That(claim.Commit(), Is.EqualTo(HoseStatus.Closed), "nobody reads it: not Ok");
+            Assert.That(empty.Commit(), Is.EqualTo(HoseStatus.Closed));
+        });
+        claim.Dispose();
+        empty.Dispose();
+        Assert.That(ShmSupport.Eventually(() => endpoint.ReclaimAll() >= 0 && endpoint.Pool.LeasedBytes == 0, TimeSpan.FromSeconds(10)), "its region and the one the child never read come back");
+
+        // The same for our own end: a claim held while the endpoint is disposed is refused, not written into an unmapped ring.
+        await using PeerProcess again = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
+        Assert.That(endpoint.TryResolve("sink", out sender), Is.True);
+        HoseClaim held = await sender!.ClaimAsync(1000, token);
+        await endpoint.DisposeAsync();
+        Assert.That(held.Commit(), Is.EqualTo(HoseStatus.Closed));
+        held.Dispose();
+    }
+
     /// <summary>A claim whose token fires after <paramref name="cancelAfterMs"/>; null when it was cancelled.</summary>
     private static async Task<HoseClaim?> ClaimOrCancelAsync(IHoseSender sender, int size, int cancelAfterMs, Action onCancelled)
     {
