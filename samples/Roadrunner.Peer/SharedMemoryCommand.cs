@@ -15,6 +15,8 @@ namespace Roadrunner.Peer;
 /// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
+/// <c>collect INBOX STOP</c> (takes payloads until the one of seed STOP: "ok" and the seeds before it, in order, else "bad SEED"),
+/// <c>collect_background INBOX STOP</c> (the same without waiting: replies "started"), <c>collected INBOX</c> (waits for its answer),
 /// <c>latency N</c> (one-way latency of the first N timestamped payloads the <c>--latency NAME</c> handler got: "median p99 min p10" µs),
 /// <c>uds_latency N</c> (the same for the messages of the <c>--uds-latency</c> UNIX socket, the baseline),
 /// <c>faults</c>, <c>pid</c>, <c>exit</c>. <c>--spin-us</c> sets how long receivers spin before sleeping on the futex.
@@ -22,6 +24,7 @@ namespace Roadrunner.Peer;
 internal static class SharedMemoryCommand
 {
     private static readonly LatencyRecorder s_latencies = new();
+    private static readonly Dictionary<string, Task<string>> s_collecting = new(StringComparer.Ordinal);
     private static UnixSocketLatencySink? s_unixSocketLatency;
 
     public static async Task<int> RunAsync(string[] args)
@@ -127,6 +130,14 @@ internal static class SharedMemoryCommand
                 return "started";
             case ["drain", string inbox, string count, string seed]:
                 return Drain(inboxes[inbox], int.Parse(count, CultureInfo.InvariantCulture), int.Parse(seed, CultureInfo.InvariantCulture));
+            case ["collect", string inbox, string stop]:
+                return Collect(inboxes[inbox], int.Parse(stop, CultureInfo.InvariantCulture));
+            case ["collect_background", string inbox, string stop]:
+                IDataHose source = inboxes[inbox];
+                s_collecting[inbox] = Task.Run(() => Collect(source, int.Parse(stop, CultureInfo.InvariantCulture)));
+                return "started";
+            case ["collected", string inbox]:
+                return s_collecting.Remove(inbox, out Task<string>? collecting) ? collecting.GetAwaiter().GetResult() : "error not collecting";
             case ["latency", string count]:
                 return s_latencies.Report(int.Parse(count, CultureInfo.InvariantCulture));
             case ["uds_latency", string count]:
@@ -176,6 +187,31 @@ internal static class SharedMemoryCommand
         }
 
         return "ok";
+    }
+
+    private static string Collect(IDataHose inbox, int stop)
+    {
+        var seeds = new List<int>();
+        while (true)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using HoseLease lease = inbox.ReceiveAsync(timeout.Token).AsTask().GetAwaiter().GetResult();
+            byte[] bytes = lease.Payload.ToArray();
+            int seed = bytes.Length >= 4 ? BitConverter.ToInt32(bytes, 0) : -1;
+            byte[] expected = new byte[bytes.Length];
+            Pattern.Fill(expected, seed);
+            if (!bytes.AsSpan().SequenceEqual(expected))
+            {
+                return $"bad {seed}";
+            }
+
+            if (seed == stop)
+            {
+                return "ok" + string.Concat(seeds.Select(s => " " + s.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            seeds.Add(seed);
+        }
     }
 }
 

@@ -12,8 +12,8 @@ public abstract class HoseClaim : IDisposable
     /// <summary>The writable payload bytes as a span.</summary>
     public Span<byte> Span => Memory.Span;
 
-    /// <summary>Delivers the payload. A claim can be committed once.</summary>
-    /// <returns><see cref="HoseStatus.Ok"/> or a failure such as <see cref="HoseStatus.Closed"/>.</returns>
+    /// <summary>Delivers the payload. A claim can be committed once; when the commit fails its room is given back.</summary>
+    /// <returns><see cref="HoseStatus.Ok"/>, or a failure such as <see cref="HoseStatus.Closed"/> when the hose closed or failed since the claim (the payload is not sent).</returns>
     public abstract HoseStatus Commit();
 
     /// <summary>Abandons the claim if it was not committed.</summary>

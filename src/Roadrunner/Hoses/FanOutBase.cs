@@ -7,7 +7,8 @@ namespace Roadrunner.Hoses;
 /// target; no claims (one claim cannot serve several receivers); asynchronous sends wait for room on a pool thread.
 /// A fan-out send is not atomic: when it fails part-way, the targets before the failing one have the payload, so the
 /// outcome is then <see cref="HoseStatus.PeerFailed"/> (not known as a whole), never a status that reads "not sent"
-/// (<see cref="Outcome"/>).
+/// (<see cref="Outcome"/>). The token is honoured only until the first target accepted the payload
+/// (<see cref="SendOutcome"/>): a send reported cancelled reached no target.
 /// </summary>
 internal abstract class FanOutBase(string name) : IHoseSender
 {
@@ -25,8 +26,7 @@ internal abstract class FanOutBase(string name) : IHoseSender
     {
         // Waits for room on a pool thread: room appears as receivers drain, which never needs this thread.
         HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
-        HoseException.ThrowIfFailed(status, $"Fan-out send to '{Name}'");
+        SendOutcome.ThrowIfNotSent(status, $"Fan-out send to '{Name}'", cancellationToken);
     }
 
     public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>

@@ -109,7 +109,8 @@ internal sealed class FanOutSender : FanOutBase
                 HoseStatus status = target.TryDirect(payload);
                 if (status == HoseStatus.WouldBlock)
                 {
-                    status = EnqueueShared(target, payload, wait, timeout, cancellationToken, ref shared); // uses the slot
+                    // Once a target has the payload, cancellation can no longer withdraw it (SendOutcome): only the deadline holds.
+                    status = EnqueueShared(target, payload, wait, timeout, handedOver == 0 ? cancellationToken : CancellationToken.None, ref shared); // uses the slot
                 }
                 else
                 {

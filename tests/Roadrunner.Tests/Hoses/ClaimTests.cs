@@ -164,5 +164,58 @@ public class ClaimTests : FolderTest
         Assert.That(pool.LeasedBytes, Is.Zero);
     }
 
+    [TestCase(false, TestName = "ClaimsCancelledAtRandomWhileWaitingForTheBudgetGiveEverythingBack")]
+    [TestCase(true, TestName = "ClaimsCancelledAtRandomWhileWaitingForAQueueSlotGiveEverythingBack")]
+    public async Task ClaimsCancelledAtRandomGiveEverythingBack(bool slotBound)
+    {
+        const int Held = 4;
+        using RegionPool pool = CreatePool(maxLeased: slotBound ? 64L * TestPool.Large : Held * TestPool.Large);
+        await using var hose = new InProcessHose("h", pool, new HoseOptions { MaxQueuedPayloads = Held });
+        var random = new Random(7);
+        int cancelled = 0;
+        var held = new List<HoseClaim>();
+        for (int i = 0; i < Held; i++)
+        {
+            held.Add(await Within(hose.ClaimAsync(TestPool.Large, Ct).AsTask()));
+        }
+
+        for (int round = 0; round < 50; round++)
+        {
+            // Room is full; claims wait with tokens firing 0-2 ms later while the room is freed under them.
+            Task<HoseClaim?>[] waiting = [.. Enumerable.Range(0, 8).Select(_ => ClaimOrCancelAsync(hose, random.Next(0, 3), () => Interlocked.Increment(ref cancelled)))];
+            held.ForEach(c => c.Dispose());
+            held = [.. (await Within(Task.WhenAll(waiting))).OfType<HoseClaim>()];
+            while (held.Count < Held)
+            {
+                held.Add(await Within(hose.ClaimAsync(TestPool.Large, Ct).AsTask())); // a leak makes this wait forever
+            }
+        }
+
+        held.ForEach(c => c.Dispose());
+        Assert.Multiple(() =>
+        {
+            Assert.That(cancelled, Is.Positive, "claims were cancelled while they waited");
+            Assert.That(pool.LeasedBytes, Is.Zero, "every region came back");
+            Assert.That(hose.QueuedCount, Is.Zero);
+        });
+        HoseClaim[] again = await Within(Task.WhenAll(Enumerable.Range(0, Held).Select(_ => hose.ClaimAsync(TestPool.Large, Ct).AsTask())));
+        Assert.That(again.Select(c => c.Commit()), Is.All.EqualTo(HoseStatus.Ok), "every slot and byte can be held and committed again");
+    }
+
+    /// <summary>A claim whose token fires after <paramref name="cancelAfterMs"/>; null when it was cancelled.</summary>
+    private static async Task<HoseClaim?> ClaimOrCancelAsync(InProcessHose hose, int cancelAfterMs, Action onCancelled)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(cancelAfterMs));
+        try
+        {
+            return await hose.ClaimAsync(TestPool.Large, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            onCancelled();
+            return null;
+        }
+    }
+
     private static unsafe nint AddressOf(ReadOnlySpan<byte> span) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(span));
 }

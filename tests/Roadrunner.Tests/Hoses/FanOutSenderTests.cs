@@ -137,6 +137,40 @@ public class FanOutSenderTests : FolderTest
     }
 
     [Test]
+    public async Task SendsCancelledAtRandomReachNoReceiverAndSentOnesReachEvery()
+    {
+        using RegionPool pool = CreatePool();
+        InProcessHose[] targets = [.. Enumerable.Range(0, 3).Select(r => Track(new InProcessHose($"r{r}", pool, new HoseOptions { MaxQueuedPayloads = 2 })))];
+        var fanOut = new FanOutSender("all", targets);
+        Task<List<int>>[] readers = [.. targets.Select(t => ReadUntilAsync(t, -1))];
+        var sent = new List<int>();
+        int notSent = 0;
+        var random = new Random(3);
+        for (int id = 0; id < 300; id++)
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(0, 3)));
+            try
+            {
+                await fanOut.SendAsync(BitConverter.GetBytes(id), cancel.Token);
+                sent.Add(id);
+            }
+            catch (OperationCanceledException)
+            {
+                notSent++;
+            }
+        }
+
+        await Within(fanOut.SendAsync(BitConverter.GetBytes(-1), Ct).AsTask());
+        Assert.That(notSent, Is.Positive, "the tokens did end waits");
+        foreach (Task<List<int>> reader in readers)
+        {
+            Assert.That(await Within(reader), Is.EqualTo(sent), "every payload reported sent, in order, and none reported cancelled");
+        }
+
+        Assert.That(pool.LeasedBytes, Is.Zero);
+    }
+
+    [Test]
     public void PayloadOverAReceiversLimitIsTooLarge()
     {
         using RegionPool pool = CreatePool();
@@ -146,5 +180,22 @@ public class FanOutSenderTests : FolderTest
         Assert.That(fanOut.TrySend(new byte[11]), Is.EqualTo(HoseStatus.TooLarge));
         Assert.That(a.QueuedCount, Is.Zero, "refused before any target got it");
         Assert.That(fanOut.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Ok));
+    }
+
+    /// <summary>The numbers (first four bytes) of the payloads <paramref name="hose"/> receives before <paramref name="stop"/>.</summary>
+    private static async Task<List<int>> ReadUntilAsync(InProcessHose hose, int stop)
+    {
+        var numbers = new List<int>();
+        while (true)
+        {
+            using HoseLease lease = await hose.ReceiveAsync(Ct);
+            int number = BitConverter.ToInt32(lease.Bytes());
+            if (number == stop)
+            {
+                return numbers;
+            }
+
+            numbers.Add(number);
+        }
     }
 }

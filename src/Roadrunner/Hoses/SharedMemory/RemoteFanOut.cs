@@ -72,6 +72,7 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
                 }
 
                 handedOver++;
+                cancellationToken = CancellationToken.None; // a target has it: no longer withdrawn by cancellation
             }
 
             return HoseStatus.Ok;

@@ -166,7 +166,10 @@ internal sealed unsafe class RingSender : IHoseSender
         Futex.WakeAll(Head);
     }
 
-    /// <summary>Gives back the regions of every descriptor the receiver released, in ring order.</summary>
+    /// <summary>
+    /// Gives back the regions of every descriptor the receiver released, in ring order; on a failed hose whose
+    /// receiver is gone, every region (looked at once per peer-check interval). Never waits for the gate.
+    /// </summary>
     /// <returns>How many were reclaimed.</returns>
     public int Reclaim()
     {
@@ -177,7 +180,14 @@ internal sealed unsafe class RingSender : IHoseSender
 
         try
         {
-            return ReclaimLocked();
+            int count = ReclaimLocked();
+            if (_failure != 0 && _reclaimed < _published && DueForLivenessCheck() && !_receiver.IsAlive())
+            {
+                count += (int)(_published - _reclaimed);
+                Abandon(HoseStatus.PeerFailed); // nobody will ever release them
+            }
+
+            return count;
         }
         finally
         {
@@ -249,18 +259,19 @@ internal sealed unsafe class RingSender : IHoseSender
     /// </summary>
     private void CheckReceiverNow()
     {
-        long now = Environment.TickCount64;
-        long last = Interlocked.Read(ref _lastLivenessCheck);
-        if (now - last < (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds || Interlocked.CompareExchange(ref _lastLivenessCheck, now, last) != last)
-        {
-            return;
-        }
-
-        if (_failure == 0 && !_receiver.IsAlive())
+        if (_failure == 0 && DueForLivenessCheck() && !_receiver.IsAlive())
         {
             Abandon(HoseStatus.PeerFailed);
             _endpoint.OnSenderFailed(this);
         }
+    }
+
+    /// <summary>True at most once per peer-check interval (across threads).</summary>
+    private bool DueForLivenessCheck()
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _lastLivenessCheck);
+        return now - last >= (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds && Interlocked.CompareExchange(ref _lastLivenessCheck, now, last) == last;
     }
 
     /// <summary>The sticky failure, or the one the receiver reported in the ring.</summary>
@@ -353,6 +364,12 @@ internal sealed unsafe class RingSender : IHoseSender
         int chunk = _endpoint.Pool.LargestRegion;
         lock (_gate)
         {
+            HoseStatus failure = CurrentFailure();
+            if (failure != HoseStatus.Ok)
+            {
+                return failure;
+            }
+
             long sent = 0;
             while (sent < length)
             {
@@ -375,12 +392,14 @@ internal sealed unsafe class RingSender : IHoseSender
                         part!.Fill(span.Slice((int)sent, size));
                     }
 
-                    bool last = sent + size == length;
-                    HoseStatus posted = PostChunk(part.Chunks[0], RingLayout.Streamed | (last ? 0 : RingLayout.MoreChunks), length, part, wait: true, deadline, infinite, cancellationToken);
-                    if (posted != HoseStatus.Ok)
+                    HoseStatus room = WaitForSlot(wait: true, deadline, infinite, cancellationToken);
+                    if (room != HoseStatus.Ok)
                     {
-                        return FailMidStream(posted, sent);
+                        return FailMidStream(room, sent);
                     }
+
+                    bool last = sent + size == length;
+                    WriteChunk(part.Chunks[0], RingLayout.Streamed | (last ? 0 : RingLayout.MoreChunks), length, part);
                 }
                 finally
                 {
@@ -406,39 +425,41 @@ internal sealed unsafe class RingSender : IHoseSender
         return status;
     }
 
-    /// <summary>Posts every chunk of <paramref name="payload"/> (one descriptor each) and publishes them.</summary>
+    /// <summary>
+    /// Posts every chunk of <paramref name="payload"/> (one descriptor each) and publishes them. Room for all of them
+    /// is had first, so a wait that ends (deadline, cancellation) leaves nothing half-posted and the hose usable.
+    /// </summary>
     private HoseStatus Post(RegionPayload payload, int flags, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            RegionPayload.Chunk[] chunks = payload.Chunks;
-            if (!wait && _slots - (_published - _reclaimed) < Math.Max(1, chunks.Length))
+            HoseStatus failure = CurrentFailure(); // under the gate: a closed hose's ring may be unmapped
+            if (failure != HoseStatus.Ok)
             {
-                ReclaimLocked();
-                if (_slots - (_published - _reclaimed) < Math.Max(1, chunks.Length))
-                {
-                    return HoseStatus.WouldBlock;
-                }
+                return failure; // e.g. a claim committed after the receiver or the endpoint closed: not sent
             }
 
+            RegionPayload.Chunk[] chunks = payload.Chunks;
             if (chunks.Length == 0)
             {
                 return WriteInline(default, default, useSequence: false, 0, wait, deadline, infinite, cancellationToken);
             }
 
+            if (chunks.Length > _slots)
+            {
+                return HoseStatus.TooLarge; // could never be posted whole
+            }
+
+            HoseStatus room = WaitForSlots(chunks.Length, wait, deadline, infinite, cancellationToken);
+            if (room != HoseStatus.Ok)
+            {
+                return room;
+            }
+
             for (int i = 0; i < chunks.Length; i++)
             {
                 int more = i < chunks.Length - 1 ? RingLayout.MoreChunks : 0;
-                HoseStatus status = PostChunk(chunks[i], flags | more, payload.Length, payload, wait, deadline, infinite, cancellationToken);
-                if (status != HoseStatus.Ok)
-                {
-                    if (i > 0)
-                    {
-                        Interlocked.CompareExchange(ref _failure, (int)HoseStatus.Internal, 0);
-                    }
-
-                    return status;
-                }
+                WriteChunk(chunks[i], flags | more, payload.Length, payload);
             }
 
             Publish();
@@ -451,7 +472,8 @@ internal sealed unsafe class RingSender : IHoseSender
     {
         lock (_gate)
         {
-            return WriteInline(span, sequence, useSequence, length, wait, deadline, infinite, cancellationToken);
+            HoseStatus failure = CurrentFailure();
+            return failure != HoseStatus.Ok ? failure : WriteInline(span, sequence, useSequence, length, wait, deadline, infinite, cancellationToken);
         }
     }
 
@@ -484,14 +506,17 @@ internal sealed unsafe class RingSender : IHoseSender
 
     /// <summary>
     /// Posts bytes that stay in the sending guest's memory file and waits until the receiver has copied them out. At
-    /// the deadline (or on cancellation) a descriptor the receiver has not taken yet is withdrawn, so the guest may
-    /// reuse its buffer at once; one being copied is waited for, at most one peer-check interval more.
+    /// the deadline (or on cancellation, or when the receiver failed) a descriptor the receiver has not taken yet is
+    /// withdrawn, so the guest may reuse its buffer at once and the status tells truly that nothing was sent; one being
+    /// copied is waited for, at most one peer-check interval more, and then reported as sent (or as
+    /// <see cref="HoseStatus.PeerFailed"/>, unknown), never as timed out.
     /// </summary>
     private HoseStatus SendBorrowed(long memory, long memorySize, long offset, int length, long deadline, bool infinite, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            HoseStatus status = WaitForSlot(wait: true, deadline, infinite, cancellationToken);
+            HoseStatus status = CurrentFailure();
+            status = status != HoseStatus.Ok ? status : WaitForSlot(wait: true, deadline, infinite, cancellationToken);
             if (status != HoseStatus.Ok)
             {
                 return status;
@@ -512,11 +537,22 @@ internal sealed unsafe class RingSender : IHoseSender
             while (Volatile.Read(ref *mark) != sequence + 1)
             {
                 status = CheckWait(wait: true, deadline, infinite, cancellationToken, ref lastProgress);
-                if (status == HoseStatus.TimedOut)
+                if (status != HoseStatus.Ok)
                 {
-                    if (Interlocked.CompareExchange(ref *mark, RingLayout.BorrowRevoked(sequence), RingLayout.BorrowPending(sequence)) == RingLayout.BorrowPending(sequence))
+                    long found = Interlocked.CompareExchange(ref *mark, RingLayout.BorrowRevoked(sequence), RingLayout.BorrowPending(sequence));
+                    if (found == RingLayout.BorrowPending(sequence))
                     {
-                        return status; // the receiver will skip it and never read the guest's bytes
+                        return status; // withdrawn: the receiver will skip it and never read the guest's bytes
+                    }
+
+                    if (found == sequence + 1)
+                    {
+                        break; // copied out meanwhile: sent
+                    }
+
+                    if (status != HoseStatus.TimedOut)
+                    {
+                        return HoseStatus.PeerFailed; // the receiver failed while copying it: delivered or not, unknown
                     }
 
                     graceEnd = graceEnd == 0 ? Environment.TickCount64 + (long)_endpoint.Options.PeerCheckInterval.TotalMilliseconds : graceEnd;
@@ -526,10 +562,6 @@ internal sealed unsafe class RingSender : IHoseSender
                         _endpoint.OnSenderFailed(this);
                         return HoseStatus.PeerFailed;
                     }
-                }
-                else if (status != HoseStatus.Ok)
-                {
-                    return status; // the receiver failed or died: it reads nothing more
                 }
 
                 WaitForRelease(infinite || graceEnd != 0 ? 0 : deadline, infinite || graceEnd != 0);
@@ -555,22 +587,15 @@ internal sealed unsafe class RingSender : IHoseSender
         }
     }
 
-    /// <summary>Writes one descriptor (not yet published); the slot takes a reference on the payload.</summary>
-    private HoseStatus PostChunk(RegionPayload.Chunk chunk, int flags, long payloadLength, RegionPayload payload, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    /// <summary>Writes one descriptor (not yet published) into a free slot; the slot takes a reference on the payload.</summary>
+    private void WriteChunk(RegionPayload.Chunk chunk, int flags, long payloadLength, RegionPayload payload)
     {
-        HoseStatus room = WaitForSlot(wait, deadline, infinite, cancellationToken);
-        if (room != HoseStatus.Ok)
-        {
-            return room;
-        }
-
         int index = (int)(_published & (_slots - 1));
         var descriptor = new Descriptor(_published, RegionNumber(chunk.Region), chunk.Region.Length, 0, chunk.Length, flags, payloadLength);
         descriptor.Write(_base, index);
         payload.AddReference();
         _inFlight[index] = payload;
         _published++;
-        return HoseStatus.Ok;
     }
 
     /// <summary>Moves the head past the written descriptors and wakes the receiver if it announced that it sleeps.</summary>
@@ -584,10 +609,14 @@ internal sealed unsafe class RingSender : IHoseSender
     }
 
     /// <summary>Waits (under the gate) until the ring has a free slot.</summary>
-    private HoseStatus WaitForSlot(bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
+    private HoseStatus WaitForSlot(bool wait, long deadline, bool infinite, CancellationToken cancellationToken) =>
+        WaitForSlots(1, wait, deadline, infinite, cancellationToken);
+
+    /// <summary>Waits (under the gate) until the ring has <paramref name="count"/> free slots.</summary>
+    private HoseStatus WaitForSlots(int count, bool wait, long deadline, bool infinite, CancellationToken cancellationToken)
     {
         long lastProgress = Environment.TickCount64;
-        while (_published - _reclaimed >= _slots)
+        while (_published - _reclaimed > _slots - count)
         {
             if (ReclaimLocked() > 0)
             {

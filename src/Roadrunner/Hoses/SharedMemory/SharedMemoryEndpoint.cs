@@ -363,16 +363,22 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         return number > 0;
     }
 
-    /// <summary>Reclaims released regions on every hose (called by a sender waiting for bytes in flight).</summary>
+    /// <summary>
+    /// Reclaims released regions on every hose, failed ones too: their regions come back as their receiver releases
+    /// them, or all at once when it is gone (called by a sender waiting for bytes in flight).
+    /// </summary>
     internal int ReclaimAll()
     {
-        int count = 0;
-        foreach (IHoseSender sender in _senders.Values)
+        RingSender[] rings;
+        lock (_rings)
         {
-            if (sender is RingSender ring)
-            {
-                count += ring.Reclaim();
-            }
+            rings = [.. _rings];
+        }
+
+        int count = 0;
+        foreach (RingSender ring in rings)
+        {
+            count += ring.Reclaim();
         }
 
         return count;
