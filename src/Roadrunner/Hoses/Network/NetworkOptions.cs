@@ -27,10 +27,18 @@ public sealed class NetworkOptions
     /// <summary>Maps function names to the endpoints that serve them; null when this endpoint only serves. Default: null.</summary>
     public INetworkDirectory? Directory { get; set; }
 
-    /// <summary>Largest frame body; messages are split into frames of at most this. Both ends must agree. Default: 4 MiB.</summary>
+    /// <summary>
+    /// Largest frame body this endpoint accepts; messages are split into frames of at most this. The two ends exchange
+    /// theirs in the handshake and a sender uses the smaller of its own and the receiver's. Default: 4 MiB.
+    /// </summary>
     public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Largest message, sent or accepted. Default: 1 GiB.</summary>
+    /// <summary>
+    /// Largest message, sent or accepted. The receiver tells the sender its limit in the handshake, so a message over
+    /// either end's limit is refused by the sender with <see cref="HoseStatus.TooLarge"/> before any byte of it goes out
+    /// (one that arrives anyway is answered <see cref="HoseStatus.TooLarge"/> and skipped; the connection stays).
+    /// Default: 1 GiB.
+    /// </summary>
     public long MaxPayloadBytes { get; set; } = 1L << 30;
 
     /// <summary>Most unacknowledged payload bytes on one connection (a larger message goes alone). Default: 256 MiB.</summary>
@@ -56,6 +64,31 @@ public sealed class NetworkOptions
 
     /// <summary>How long a receiver waits for room in the target's inbox before it answers <see cref="HoseStatus.TimedOut"/>. Default: 10 s.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The slowest a peer may send once a frame has begun, in bytes per second: while this endpoint waits for the rest
+    /// of a frame or a message, at least this rate × <see cref="MinReceiveRateGracePeriod"/> bytes must arrive in every
+    /// <see cref="MinReceiveRateGracePeriod"/> of waiting, else the connection is dropped (its partial message freed and
+    /// its budget returned). So a frame of <c>n</c> bytes always has at least the grace period plus <c>n</c> / rate to
+    /// arrive, and a peer that trickles cannot hold a frame, a message's regions or a guest for longer than about two
+    /// grace periods. Time this endpoint spends waiting for room in a target is not counted. 0 turns the check off.
+    /// Default: 240 bytes/s, with <see cref="MinReceiveRateGracePeriod"/> 5 s — Kestrel's defaults for
+    /// <c>KestrelServerLimits.MinRequestBodyDataRate</c>; a legitimate sender on any working link is far above it
+    /// (1 GiB at 240 B/s would take 52 days).
+    /// </summary>
+    public long MinReceiveBytesPerSecond { get; set; } = 240;
+
+    /// <summary>The window <see cref="MinReceiveBytesPerSecond"/> is measured over (and the allowance every frame gets). Default: 5 s.</summary>
+    public TimeSpan MinReceiveRateGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The part of the region pool's <see cref="Regions.RegionPoolOptions.MaxLeasedBytes"/> one connection may use for a
+    /// message it is receiving, between 0 and 1: a message whose regions would take more waits (at most
+    /// <see cref="DeliveryTimeout"/>, then <see cref="HoseStatus.TimedOut"/>) until its connection is the only one being
+    /// served. Regions are taken as the bytes arrive, so a connection holds only what its peer has actually sent.
+    /// Default: 0.5 (with the pool's default 2 GiB, a 1 GiB message fits its share).
+    /// </summary>
+    public double ReceiveBudgetShare { get; set; } = 0.5;
 
     /// <summary>
     /// The TCP congestion-control algorithms this endpoint's outgoing connections try, in order (Linux
@@ -109,6 +142,12 @@ public sealed class NetworkOptions
         ArgumentOutOfRangeException.ThrowIfNegative(SendFileThresholdBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHosesPerConnection, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MinReceiveBytesPerSecond);
+        if (!(ReceiveBudgetShare > 0 && ReceiveBudgetShare <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBudgetShare), ReceiveBudgetShare, "The receive budget share must be above 0 and at most 1.");
+        }
+
         ArgumentNullException.ThrowIfNull(CongestionControl);
         foreach (string algorithm in CongestionControl)
         {
@@ -117,7 +156,7 @@ public sealed class NetworkOptions
                 throw new ArgumentException($"'{algorithm}' is not a congestion-control algorithm's name (1–15 ASCII letters, digits or '_').", nameof(CongestionControl));
             }
         }
-        foreach (TimeSpan t in (TimeSpan[])[HandshakeTimeout, IdleTimeout, FrameTimeout, DeliveryTimeout, ConnectTimeout, ReconnectInitialDelay, ReconnectMaxDelay])
+        foreach (TimeSpan t in (TimeSpan[])[HandshakeTimeout, IdleTimeout, FrameTimeout, DeliveryTimeout, MinReceiveRateGracePeriod, ConnectTimeout, ReconnectInitialDelay, ReconnectMaxDelay])
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(t, TimeSpan.Zero);
         }
