@@ -133,9 +133,10 @@ internal sealed class NetworkListener : IAsyncDisposable
             long now = Environment.TickCount64;
             foreach (ServerConnection connection in _connections.Keys)
             {
-                if (connection.DropIfTooSlow(now))
+                if (connection.IsTooSlow(now))
                 {
                     Interlocked.Increment(ref _tooSlow);
+                    connection.Drop(ConnectionDrop.TooSlow);
                 }
             }
         }

@@ -44,8 +44,8 @@ internal sealed class ServerConnection : IAsyncDisposable
     /// <summary>Messages delivered on this connection (for tests and diagnostics).</summary>
     public long Delivered { get; private set; }
 
-    /// <summary>When the connection was accepted (<see cref="Environment.TickCount64"/>).</summary>
-    public long AcceptedAt { get; } = Environment.TickCount64;
+    /// <summary>When the connection was accepted (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>).</summary>
+    public long AcceptedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>True once the peer passed the handshake.</summary>
     public bool IsAuthenticated => _authenticated;
@@ -105,19 +105,10 @@ internal sealed class ServerConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Called by the listener's watchdog: drops the connection when its peer sends the frame it has begun slower than
-    /// <see cref="NetworkOptions.MinReceiveBytesPerSecond"/>; true when it did.
+    /// Called by the listener's watchdog, one call at a time: true when the peer sends the frame it has begun slower than
+    /// <see cref="NetworkOptions.MinReceiveBytesPerSecond"/> (the watchdog then drops it).
     /// </summary>
-    public bool DropIfTooSlow(long now)
-    {
-        if (!_authenticated || !_meter.IsBelowRate(now))
-        {
-            return false;
-        }
-
-        Drop(ConnectionDrop.TooSlow);
-        return true;
-    }
+    public bool IsTooSlow(long now) => _authenticated && _meter.IsBelowRate(now);
 
     /// <summary>Closes the connection (a blocked read fails at once).</summary>
     public void Close()
