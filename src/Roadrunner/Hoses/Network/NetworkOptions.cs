@@ -59,7 +59,11 @@ public sealed class NetworkOptions
     /// <summary>A connection with no frame for this long is closed. Default: 2 min.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Longest a single socket read or write of a frame may stall (slow peers are dropped). Default: 10 s.</summary>
+    /// <summary>
+    /// Longest a single socket read or write of a frame may stall, e.g. writing an Ack to a peer that does not read them
+    /// (the connection is dropped). A peer that keeps sending, but too slowly, is bounded by
+    /// <see cref="MinReceiveBytesPerSecond"/> instead. Default: 10 s.
+    /// </summary>
     public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a receiver waits for room in the target's inbox before it answers <see cref="HoseStatus.TimedOut"/>. Default: 10 s.</summary>
@@ -111,10 +115,17 @@ public sealed class NetworkOptions
     /// <summary>Longest wait between connection attempts. Default: 5 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Most connections served at once; more are refused. Default: 256.</summary>
+    /// <summary>
+    /// Most connections served at once. At the limit a new connection takes the place of the oldest one still in its
+    /// handshake (so unauthenticated peers cannot keep authenticated ones out); when every one has authenticated, the new
+    /// one is refused. Default: 256.
+    /// </summary>
     public int MaxConnections { get; set; } = 256;
 
-    /// <summary>Most hoses opened on one connection. Default: 1024.</summary>
+    /// <summary>
+    /// Most hoses (target names) opened on one connection; an Open over it is answered
+    /// <see cref="HoseStatus.TooManyHandles"/> and the connection's other hoses keep working. Default: 1024.
+    /// </summary>
     public int MaxHosesPerConnection { get; set; } = 1024;
 
     internal bool UsesPreSharedKey => PreSharedKey is not null;
