@@ -154,6 +154,7 @@ public sealed class NetworkOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHosesPerConnection, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MinReceiveBytesPerSecond);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MinReceiveBytesPerSecond, (long)uint.MaxValue);
         if (!(ReceiveBudgetShare > 0 && ReceiveBudgetShare <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(ReceiveBudgetShare), ReceiveBudgetShare, "The receive budget share must be above 0 and at most 1.");
