@@ -146,6 +146,28 @@ public class SlowPeerTests
     }
 
     [Test]
+    public async Task PeerThatNeverReadsItsAnswersIsDroppedAtTheFrameTimeout()
+    {
+        await using var bed = NetworkTestbed.Start(server: o => o.FrameTimeout = TimeSpan.FromMilliseconds(500));
+        using var peer = new RawPeer(bed);
+        Assert.That(SpinWait.SpinUntil(() => bed.ServerEndpoint.ServedConnectionCount == 1, Guard), Is.True);
+
+        // Pings, never reading the Pongs: once the socket buffers are full the server's write blocks, and it gives up.
+        byte[] pings = [.. Enumerable.Repeat(RawPeer.Header(FrameKind.Ping, 0, 0, 0, 1, 0), 1024).SelectMany(p => p)];
+        var clock = Stopwatch.StartNew();
+        Assert.Throws<IOException>(() =>
+        {
+            while (clock.Elapsed < Guard)
+            {
+                peer.Stream.Write(pings);
+            }
+        }, "the server closed the connection");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(8)), "closed by the server, not our own 10 s write timeout");
+        Assert.That(SpinWait.SpinUntil(() => bed.ServerEndpoint.ServedConnectionCount == 0, Guard), Is.True);
+        Assert.That(bed.Open("pull").Send([1], Guard), Is.EqualTo(HoseStatus.Ok), "the server keeps serving");
+    }
+
+    [Test]
     public void ShareKeepsALargeMessageOutWhileAnotherConnectionReceives()
     {
         string folder = TestPool.NewFolder();
