@@ -98,6 +98,32 @@ public class PeerLimitsTests
     }
 
     [Test]
+    public async Task OverATargetsOwnLimitIsTooLargeForThatMessageOnly()
+    {
+        // A target's limits (its inbox's maximum payload, the pool's budget) are not in the handshake: refused per message.
+        await using var bed = NetworkTestbed.Start(host: h => h.Guest.Inbox.MaxPayloadBytes = MiB);
+        IHoseSender sender = bed.Open("pull");
+        Assert.That(sender.Send(new byte[2 * MiB], Wait), Is.EqualTo(HoseStatus.TooLarge), "over the inbox's limit");
+        Assert.That(sender.Send(new byte[MiB / 2], Wait), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(bed.Open("pull2").Send([7], Wait), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(bed.Client.LinkTo(bed.ServerAddress)!.Connects, Is.EqualTo(1), "the connection was kept");
+        Assert.That(bed.TakeFrom("pull"), Has.Length.EqualTo(MiB / 2));
+        Assert.That(bed.TakeFrom("pull"), Is.Null);
+    }
+
+    [Test]
+    public async Task OverThePoolsBudgetIsTooLargeForThatMessageOnly()
+    {
+        await using var bed = NetworkTestbed.Start();
+        IHoseSender sender = bed.Open("pull");
+        Assert.That(sender.Send(new byte[65 * MiB], Wait), Is.EqualTo(HoseStatus.TooLarge), "over the pool's 64 MiB budget");
+        Assert.That(bed.Server.Pool.LeasedBytes, Is.Zero, "nothing of it stayed rented");
+        Assert.That(sender.Send(new byte[MiB / 2], Wait), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(bed.Client.LinkTo(bed.ServerAddress)!.Connects, Is.EqualTo(1), "the connection was kept");
+        Assert.That(bed.TakeFrom("pull"), Has.Length.EqualTo(MiB / 2));
+    }
+
+    [Test]
     public async Task OverTheHoseLimitTheOpenIsRefusedNotTheConnection()
     {
         await using var bed = NetworkTestbed.Start(server: o => o.MaxHosesPerConnection = 1);
