@@ -47,6 +47,26 @@ public static class RoadrunnerMetrics
         }
     }
 
+    /// <summary>Served network connections the endpoint dropped; tag <c>reason</c>: handshake, protocol, too_slow, idle, stalled or evicted.</summary>
+    internal static readonly Counter<long> NetworkConnectionsDropped = Meter.CreateCounter<long>("roadrunner.net.connections_dropped", "{connection}", "Served network connections dropped by the endpoint");
+
+    /// <summary>Counts one dropped served connection.</summary>
+    internal static void CountDroppedConnection(Hoses.Network.ConnectionDrop reason)
+    {
+        if (NetworkConnectionsDropped.Enabled)
+        {
+            NetworkConnectionsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason switch
+            {
+                Hoses.Network.ConnectionDrop.Handshake => "handshake",
+                Hoses.Network.ConnectionDrop.Protocol => "protocol",
+                Hoses.Network.ConnectionDrop.TooSlow => "too_slow",
+                Hoses.Network.ConnectionDrop.Idle => "idle",
+                Hoses.Network.ConnectionDrop.Evicted => "evicted",
+                _ => "stalled",
+            }));
+        }
+    }
+
     /// <summary>Counts one accepted payload.</summary>
     internal static void Accepted(long bytes, bool direct)
     {

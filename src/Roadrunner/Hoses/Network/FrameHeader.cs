@@ -64,7 +64,8 @@ internal readonly record struct FrameHeader(FrameKind Kind, FrameFlags Flags, ui
     /// <summary>"RRNW" read little-endian.</summary>
     public const uint Magic = 0x574E5252;
 
-    public const byte CurrentVersion = 1;
+    /// <summary>The protocol version every frame carries; 2 added the receiver's limits to Welcome.</summary>
+    public const byte CurrentVersion = 2;
 
     private const FrameFlags KnownFlags = FrameFlags.First | FrameFlags.Last | FrameFlags.Checksummed;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
 
@@ -18,7 +19,7 @@ internal sealed class IncomingMessage
     private uint _crc;
     private uint _expectedCrc;
 
-    public IncomingMessage(FrameHeader first, BufferedStreamSource source, int maxFrameBytes, long maxPayloadBytes)
+    public IncomingMessage(FrameHeader first, BufferedStreamSource source, int maxFrameBytes)
     {
         _source = source;
         _maxFrameBytes = maxFrameBytes;
@@ -27,14 +28,9 @@ internal sealed class IncomingMessage
             throw new ProtocolException("a message must start with a First data frame");
         }
 
-        if (first.Extra > maxPayloadBytes)
-        {
-            throw new ProtocolException($"message of {first.Extra} bytes is over the maximum of {maxPayloadBytes}");
-        }
-
         Hose = first.Hose;
         Sequence = first.Sequence;
-        Length = (int)first.Extra;
+        Length = first.Extra;
         StartFrame(first);
     }
 
@@ -42,7 +38,8 @@ internal sealed class IncomingMessage
 
     public ulong Sequence { get; }
 
-    public int Length { get; }
+    /// <summary>The declared length (up to 4 GiB − 1: the receiver refuses what is over its maximum, and skips it).</summary>
+    public long Length { get; }
 
     public long Remaining => Length - _read;
 
@@ -77,6 +74,50 @@ internal sealed class IncomingMessage
                 EndFrame();
             }
         }
+    }
+
+    /// <summary>
+    /// Reads the whole message into regions rented from <paramref name="pool"/>: the first region's worth is rented and
+    /// read before the rest is rented, so a peer that announces a large message and then trickles holds one region, not
+    /// the whole footprint. Renting waits until <paramref name="deadline"/> (<see cref="HoseStatus.TimedOut"/>); a message
+    /// the pool can never hold is <see cref="HoseStatus.TooLarge"/>. On any failure nothing stays rented.
+    /// </summary>
+    public HoseStatus ReadIntoRegions(RegionPool pool, Deadline deadline, CancellationToken cancellationToken, out RegionPayload payload)
+    {
+        payload = null!;
+        if (pool.FootprintOf(Length) > pool.MaxLeasedBytes)
+        {
+            return HoseStatus.TooLarge;
+        }
+
+        var parts = new List<RegionPayload>(2);
+        try
+        {
+            while (parts.Count == 0 || Remaining > 0)
+            {
+                long size = parts.Count == 0 ? Math.Min(Length, pool.LargestRegion) : Remaining;
+                HoseStatus status = pool.Rent(size, deadline.Remaining, cancellationToken, out RegionPayload part);
+                if (status != HoseStatus.Ok)
+                {
+                    PiecewisePayload.Release(parts);
+                    return status;
+                }
+
+                parts.Add(part);
+                foreach (RegionPayload.Chunk chunk in part.Chunks)
+                {
+                    Read(chunk.Region.AsSpan(chunk.Length));
+                }
+            }
+        }
+        catch
+        {
+            PiecewisePayload.Release(parts);
+            throw;
+        }
+
+        payload = PiecewisePayload.Join(parts);
+        return HoseStatus.Ok;
     }
 
     /// <summary>Reads and drops the rest of the message (it was refused), keeping the stream in step.</summary>

@@ -29,8 +29,9 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private int _failure; // 0 while alive, else the status every waiter gets
     private long _lastActivity = Environment.TickCount64;
 
-    private NetworkConnection(Socket socket, Stream stream, NetworkOptions options)
+    private NetworkConnection(Socket socket, Stream stream, NetworkOptions options, PeerLimits limits)
     {
+        Limits = limits;
         _socket = socket;
         _stream = stream;
         _plainTcp = stream is NetworkStream && SendFile.IsSupported;
@@ -41,6 +42,9 @@ internal sealed class NetworkConnection : IAsyncDisposable
     }
 
     public CreditWindow Window { get; }
+
+    /// <summary>What this connection sends within: the smaller of both ends' limits, exchanged in the handshake.</summary>
+    public PeerLimits Limits { get; }
 
     public bool IsAlive => Volatile.Read(ref _failure) == 0;
 
@@ -64,6 +68,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         TcpCongestion.TrySetFirst(socket, options.CongestionControlToTry);
 
         Stream? stream = null;
+        PeerLimits limits;
         bool connected = false;
         try
         {
@@ -92,10 +97,10 @@ internal sealed class NetworkConnection : IAsyncDisposable
                     ssl.AuthenticateAsClient(tls);
                 }
 
-                Authenticator.Client(stream, options.PreSharedKey);
+                limits = PeerLimits.ForSending(options, Authenticator.Client(stream, options.PreSharedKey));
             }
 
-            var connection = new NetworkConnection(socket, stream, options);
+            var connection = new NetworkConnection(socket, stream, options, limits);
             connection._acks.Start();
             return connection;
         }
@@ -321,7 +326,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     {
         // Once the message is written the receiver answers within its delivery timeout (or drops the connection), so
         // the wait for the Ack may outlast a deadline that writing a large message used up.
-        HoseStatus status = _acks.Await(ack, deadline.AtLeast(_options.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
+        HoseStatus status = _acks.Await(ack, deadline.AtLeast(Limits.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
         if (status == HoseStatus.TimedOut)
         {
             _acks.Forget(hose, sequence);
@@ -367,7 +372,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         Span<byte> head = stackalloc byte[FrameHeader.Size];
         for (int offset = 0; offset < total;)
         {
-            ReadOnlySpan<byte> body = payload.Slice(offset, Math.Min(_options.MaxFrameBytes, total - offset));
+            ReadOnlySpan<byte> body = payload.Slice(offset, Math.Min(Limits.MaxFrameBytes, total - offset));
             Header(hose, sequence, total, offset, body).Write(head);
             WriteFrame(head, body);
             offset += body.Length;
@@ -404,7 +409,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             ReadOnlySpan<byte> rest = segment.Span;
             while (!rest.IsEmpty)
             {
-                ReadOnlySpan<byte> body = rest[..Math.Min(_options.MaxFrameBytes, rest.Length)];
+                ReadOnlySpan<byte> body = rest[..Math.Min(Limits.MaxFrameBytes, rest.Length)];
                 Header(hose, sequence, total, offset, body).Write(head);
                 WriteFrame(head, body);
                 offset += body.Length;
@@ -424,7 +429,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             using var file = new FileStream(chunk.Region.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
             for (int inChunk = 0; inChunk < chunk.Length;)
             {
-                int length = Math.Min(_options.MaxFrameBytes, chunk.Length - inChunk);
+                int length = Math.Min(Limits.MaxFrameBytes, chunk.Length - inChunk);
                 ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
                 Header(hose, sequence, total, offset, body).Write(head);
                 _stream.Write(head);

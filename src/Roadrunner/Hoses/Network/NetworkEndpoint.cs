@@ -104,6 +104,9 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
         }
     }
 
+    /// <summary>The listener serving peers (for tests).</summary>
+    internal NetworkListener Listener => _listener;
+
     /// <summary>The link to <paramref name="endPoint"/>, if one was made (for tests).</summary>
     internal PeerLink? LinkTo(EndPoint endPoint) => _links.TryGetValue(endPoint, out PeerLink? link) ? link : null;
 

@@ -27,10 +27,18 @@ public sealed class NetworkOptions
     /// <summary>Maps function names to the endpoints that serve them; null when this endpoint only serves. Default: null.</summary>
     public INetworkDirectory? Directory { get; set; }
 
-    /// <summary>Largest frame body; messages are split into frames of at most this. Both ends must agree. Default: 4 MiB.</summary>
+    /// <summary>
+    /// Largest frame body this endpoint accepts; messages are split into frames of at most this. The two ends exchange
+    /// theirs in the handshake and a sender uses the smaller of its own and the receiver's. Default: 4 MiB.
+    /// </summary>
     public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
 
-    /// <summary>Largest message, sent or accepted. Default: 1 GiB.</summary>
+    /// <summary>
+    /// Largest message, sent or accepted. The receiver tells the sender its limit in the handshake, so a message over
+    /// either end's limit is refused by the sender with <see cref="HoseStatus.TooLarge"/> before any byte of it goes out
+    /// (one that arrives anyway is answered <see cref="HoseStatus.TooLarge"/> and skipped; the connection stays).
+    /// Default: 1 GiB.
+    /// </summary>
     public long MaxPayloadBytes { get; set; } = 1L << 30;
 
     /// <summary>Most unacknowledged payload bytes on one connection (a larger message goes alone). Default: 256 MiB.</summary>
@@ -51,11 +59,40 @@ public sealed class NetworkOptions
     /// <summary>A connection with no frame for this long is closed. Default: 2 min.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Longest a single socket read or write of a frame may stall (slow peers are dropped). Default: 10 s.</summary>
+    /// <summary>
+    /// Longest a single socket read or write of a frame may stall, e.g. writing an Ack to a peer that does not read them
+    /// (the connection is dropped). A peer that keeps sending, but too slowly, is bounded by
+    /// <see cref="MinReceiveBytesPerSecond"/> instead. Default: 10 s.
+    /// </summary>
     public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a receiver waits for room in the target's inbox before it answers <see cref="HoseStatus.TimedOut"/>. Default: 10 s.</summary>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The slowest a peer may send once a frame has begun, in bytes per second: while this endpoint waits for the rest
+    /// of a frame or a message, at least this rate × <see cref="MinReceiveRateGracePeriod"/> bytes must arrive in every
+    /// <see cref="MinReceiveRateGracePeriod"/> of waiting, else the connection is dropped (its partial message freed and
+    /// its budget returned). So a frame of <c>n</c> bytes always has at least the grace period plus <c>n</c> / rate to
+    /// arrive, and a peer that trickles cannot hold a frame, a message's regions or a guest for longer than about two
+    /// grace periods. Time this endpoint spends waiting for room in a target is not counted. 0 turns the check off.
+    /// Default: 240 bytes/s, with <see cref="MinReceiveRateGracePeriod"/> 5 s — Kestrel's defaults for
+    /// <c>KestrelServerLimits.MinRequestBodyDataRate</c>; a legitimate sender on any working link is far above it
+    /// (1 GiB at 240 B/s would take 52 days).
+    /// </summary>
+    public long MinReceiveBytesPerSecond { get; set; } = 240;
+
+    /// <summary>The window <see cref="MinReceiveBytesPerSecond"/> is measured over (and the allowance every frame gets). Default: 5 s.</summary>
+    public TimeSpan MinReceiveRateGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The part of the region pool's <see cref="Regions.RegionPoolOptions.MaxLeasedBytes"/> one connection may use for a
+    /// message it is receiving, between 0 and 1: a message whose regions would take more waits (at most
+    /// <see cref="DeliveryTimeout"/>, then <see cref="HoseStatus.TimedOut"/>) until its connection is the only one being
+    /// served. Regions are taken as the bytes arrive, so a connection holds only what its peer has actually sent.
+    /// Default: 0.5 (with the pool's default 2 GiB, a 1 GiB message fits its share).
+    /// </summary>
+    public double ReceiveBudgetShare { get; set; } = 0.5;
 
     /// <summary>
     /// The TCP congestion-control algorithms this endpoint's outgoing connections try, in order (Linux
@@ -86,10 +123,17 @@ public sealed class NetworkOptions
     /// <summary>Longest wait between connection attempts. Default: 5 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Most connections served at once; more are refused. Default: 256.</summary>
+    /// <summary>
+    /// Most connections served at once. At the limit a new connection takes the place of the oldest one still in its
+    /// handshake (so unauthenticated peers cannot keep authenticated ones out); when every one has authenticated, the new
+    /// one is refused. Default: 256.
+    /// </summary>
     public int MaxConnections { get; set; } = 256;
 
-    /// <summary>Most hoses opened on one connection. Default: 1024.</summary>
+    /// <summary>
+    /// Most hoses (target names) opened on one connection; an Open over it is answered
+    /// <see cref="HoseStatus.TooManyHandles"/> and the connection's other hoses keep working. Default: 1024.
+    /// </summary>
     public int MaxHosesPerConnection { get; set; } = 1024;
 
     internal bool UsesPreSharedKey => PreSharedKey is not null;
@@ -117,6 +161,13 @@ public sealed class NetworkOptions
         ArgumentOutOfRangeException.ThrowIfNegative(SendFileThresholdBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHosesPerConnection, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MinReceiveBytesPerSecond);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MinReceiveBytesPerSecond, (long)uint.MaxValue);
+        if (!(ReceiveBudgetShare > 0 && ReceiveBudgetShare <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBudgetShare), ReceiveBudgetShare, "The receive budget share must be above 0 and at most 1.");
+        }
+
         foreach (string algorithm in CongestionControlToTry)
         {
             if (algorithm is null || !TcpCongestion.IsValidName(algorithm))
@@ -124,7 +175,7 @@ public sealed class NetworkOptions
                 throw new ArgumentException($"'{algorithm}' is not a congestion-control algorithm's name (1–15 ASCII letters, digits or '_').", nameof(CongestionControl));
             }
         }
-        foreach (TimeSpan t in (TimeSpan[])[HandshakeTimeout, IdleTimeout, FrameTimeout, DeliveryTimeout, ConnectTimeout, ReconnectInitialDelay, ReconnectMaxDelay])
+        foreach (TimeSpan t in (TimeSpan[])[HandshakeTimeout, IdleTimeout, FrameTimeout, DeliveryTimeout, MinReceiveRateGracePeriod, ConnectTimeout, ReconnectInitialDelay, ReconnectMaxDelay])
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(t, TimeSpan.Zero);
         }

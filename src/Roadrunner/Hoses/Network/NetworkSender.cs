@@ -96,6 +96,12 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
             return status;
         }
 
+        status = connection.Limits.Admit(length); // the receiver's limits, from the handshake: refused before any byte
+        if (status != HoseStatus.Ok)
+        {
+            return status;
+        }
+
         status = connection.Open(Name, deadline, cancellationToken, out ClientHose hose);
         if (status != HoseStatus.Ok)
         {

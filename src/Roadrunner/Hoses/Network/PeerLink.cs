@@ -132,7 +132,7 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
     }
 
     private bool IsStale(NetworkConnection connection) =>
-        Environment.TickCount64 - connection.LastActivity > (long)(options.IdleTimeout.TotalMilliseconds / 2);
+        Environment.TickCount64 - connection.LastActivity > (long)(connection.Limits.IdleTimeout.TotalMilliseconds / 2);
 
     private void Backoff()
     {

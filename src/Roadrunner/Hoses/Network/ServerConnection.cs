@@ -21,21 +21,37 @@ internal sealed class ServerConnection : IAsyncDisposable
     private readonly NetworkOptions _options;
     private readonly Func<string, IHoseSender?> _resolve;
     private readonly RegionPool _pool;
+    private readonly ReceiveShare _share;
+    private readonly ReceiveMeter _meter;
     private readonly CancellationTokenSource _stop = new();
-        private readonly Dictionary<uint, OpenHose> _hoses = [];
+    private readonly Dictionary<uint, OpenHose> _hoses = [];
     private readonly object _writeLock = new();
     private Stream? _stream;
+    private Stream? _reads;
+    private volatile bool _authenticated;
+    private int _dropReason; // 0, else the first ConnectionDrop recorded
 
-    public ServerConnection(Socket socket, NetworkOptions options, Func<string, IHoseSender?> resolve, RegionPool pool)
+    public ServerConnection(Socket socket, NetworkOptions options, Func<string, IHoseSender?> resolve, RegionPool pool, ReceiveShare share)
     {
         _socket = socket;
         _options = options;
         _resolve = resolve;
         _pool = pool;
+        _share = share;
+        _meter = new ReceiveMeter(options.MinReceiveBytesPerSecond, options.MinReceiveRateGracePeriod);
     }
 
     /// <summary>Messages delivered on this connection (for tests and diagnostics).</summary>
     public long Delivered { get; private set; }
+
+    /// <summary>When the connection was accepted (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>).</summary>
+    public long AcceptedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>True once the peer passed the handshake.</summary>
+    public bool IsAuthenticated => _authenticated;
+
+    /// <summary>Why the connection was dropped, if it was (set once).</summary>
+    public ConnectionDrop DropReason => (ConnectionDrop)Volatile.Read(ref _dropReason);
 
     /// <summary>Serves the connection on the calling thread (a dedicated one) until it ends; never throws.</summary>
     public void Run()
@@ -51,18 +67,28 @@ internal sealed class ServerConnection : IAsyncDisposable
             _stream = network;
 
             // The whole handshake has one deadline: a peer that trickles bytes is cut off when it passes.
-            using (new Timer(static state => ((Socket)state!).Dispose(), _socket, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan))
+            using (new Timer(static state => ((ServerConnection)state!).Drop(ConnectionDrop.Handshake), this, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan))
             {
-                if (_options.ServerTls is { } tls)
+                try
                 {
-                    var ssl = new SslStream(network, leaveInnerStreamOpen: false);
-                    _stream = ssl;
-                    ssl.AuthenticateAsServer(tls);
-                }
+                    if (_options.ServerTls is { } tls)
+                    {
+                        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+                        _stream = ssl;
+                        ssl.AuthenticateAsServer(tls);
+                    }
 
-                Authenticator.Server(_stream, _options.PreSharedKey);
+                    Authenticator.Server(_stream, _options.PreSharedKey, PeerLimits.Of(_options));
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Record(ConnectionDrop.Handshake);
+                    throw;
+                }
             }
 
+            _authenticated = true;
+            _reads = new MeteredStream(_stream, _meter);
             Serve(network);
         }
         catch (Exception e) when (e is IOException or SocketException or ProtocolException or AuthenticationFailedException
@@ -70,12 +96,19 @@ internal sealed class ServerConnection : IAsyncDisposable
                                       or System.Security.Authentication.AuthenticationException or InvalidOperationException)
         {
             // The peer misbehaved, stalled, left or we are stopping: drop this connection only.
+            Record(e is ProtocolException ? ConnectionDrop.Protocol : ConnectionDrop.Stalled);
         }
         finally
         {
             Close();
         }
     }
+
+    /// <summary>
+    /// Called by the listener's watchdog, one call at a time: true when the peer sends the frame it has begun slower than
+    /// <see cref="NetworkOptions.MinReceiveBytesPerSecond"/> (the watchdog then drops it).
+    /// </summary>
+    public bool IsTooSlow(long now) => _authenticated && _meter.IsBelowRate(now);
 
     /// <summary>Closes the connection (a blocked read fails at once).</summary>
     public void Close()
@@ -91,6 +124,21 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Records why, then closes: the blocked read fails, and the message in progress gives back what it held.</summary>
+    public void Drop(ConnectionDrop reason)
+    {
+        Record(reason);
+        Close();
+    }
+
+    private void Record(ConnectionDrop reason)
+    {
+        if (Interlocked.CompareExchange(ref _dropReason, (int)reason, 0) == 0 && !_stop.IsCancellationRequested)
+        {
+            Diagnostics.RoadrunnerMetrics.CountDroppedConnection(reason);
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         Close();
@@ -99,7 +147,7 @@ internal sealed class ServerConnection : IAsyncDisposable
 
     private void Serve(NetworkStream network)
     {
-        Stream stream = _stream!;
+        Stream stream = _reads!;
         PipeReader reader = PipeReader.Create(new BlockingReadStream(stream), new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         int idle = (int)Math.Min(int.MaxValue, _options.IdleTimeout.TotalMilliseconds);
         int frame = (int)_options.FrameTimeout.TotalMilliseconds;
@@ -107,7 +155,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         // plain TCP the idle wait is a poll while the pipe holds nothing, so the socket's read timeout stays at the frame
         // timeout instead of being set twice per message. TLS may hold decrypted bytes the socket no longer shows: there
         // the read timeout switches.
-        bool plain = stream is NetworkStream;
+        bool plain = _stream is NetworkStream;
         network.ReadTimeout = frame;
         bool empty = true;
         try
@@ -120,9 +168,12 @@ internal sealed class ServerConnection : IAsyncDisposable
                 }
                 else if (empty && !_socket.Poll(_options.IdleTimeout, SelectMode.SelectRead))
                 {
-                    return; // idle for too long
+                    Record(ConnectionDrop.Idle);
+                    return;
                 }
 
+                // Inside a frame the peer must keep up the minimum rate; waiting for the next frame is the idle wait.
+                _meter.Metering = !empty;
                 ValueTask<ReadResult> pending = reader.ReadAsync(_stop.Token);
                 ReadResult result = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
                 if (!plain)
@@ -166,8 +217,9 @@ internal sealed class ServerConnection : IAsyncDisposable
             switch (header.Kind)
             {
                 case FrameKind.Data:
+                    _meter.Metering = true;
                     var source = new BufferedStreamSource(buffer.Slice(FrameHeader.Size), stream);
-                    var message = new IncomingMessage(header, source, _options.MaxFrameBytes, _options.MaxPayloadBytes);
+                    var message = new IncomingMessage(header, source, _options.MaxFrameBytes);
                     HoseStatus status = Deliver(message);
                     WriteAck(message.Hose, message.Sequence, status);
                     if (source.Drained)
@@ -212,11 +264,6 @@ internal sealed class ServerConnection : IAsyncDisposable
             throw new ProtocolException("bad open");
         }
 
-        if (_hoses.Count >= _options.MaxHosesPerConnection)
-        {
-            throw new ProtocolException("too many hoses");
-        }
-
         string name;
         try
         {
@@ -227,13 +274,14 @@ internal sealed class ServerConnection : IAsyncDisposable
             throw new ProtocolException("a hose name is not UTF-8");
         }
 
-        IHoseSender? target = _resolve(name);
+        // Over the limit the open is refused, not the connection: the client's other hoses keep working.
+        IHoseSender? target = _hoses.Count >= _options.MaxHosesPerConnection ? null : _resolve(name);
         if (target is not null)
         {
             _hoses.Add(header.Hose, new OpenHose(target));
         }
 
-        WriteAck(header.Hose, 0, target is null ? HoseStatus.UnknownTarget : HoseStatus.Ok);
+        WriteAck(header.Hose, 0, target is not null ? HoseStatus.Ok : _hoses.Count >= _options.MaxHosesPerConnection ? HoseStatus.TooManyHandles : HoseStatus.UnknownTarget);
     }
 
     private HoseStatus Deliver(IncomingMessage message)
@@ -252,7 +300,9 @@ internal sealed class ServerConnection : IAsyncDisposable
         HoseStatus status;
         try
         {
-            status = hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message) : DeliverToSender(hose.Target, message);
+            // Over this endpoint's limit (a sender that ignored the Welcome): refused, skipped, the connection kept.
+            status = message.Length > _options.MaxPayloadBytes ? HoseStatus.TooLarge
+                : hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message) : DeliverToSender(hose.Target, message);
         }
         catch (OperationCanceledException)
         {
@@ -272,37 +322,50 @@ internal sealed class ServerConnection : IAsyncDisposable
     private HoseStatus DeliverToInbox(InProcessHose inbox, IncomingMessage message)
     {
         // 1. Straight from the socket into an idle push guest's memory: one copy, no region.
-        HoseStatus status = inbox.TryDirect(message.Length, message.Read);
+        HoseStatus status = inbox.TryDirect((int)message.Length, message.Read);
         if (status != HoseStatus.WouldBlock)
         {
             return status;
         }
 
         // 2. Into regions (read from the socket straight into the mapping), then queued.
+        var deadline = Deadline.After(_options.DeliveryTimeout);
         if (!inbox.ReserveSlot(_options.DeliveryTimeout, _stop.Token))
         {
             return HoseStatus.TimedOut;
         }
 
-        status = inbox.Pool.Rent(message.Length, _options.DeliveryTimeout, _stop.Token, out RegionPayload payload);
-        if (status != HoseStatus.Ok)
+        try
         {
-            inbox.ReleaseSlot();
-            return status;
+            status = ReadIntoRegions(inbox.Pool, message, deadline, out RegionPayload payload);
+            return status == HoseStatus.Ok ? inbox.Enqueue(payload) : status;
+        }
+        finally
+        {
+            if (status != HoseStatus.Ok)
+            {
+                inbox.ReleaseSlot();
+            }
+        }
+    }
+
+    /// <summary>The message into regions, within this connection's share of the budget; nothing stays held on failure.</summary>
+    private HoseStatus ReadIntoRegions(RegionPool pool, IncomingMessage message, Deadline deadline, out RegionPayload payload)
+    {
+        payload = null!;
+        if (!_share.Enter(pool.FootprintOf(message.Length), deadline.Remaining, _stop.Token))
+        {
+            return HoseStatus.TimedOut;
         }
 
         try
         {
-            Fill(payload, message);
+            return message.ReadIntoRegions(pool, deadline, _stop.Token, out payload);
         }
-        catch
+        finally
         {
-            payload.Release();
-            inbox.ReleaseSlot();
-            throw;
+            _share.Exit();
         }
-
-        return inbox.Enqueue(payload);
     }
 
     /// <summary>
@@ -311,7 +374,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     /// </summary>
     private HoseStatus DeliverToSender(IHoseSender target, IncomingMessage message)
     {
-        HoseStatus rented = _pool.Rent(message.Length, _options.DeliveryTimeout, _stop.Token, out RegionPayload payload);
+        HoseStatus rented = ReadIntoRegions(_pool, message, Deadline.After(_options.DeliveryTimeout), out RegionPayload payload);
         if (rented != HoseStatus.Ok)
         {
             return rented;
@@ -319,7 +382,6 @@ internal sealed class ServerConnection : IAsyncDisposable
 
         try
         {
-            Fill(payload, message);
             if (payload.Chunks.Length <= 1)
             {
                 Span<byte> bytes = payload.Chunks.Length == 0 ? [] : payload.Chunks[0].Region.AsSpan(payload.Chunks[0].Length);
@@ -345,14 +407,6 @@ internal sealed class ServerConnection : IAsyncDisposable
         finally
         {
             payload.Release();
-        }
-    }
-
-    private static void Fill(RegionPayload payload, IncomingMessage message)
-    {
-        foreach (RegionPayload.Chunk chunk in payload.Chunks)
-        {
-            message.Read(chunk.Region.AsSpan(chunk.Length));
         }
     }
 

@@ -14,7 +14,8 @@ public class FrameHeaderTests
     }
 
     [TestCase(0, (byte)0x00, TestName = "RejectsBadMagic")]
-    [TestCase(4, (byte)2, TestName = "RejectsUnknownVersion")]
+    [TestCase(4, (byte)1, TestName = "RejectsTheOlderVersion")]
+    [TestCase(4, (byte)3, TestName = "RejectsUnknownVersion")]
     [TestCase(5, (byte)0, TestName = "RejectsKindZero")]
     [TestCase(5, (byte)200, TestName = "RejectsUnknownKind")]
     [TestCase(7, (byte)1, TestName = "RejectsUnknownFlags")]

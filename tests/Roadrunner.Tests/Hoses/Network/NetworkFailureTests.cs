@@ -110,7 +110,6 @@ public class NetworkFailureTests
         yield return new TestCaseData(Data(2, 1, [1, 2, 3])).SetName("DataForAHoseNeverOpened");
         yield return new TestCaseData(Data(1, 5, [1, 2, 3])).SetName("SequenceGap");
         yield return new TestCaseData(Header(FrameKind.Data, FrameFlags.First | FrameFlags.Last, 1, 2_000_000, 1, 2_000_000)).SetName("FrameOverTheMaximum");
-        yield return new TestCaseData(Header(FrameKind.Data, FrameFlags.First, 1, 10, 1, 3_000_000)).SetName("MessageOverTheMaximum");
         yield return new TestCaseData(Concat(Header(FrameKind.Data, FrameFlags.First | FrameFlags.Last, 1, 4, 1, 10), [1, 2, 3, 4])).SetName("LastFlagBeforeTheDeclaredLength");
         yield return new TestCaseData(Concat(Header(FrameKind.Data, FrameFlags.First, 1, 4, 1, 4), [1, 2, 3, 4])).SetName("FullLengthWithoutLastFlag");
         yield return new TestCaseData(Concat(Header(FrameKind.Data, FrameFlags.First, 1, 2, 1, 4), [1, 2], Header(FrameKind.Data, FrameFlags.Last, 1, 4, 1, 0), [3, 4, 5, 6])).SetName("FramesLongerThanTheMessage");
