@@ -70,7 +70,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         return (full * LargestRegion) + (rest == 0 ? 0 : ClassFor(rest));
     }
 
-    /// <summary>Rents regions for a payload if the budget allows it now.</summary>
+    /// <summary>Rents regions for a payload if the budget and the folder's room allow it now (a full folder is counted in <see cref="RoadrunnerMetrics.RegionFolderFull"/>).</summary>
     internal bool TryRent(long length, out RegionPayload payload)
     {
         ThrowIfDisposed();
@@ -81,11 +81,13 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             return false;
         }
 
-        payload = Build(length, footprint);
-        return true;
+        return TryBuild(length, footprint, out payload, out _);
     }
 
-    /// <summary>Rents regions for a payload, blocking until the budget allows it or the timeout passes.</summary>
+    /// <summary>
+    /// Rents regions for a payload, blocking until the budget allows it or the timeout passes. Returns
+    /// <see cref="HoseStatus.WouldBlock"/> at once when the region folder has no room for the payload's pages.
+    /// </summary>
     internal HoseStatus Rent(long length, TimeSpan timeout, CancellationToken cancellationToken, out RegionPayload payload)
     {
         ThrowIfDisposed();
@@ -101,11 +103,12 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             return HoseStatus.TimedOut;
         }
 
-        payload = Build(length, footprint);
-        return HoseStatus.Ok;
+        // A full folder is "no room to send now": the bytes may fit once other payloads are gone.
+        return TryBuild(length, footprint, out payload, out _) ? HoseStatus.Ok : HoseStatus.WouldBlock;
     }
 
     /// <summary>Rents regions for a payload, waiting asynchronously for the budget.</summary>
+    /// <exception cref="HoseException"><see cref="HoseStatus.WouldBlock"/> when the region folder is full.</exception>
     internal async ValueTask<RegionPayload> RentAsync(long length, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
@@ -115,7 +118,9 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             throw new HoseException(HoseStatus.TooLarge, $"A payload of {length} bytes needs more than the pool's {MaxLeasedBytes} bytes");
         }
 
-        return Build(length, footprint);
+        return TryBuild(length, footprint, out RegionPayload payload, out RegionFolderFullException? full)
+            ? payload
+            : throw new HoseException(HoseStatus.WouldBlock, full!.Message);
     }
 
     /// <summary>Gives a payload's regions back (called once, when its last reference is released).</summary>
@@ -155,18 +160,48 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         _folder.Dispose();
     }
 
+    /// <summary>
+    /// Builds the payload with its pages reserved; on any failure gives back what it took (regions, then budget). A full
+    /// folder is false (and counted), not an exception: the caller turns it into a status.
+    /// </summary>
+    private bool TryBuild(long length, long footprint, out RegionPayload payload, out RegionFolderFullException? full)
+    {
+        full = null;
+        try
+        {
+            payload = Build(length, footprint);
+            return true;
+        }
+        catch (RegionFolderFullException e)
+        {
+            full = e;
+            payload = null!;
+            RoadrunnerMetrics.RegionFolderFull.Add(1, new KeyValuePair<string, object?>("folder", e.Folder));
+        }
+        catch
+        {
+            ReturnBudget(footprint);
+            throw;
+        }
+
+        ReturnBudget(footprint);
+        return false;
+    }
+
     private RegionPayload Build(long length, long footprint)
     {
         int count = (int)((length + LargestRegion - 1) / LargestRegion);
         var chunks = new RegionPayload.Chunk[count];
-        int built = 0;
+        int taken = 0;
         try
         {
             long left = length;
-            for (; built < count; built++)
+            for (int i = 0; i < count; i++)
             {
                 int size = (int)Math.Min(left, LargestRegion);
-                chunks[built] = new RegionPayload.Chunk(_idle[IndexOf(ClassFor(size))].Get(), size);
+                MappedRegion region = _idle[IndexOf(ClassFor(size))].Get();
+                chunks[taken++] = new RegionPayload.Chunk(region, size);
+                region.Reserve(size); // before anyone touches the pages: a full folder is an error here, not a SIGBUS later
                 left -= size;
             }
 
@@ -174,18 +209,21 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         }
         catch
         {
-            // A region could not be created (e.g. /dev/shm full): hand back what was taken, then the budget.
-            for (int i = 0; i < built; i++)
+            // A region could not be created or reserved (e.g. /dev/shm full): hand back what was taken.
+            for (int i = 0; i < taken; i++)
             {
                 _idle[IndexOf(chunks[i].Region.Length)].Return(chunks[i].Region);
             }
 
-            if (footprint > 0)
-            {
-                _budget.Return(footprint);
-            }
-
             throw;
+        }
+    }
+
+    private void ReturnBudget(long footprint)
+    {
+        if (footprint > 0)
+        {
+            _budget.Return(footprint);
         }
     }
 
@@ -211,7 +249,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     {
         public MappedRegion Create()
         {
-            MappedRegion region = MappedRegion.Create(pool._folder.NextRegionPath(), size);
+            MappedRegion region = MappedRegion.Create(pool._folder.NextRegionPath(), size, reserveAll: false); // Build reserves what a payload uses
             Interlocked.Add(ref pool._mappedBytes, size);
             RoadrunnerMetrics.RegionsCreated.Add(1);
             region.Disposed += () => Interlocked.Add(ref pool._mappedBytes, -size);

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Versioning;
+using Roadrunner.Hosting;
+using Roadrunner.Hoses.SharedMemory;
+using Roadrunner.Tests.Hoses.SharedMemory;
+using Roadrunner.Workloads;
+
+namespace Roadrunner.Tests.Regions;
+
+/// <summary>
+/// A region folder on a full file system (a 2 MiB tmpfs this fixture mounts, like a container's small /dev/shm): every
+/// file the library maps must get its pages before they are touched, so running out of room is a failure status, never
+/// a SIGBUS. The library runs in a child process (Roadrunner.Peer), so a regression kills one child, not the test run.
+/// </summary>
+[SupportedOSPlatform("linux")]
+[CancelAfter(120_000)]
+public class FullFolderTests
+{
+    private const int MiB = 1024 * 1024;
+    private string _mount = null!;
+    private string _folder = null!;
+
+    private static CancellationToken Ct => TestContext.CurrentContext.CancellationToken;
+
+    [OneTimeSetUp]
+    public void MountSmallTmpfs()
+    {
+        _mount = Path.Combine(Path.GetTempPath(), "rr-full-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(_mount);
+        (int code, string output) = Run("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", _mount);
+        if (code != 0)
+        {
+            Directory.Delete(_mount);
+            Assert.Fail($"These tests need a small tmpfs and could not mount one at {_mount} (mount exited {code}: {output.Trim()}); run them as root, as CI does.");
+        }
+    }
+
+    [OneTimeTearDown]
+    public void Unmount()
+    {
+        if (_mount is null || !Directory.Exists(_mount))
+        {
+            return;
+        }
+
+        if (Run("umount", _mount).Code != 0)
+        {
+            Run("umount", "-l", _mount); // still busy (a child that would not die): detach it now, freed when released
+        }
+
+        Directory.Delete(_mount, recursive: true);
+    }
+
+    [SetUp]
+    public void NewFolder() => _folder = Path.Combine(_mount, "t-" + Guid.NewGuid().ToString("N")[..12]);
+
+    [TearDown]
+    public void DeleteFolder()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task A4MiBSendOnA2MiBFolderFailsWithAStatusAndLaterSendsThatFitWork()
+    {
+        await using PeerProcess child = await PeerProcess.StartAsync("full", ["--dir", _folder], Ct);
+
+        Assert.That(await child.RequestAsync("send 524288 1", Ct), Is.EqualTo("ok"), "512 KiB fits");
+        Assert.That(await child.RequestAsync("send 4194304 2", Ct), Is.EqualTo("status WouldBlock"), $"4 MiB does not fit: a status, not a signal. {child.Errors}");
+        string asyncAnswer = await child.RequestAsync("send_async 4194304 3", Ct);
+        Assert.That(asyncAnswer, Does.StartWith("status WouldBlock").And.Contains("is full"), "SendAsync says why");
+        Assert.That(await child.RequestAsync("send 524288 4", Ct), Is.EqualTo("ok"), "the process is alive and a send that fits still works");
+        Assert.That(await child.RequestAsync("full_count", Ct), Is.EqualTo("2"), "roadrunner.regions.folder_full counts each refusal");
+    }
+
+    [Test]
+    public async Task AGuestMemoryInAFileThatCannotGrowSeesAFailedGrow()
+    {
+        await using PeerProcess child = await PeerProcess.StartAsync("full", ["--dir", _folder], Ct);
+
+        Assert.That(await child.RequestAsync("grow 64", Ct), Is.EqualTo("-1"), $"4 MiB more cannot get room: memory.grow gives -1. {child.Errors}");
+        Assert.That(await child.RequestAsync("grow 2", Ct), Is.EqualTo("1"), "a grow that fits still works (and its pages are touched)");
+        Assert.That(int.Parse(await child.RequestAsync("full_count", Ct), CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public async Task AGuestMemoryInAFileWithoutRoomFailsInstantiationClearly()
+    {
+        await using PeerProcess child = await PeerProcess.StartAsync("full", ["--dir", _folder], Ct);
+
+        string answer = await child.RequestAsync("instantiate 64", Ct);
+
+        Assert.That(answer, Does.StartWith("error").And.Contains("is full"), child.Errors);
+        Assert.That(await child.RequestAsync("send 65536 5", Ct), Is.EqualTo("ok"), "the process is alive");
+    }
+
+    [Test]
+    public async Task ACrossProcessReceiverWhoseFolderIsFullReportsFailureAndStaysUp()
+    {
+        // The receiver's own regions (where a streamed payload is reassembled) are on the full tmpfs; the rendezvous
+        // folder and this process's regions are not, so only the child can hit the full folder.
+        string rendezvous = ShmSupport.NewFolder();
+        try
+        {
+            await using FunctionHost host = ShmSupport.NewHost(rendezvous);
+            SharedMemoryOptions options = ShmSupport.Options(rendezvous);
+            options.MaxBytesInFlight = MiB; // a 4 MiB payload is streamed, so the receiver must rent 4 MiB of its own
+            await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+            await using PeerProcess child = await ShmSupport.StartPeerAsync(rendezvous, Ct, "--local-dir", _folder, "--inbox", "sink");
+
+            HoseStatus refused = host.Open("sink").Send(ShmSupport.Pattern(4 * MiB, 1), TimeSpan.FromSeconds(30), Ct);
+
+            Assert.That(refused, Is.Not.EqualTo(HoseStatus.Ok), "the payload was not delivered");
+            Assert.That(await child.RequestAsync("faults", Ct), Is.Not.EqualTo("0"), $"the receiver recorded why. {child.Errors}");
+            // A fresh sender: the refused hose's in-flight regions are not this test's subject.
+            await using FunctionHost other = ShmSupport.NewHost(rendezvous);
+            await using SharedMemoryEndpoint otherEndpoint = SharedMemoryEndpoint.Start(other, ShmSupport.Options(rendezvous));
+            Assert.That(other.Open("sink").Send(ShmSupport.Pattern(64 * 1024, 2), TimeSpan.FromSeconds(30), Ct), Is.EqualTo(HoseStatus.Ok), "a payload that fits goes through");
+            Assert.That(await child.RequestAsync("drain sink 1 2", Ct), Is.EqualTo("ok"), "the receiver stayed up and got it intact");
+        }
+        finally
+        {
+            ShmSupport.Delete(rendezvous);
+        }
+    }
+
+    private static (int Code, string Output) Run(string program, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using Process process = Process.Start(info)!;
+            string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return (process.ExitCode, output);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, e.Message);
+        }
+    }
+}
