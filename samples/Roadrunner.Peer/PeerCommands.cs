@@ -7,6 +7,7 @@ internal static class PeerCommands
     {
         ["echo"] = EchoCommand.RunAsync,
         ["full"] = FullFolderCommand.RunAsync,
+        ["leave"] = LeaveFilesCommand.RunAsync,
         ["network"] = NetworkCommand.RunAsync,
         ["shm"] = SharedMemoryCommand.RunAsync,
     };

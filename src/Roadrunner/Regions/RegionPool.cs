@@ -6,8 +6,10 @@ namespace Roadrunner.Regions;
 /// <summary>
 /// Memory-mapped regions in a few size classes, reused across payloads. Leased bytes are bounded
 /// (<see cref="RegionPoolOptions.MaxLeasedBytes"/>): when the budget is spent a renter waits or is told
-/// <see cref="HoseStatus.WouldBlock"/>, never runs the process out of memory. Disposing the pool unmaps every region
-/// and deletes its files; files left by a crashed process are removed when the next pool opens the folder.
+/// <see cref="HoseStatus.WouldBlock"/>, never runs the process out of memory. A payload's pages are reserved in the
+/// folder before they are written, so a full folder (a small <c>/dev/shm</c>) is <see cref="HoseStatus.WouldBlock"/>,
+/// never a SIGBUS. Disposing the pool deletes all its files at once (payloads still referenced stay readable through
+/// their mappings) and unmaps idle regions; files left by a crashed process are removed when the next pool opens the folder.
 /// </summary>
 public sealed class RegionPool : IDisposable, IRegionOwner
 {
@@ -144,7 +146,10 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         }
     }
 
-    /// <summary>Unmaps idle regions and deletes their files, then the lock file. Regions still leased are deleted when returned.</summary>
+    /// <summary>
+    /// Unmaps idle regions and deletes every file of the pool, leased ones included (a payload still referenced stays
+    /// readable through its mapping and is unmapped when released), then the lock file.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
