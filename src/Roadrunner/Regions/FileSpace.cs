@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Roadrunner.Diagnostics;
 
 namespace Roadrunner.Regions;
 
 /// <summary>
 /// Reserves the pages of a file before anything maps and touches them. <c>ftruncate</c> (<c>SetLength</c>) reserves
 /// nothing: on a full tmpfs the first touch of a page is a SIGBUS that kills the process. <c>posix_fallocate</c> takes
-/// the pages now, so a full folder becomes <see cref="RegionFolderFullException"/> instead.
+/// the pages now, so a full folder becomes <see cref="RegionFolderFullException"/> instead (counted in
+/// <see cref="RoadrunnerMetrics.RegionFolderFull"/>, whatever the file: region, ring, bell or guest memory).
 /// </summary>
 internal static partial class FileSpace
 {
@@ -48,7 +50,9 @@ internal static partial class FileSpace
 
         if (error is ENOSPC or EDQUOT or EFBIG)
         {
-            throw new RegionFolderFullException(Path.GetDirectoryName(path) ?? path, length);
+            string folder = Path.GetDirectoryName(path) ?? path;
+            RoadrunnerMetrics.RegionFolderFull.Add(1, new KeyValuePair<string, object?>("folder", folder));
+            throw new RegionFolderFullException(folder, length);
         }
 
         if (error != 0)

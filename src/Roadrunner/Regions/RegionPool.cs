@@ -181,7 +181,6 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         {
             full = e;
             payload = null!;
-            RoadrunnerMetrics.RegionFolderFull.Add(1, new KeyValuePair<string, object?>("folder", e.Folder));
         }
         catch
         {

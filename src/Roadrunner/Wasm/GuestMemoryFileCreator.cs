@@ -66,7 +66,6 @@ internal static unsafe partial class GuestMemoryFileCreator
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            CountFull(e);
             return Error("Roadrunner could not create a guest memory file: " + e.Message);
         }
     }
@@ -92,7 +91,6 @@ internal static unsafe partial class GuestMemoryFileCreator
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            CountFull(e);
             return Error(e.Message); // Wasmtime turns a failed grow into -1 for the guest
         }
     }
@@ -107,14 +105,6 @@ internal static unsafe partial class GuestMemoryFileCreator
 
     [UnmanagedCallersOnly]
     private static void FreeHandle(nint environment) => GCHandle.FromIntPtr(environment).Free();
-
-    private static void CountFull(Exception e)
-    {
-        if (e is RegionFolderFullException full)
-        {
-            Diagnostics.RoadrunnerMetrics.RegionFolderFull.Add(1, new KeyValuePair<string, object?>("folder", full.Folder));
-        }
-    }
 
     private static nint Error(string message)
     {
