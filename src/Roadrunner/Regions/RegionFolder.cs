@@ -160,9 +160,16 @@ internal sealed partial class RegionFolder : IDisposable
     private static int DeleteFilesOf(string folder, string tag)
     {
         int removed = 0;
-        foreach (string file in Directory.EnumerateFiles(folder, $"rr-{tag}-*"))
+        try
         {
-            removed += TryDelete(file) ? 1 : 0;
+            foreach (string file in Directory.EnumerateFiles(folder, $"rr-{tag}-*"))
+            {
+                removed += TryDelete(file) ? 1 : 0;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The folder is gone or closed to us: nothing of ours left to delete there.
         }
 
         return removed;
