@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Runtime.Versioning;
+using System.Security.Cryptography;
 using Roadrunner.Hosting;
+using Roadrunner.Hoses.Network;
 using Roadrunner.Hoses.SharedMemory;
 using Roadrunner.Tests.Hoses.SharedMemory;
 using Roadrunner.Workloads;
@@ -125,6 +128,41 @@ public class FullFolderTests
         finally
         {
             ShmSupport.Delete(rendezvous);
+        }
+    }
+
+    [Test]
+    public async Task ANetworkReceiverWhoseFolderIsFullAnswersWithAFailureStatusAndStaysUp()
+    {
+        // The child reads messages for "stall" (a .NET target) into regions of its host, on the full tmpfs.
+        string keyFolder = Directory.CreateTempSubdirectory("rr-full-key-").FullName;
+        try
+        {
+            byte[] key = RandomNumberGenerator.GetBytes(32);
+            string keyFile = Path.Combine(keyFolder, "psk");
+            await File.WriteAllBytesAsync(keyFile, key, Ct);
+            await using PeerProcess child = await PeerProcess.StartAsync(
+                "network", ["--module", GuestModules.PathOf(GuestModules.Consumer), "--key-file", keyFile, "--regions", _folder], Ct);
+            int port = int.Parse(await child.RequestAsync("port", Ct), CultureInfo.InvariantCulture);
+            await using FunctionHost host = new(new FunctionHostOptions { Regions = { Directory = Path.Combine(keyFolder, "regions") } });
+            await using NetworkEndpoint endpoint = NetworkEndpoint.Start(host, new NetworkOptions
+            {
+                PreSharedKey = key,
+                Directory = new StaticNetworkDirectory().Add("stall", new IPEndPoint(IPAddress.Loopback, port)),
+            });
+
+            HoseStatus refused = host.Open("stall").Send(new byte[4 * MiB], TimeSpan.FromSeconds(30), Ct);
+            Assert.That(refused, Is.EqualTo(HoseStatus.WouldBlock), $"the receiver had no room: a status, not a signal. {child.Errors}");
+
+            // A message that fits is read into a region and handed to "stall", which holds it until released.
+            Task<HoseStatus> fits = Task.Run(() => host.Open("stall").Send(new byte[64 * 1024], TimeSpan.FromSeconds(30), Ct), Ct);
+            Assert.That(ShmSupport.Eventually(() => child.RequestAsync("stalled", Ct).GetAwaiter().GetResult() == "1"), Is.True, "the message that fits arrived");
+            Assert.That(await child.RequestAsync("release 1", Ct), Is.EqualTo("ok"));
+            Assert.That(await fits.WaitAsync(TimeSpan.FromSeconds(30), Ct), Is.EqualTo(HoseStatus.Ok));
+        }
+        finally
+        {
+            Directory.Delete(keyFolder, recursive: true);
         }
     }
 
