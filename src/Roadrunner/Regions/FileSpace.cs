@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using Roadrunner.Diagnostics;
 
 namespace Roadrunner.Regions;
 
 /// <summary>
 /// Reserves the pages of a file before anything maps and touches them. <c>ftruncate</c> (<c>SetLength</c>) reserves
 /// nothing: on a full tmpfs the first touch of a page is a SIGBUS that kills the process. <c>posix_fallocate</c> takes
-/// the pages now, so a full folder becomes <see cref="RegionFolderFullException"/> instead (counted in
-/// <see cref="RoadrunnerMetrics.RegionFolderFull"/>, whatever the file: region, ring, bell or guest memory).
+/// the pages now, so a full folder becomes <see cref="RegionFolderFullException"/> instead.
 /// </summary>
 internal static partial class FileSpace
 {
@@ -50,9 +48,7 @@ internal static partial class FileSpace
 
         if (error is ENOSPC or EDQUOT or EFBIG)
         {
-            string folder = Path.GetDirectoryName(path) ?? path;
-            RoadrunnerMetrics.RegionFolderFull.Add(1, new KeyValuePair<string, object?>("folder", folder));
-            throw new RegionFolderFullException(folder, length);
+            throw new RegionFolderFullException(Path.GetDirectoryName(path) ?? path, length);
         }
 
         if (error != 0)

@@ -57,7 +57,15 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
         {
             if (reserveAll)
             {
-                FileSpace.Reserve(stream.SafeFileHandle, path, 0, length);
+                try
+                {
+                    FileSpace.Reserve(stream.SafeFileHandle, path, 0, length);
+                }
+                catch (RegionFolderFullException e)
+                {
+                    e.Count(); // a ring or bell file (pool regions reserve, and count, per payload)
+                    throw;
+                }
             }
 
             stream.SetLength(length);

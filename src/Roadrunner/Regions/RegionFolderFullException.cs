@@ -1,4 +1,5 @@
 using System.Globalization;
+using Roadrunner.Diagnostics;
 
 namespace Roadrunner.Regions;
 
@@ -8,4 +9,7 @@ internal sealed class RegionFolderFullException(string folder, long bytes)
 {
     /// <summary>The folder that is full.</summary>
     public string Folder { get; } = folder;
+
+    /// <summary>Counts the operation this refused (once per refused payload, memory or file) in <see cref="RoadrunnerMetrics.RegionFolderFull"/>.</summary>
+    public void Count() => RoadrunnerMetrics.RegionFolderFull.Add(1, new KeyValuePair<string, object?>("folder", Folder));
 }

@@ -17,6 +17,9 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     private readonly ObjectPool<MappedRegion>[] _idle;
     private readonly ByteBudget _budget;
     private readonly RegionFolder _folder;
+    [ThreadStatic]
+    private static bool t_draining;
+
     private long _mappedBytes;
     private int _disposed;
 
@@ -174,11 +177,26 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         full = null;
         try
         {
-            payload = Build(length, footprint);
-            return true;
+            try
+            {
+                payload = Build(length, footprint);
+                return true;
+            }
+            catch (RegionFolderFullException)
+            {
+                // Idle regions keep the pages they reserved: give that room back to the file system and try once more.
+                if (DropIdleRegions() == 0)
+                {
+                    throw;
+                }
+
+                payload = Build(length, footprint);
+                return true;
+            }
         }
         catch (RegionFolderFullException e)
         {
+            e.Count();
             full = e;
             payload = null!;
         }
@@ -223,6 +241,30 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         }
     }
 
+    /// <summary>Unmaps and deletes every idle region (their reserved pages go back to the file system); returns how many.</summary>
+    private int DropIdleRegions()
+    {
+        int dropped = 0;
+        t_draining = true; // the idle pools' Get then hands out only what they hold, never a new region
+        try
+        {
+            foreach (ObjectPool<MappedRegion> pool in _idle)
+            {
+                for (MappedRegion? region = pool.Get(); region is not null; region = pool.Get())
+                {
+                    ((IDisposable)region).Dispose();
+                    dropped++;
+                }
+            }
+        }
+        finally
+        {
+            t_draining = false;
+        }
+
+        return dropped;
+    }
+
     private void ReturnBudget(long footprint)
     {
         if (footprint > 0)
@@ -253,6 +295,11 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     {
         public MappedRegion Create()
         {
+            if (t_draining)
+            {
+                return null!; // DropIdleRegions: the pool is empty, stop there
+            }
+
             MappedRegion region = MappedRegion.Create(pool._folder.NextRegionPath(), size, reserveAll: false); // Build reserves what a payload uses
             Interlocked.Add(ref pool._mappedBytes, size);
             RoadrunnerMetrics.RegionsCreated.Add(1);

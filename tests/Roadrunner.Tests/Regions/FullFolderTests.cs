@@ -81,6 +81,16 @@ public class FullFolderTests
     }
 
     [Test]
+    public async Task RoomHeldByIdleRegionsIsGivenBackWhenTheFolderIsFull()
+    {
+        await using PeerProcess child = await PeerProcess.StartAsync("full", ["--dir", _folder], Ct);
+
+        Assert.That(await child.RequestAsync("send 1400000 1", Ct), Is.EqualTo("ok"), "a 16 MiB-class region reserves 1.4 MB, then idles");
+        Assert.That(await child.RequestAsync("send 900000 2", Ct), Is.EqualTo("ok"), $"a 1 MiB-class region needs room the idle one held. {child.Errors}");
+        Assert.That(await child.RequestAsync("full_count", Ct), Is.EqualTo("0"), "nothing was refused");
+    }
+
+    [Test]
     public async Task AGuestMemoryInAFileThatCannotGrowSeesAFailedGrow()
     {
         await using PeerProcess child = await PeerProcess.StartAsync("full", ["--dir", _folder], Ct);
