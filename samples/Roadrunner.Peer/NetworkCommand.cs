@@ -6,10 +6,11 @@ using Roadrunner.Hoses.Network;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>network --module consumer.wasm --key-file KEY [--ack PORT] [--checksums]</c>: hosts the consumer guest as
+/// <c>network --module consumer.wasm --key-file KEY [--ack PORT] [--checksums] [--regions FOLDER]</c>: hosts the consumer guest as
 /// "consumer" (plus the test target "stall") and serves them over the network hose on an ephemeral 127.0.0.1 port,
 /// authenticated with the key in KEY (a file, so the key never appears in a command line). With --ack, the name "ack"
-/// resolves to the parent's endpoint on that port. Also runs the plain socket pump used as the throughput baseline.
+/// resolves to the parent's endpoint on that port; --regions puts the host's regions (where messages are read into)
+/// in FOLDER. Also runs the plain socket pump used as the throughput baseline.
 /// Commands: <c>port</c>, <c>pump-port</c>, <c>checksum</c> (consumer's checksum and last length), <c>count</c>,
 /// <c>set-ack N</c>, <c>pump-checksum</c>, <c>stalled</c>, <c>release N</c>, <c>exit</c>.
 /// </summary>
@@ -26,7 +27,7 @@ internal static class NetworkCommand
         }
 
         var stall = new StallSink();
-        await using var host = new FunctionHost();
+        await using var host = new FunctionHost(Argument(args, "--regions") is { } regions ? new FunctionHostOptions { Regions = { Directory = regions } } : null);
         WasmFunction consumer = host.LoadFile("consumer", module);
         host.AddDirectory(new SingleNameDirectory(stall));
         var options = new NetworkOptions

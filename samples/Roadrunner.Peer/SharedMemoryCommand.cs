@@ -7,8 +7,9 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--uds-latency PATH:BYTES]</c>:
-/// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory. Commands, one line
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES]</c>:
+/// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory (<c>--local-dir</c>:
+/// the host's own regions, where streamed payloads are reassembled, live there instead of in the rendezvous folder). Commands, one line
 /// each, one line answered:
 /// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
 /// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"),
@@ -34,6 +35,7 @@ internal static class SharedMemoryCommand
         var inboxes = new List<(string Name, int Capacity)>();
         string? latencyName = null;
         long? hostBudget = null;
+        string? localDirectory = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -62,6 +64,9 @@ internal static class SharedMemoryCommand
                     string[] socket = value.Split(':');
                     s_unixSocketLatency = new UnixSocketLatencySink(socket[0], int.Parse(socket[1], CultureInfo.InvariantCulture));
                     break;
+                case "--local-dir":
+                    localDirectory = value;
+                    break;
                 case "--host-budget":
                     hostBudget = long.Parse(value, CultureInfo.InvariantCulture);
                     break;
@@ -74,7 +79,7 @@ internal static class SharedMemoryCommand
             }
         }
 
-        var hostOptions = new FunctionHostOptions { Regions = { Directory = options.Directory } };
+        var hostOptions = new FunctionHostOptions { Regions = { Directory = localDirectory ?? options.Directory } };
         hostOptions.Regions.MaxLeasedBytes = hostBudget ?? hostOptions.Regions.MaxLeasedBytes;
         await using var host = new FunctionHost(hostOptions);
         foreach ((string name, string path) in guests)

@@ -35,6 +35,12 @@ public static class RoadrunnerMetrics
     /// <summary>Memory-mapped regions created (reuse keeps this flat).</summary>
     internal static readonly Counter<long> RegionsCreated = Meter.CreateCounter<long>("roadrunner.regions.created", "{region}", "Memory-mapped regions created");
 
+    /// <summary>
+    /// Payloads (or guest memories) refused because the region folder's file system had no room for their pages; tag
+    /// <c>folder</c> is the folder. The send got a failure status instead of the process a SIGBUS.
+    /// </summary>
+    internal static readonly Counter<long> RegionFolderFull = Meter.CreateCounter<long>("roadrunner.regions.folder_full", "{refusal}", "Payloads or memories refused because the region folder is full");
+
     /// <summary>Cross-process payloads the receiver read straight out of the sending guest's memory (one copy between the guests).</summary>
     internal static readonly Counter<long> DirectReads = Meter.CreateCounter<long>("roadrunner.shm.direct_reads", "{payload}", "Cross-process payloads read straight from the sending guest's memory");
 

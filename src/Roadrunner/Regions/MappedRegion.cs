@@ -5,18 +5,22 @@ namespace Roadrunner.Regions;
 
 /// <summary>
 /// One memory-mapped file of a fixed size, mapped read-write for the pool's lifetime and reused across payloads.
-/// The file lives as long as the region: disposing unmaps it and deletes the file.
+/// The file lives as long as the region: disposing unmaps it and deletes the file. Pages are reserved
+/// (<see cref="Reserve"/>) before they are touched, so a full folder is an error, never a SIGBUS.
 /// </summary>
 internal sealed unsafe class MappedRegion : MemoryManager<byte>
 {
+    private readonly FileStream _stream;
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly bool _ownsFile;
     private byte* _pointer;
+    private int _reserved;
 
-    private MappedRegion(string path, int length, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, bool ownsFile = true)
+    private MappedRegion(string path, int length, FileStream stream, MemoryMappedFile file, MemoryMappedViewAccessor view, byte* pointer, bool ownsFile)
     {
         _ownsFile = ownsFile;
+        _stream = stream;
         Path = path;
         Length = length;
         _file = file;
@@ -36,31 +40,47 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
     /// <summary>Start of the mapping in this process.</summary>
     public byte* Pointer => _pointer != null ? _pointer : throw new ObjectDisposedException(nameof(MappedRegion));
 
-    /// <summary>Creates the file (mode 0600, must not exist yet), sizes it and maps it.</summary>
-    public static MappedRegion Create(string path, int length)
+    /// <summary>The open file (for <c>sendfile</c>; valid as long as the region, even once the name is gone).</summary>
+    public FileStream File => _pointer != null ? _stream : throw new ObjectDisposedException(nameof(MappedRegion));
+
+    /// <summary>
+    /// Creates the file (mode 0600, must not exist yet), sizes it and maps it. With <paramref name="reserveAll"/> every
+    /// page is reserved now (control files, written whole); without, a user reserves what it uses through <see cref="Reserve"/>.
+    /// </summary>
+    /// <exception cref="RegionFolderFullException">The folder has no room for the reserved pages (the file is deleted).</exception>
+    public static MappedRegion Create(string path, int length, bool reserveAll = true)
     {
         FileStream stream = RegionFolder.CreatePrivateFile(path, FileShare.ReadWrite);
         MemoryMappedFile? file = null;
         MemoryMappedViewAccessor? view = null;
         try
         {
+            if (reserveAll)
+            {
+                try
+                {
+                    FileSpace.Reserve(stream.SafeFileHandle, path, 0, length);
+                }
+                catch (RegionFolderFullException e)
+                {
+                    e.Count(); // a ring or bell file (pool regions reserve, and count, per payload)
+                    throw;
+                }
+            }
+
             stream.SetLength(length);
-            file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
             view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
             byte* pointer = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            return new MappedRegion(path, length, file, view, pointer + view.PointerOffset);
+            return new MappedRegion(path, length, stream, file, view, pointer + view.PointerOffset, ownsFile: true) { _reserved = reserveAll ? length : 0 };
         }
         catch
         {
             view?.Dispose();
-            if (file is null)
-            {
-                stream.Dispose();
-            }
-
             file?.Dispose();
-            File.Delete(path);
+            stream.Dispose();
+            RegionFolder.TryDelete(path);
             throw;
         }
     }
@@ -92,22 +112,32 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
                 throw new IOException($"'{path}' holds {stream.Length} bytes, not the {length} announced.");
             }
 
-            file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            file = MemoryMappedFile.CreateFromFile(stream, null, length, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: true);
             view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.ReadWrite);
             byte* pointer = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            return new MappedRegion(path, length, file, view, pointer + view.PointerOffset, ownsFile: false);
+            return new MappedRegion(path, length, stream, file, view, pointer + view.PointerOffset, ownsFile: false) { _reserved = length }; // its creator reserved it
         }
         catch
         {
             view?.Dispose();
-            if (file is null)
-            {
-                stream.Dispose();
-            }
-
             file?.Dispose();
+            stream.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the first <paramref name="length"/> bytes have pages behind them before anyone touches them (a region
+    /// is used by one payload at a time, so this needs no lock). Pages once reserved stay reserved while the file lives.
+    /// </summary>
+    /// <exception cref="RegionFolderFullException">The folder has no room for them.</exception>
+    public void Reserve(int length)
+    {
+        if (length > _reserved)
+        {
+            FileSpace.Reserve(File.SafeFileHandle, Path, _reserved, length - _reserved);
+            _reserved = length;
         }
     }
 
@@ -138,16 +168,10 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
+        _stream.Dispose();
         if (_ownsFile)
         {
-            try
-            {
-                File.Delete(Path);
-            }
-            catch (IOException)
-            {
-                // Best effort: the stale-file sweep of the next pool removes it.
-            }
+            RegionFolder.TryDelete(Path); // best effort: the stale-file sweep of the next pool removes it
         }
 
         Disposed?.Invoke();

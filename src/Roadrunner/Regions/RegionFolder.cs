@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 
 namespace Roadrunner.Regions;
 
 /// <summary>
 /// The folder a pool keeps its region files in, owned by this process through a lock file. Files are named
-/// <c>rr-&lt;pid&gt;-&lt;owner&gt;-&lt;n&gt;.region</c>; the owner part is random, so names cannot be guessed. On start the folder is
-/// swept of files left by processes that died without cleaning up (their lock file is no longer locked).
+/// <c>rr-&lt;pid&gt;-&lt;owner&gt;-&lt;n&gt;.region</c> (guest memories in files too); the owner part is random, so names cannot be
+/// guessed. Disposing deletes every file of the owner, leased or not. On start the folder is swept of the files of
+/// owners that are gone: pid not running and lock file (if any) held by nobody.
 /// </summary>
-internal sealed class RegionFolder : IDisposable
+internal sealed partial class RegionFolder : IDisposable
 {
     private const UnixFileMode FolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private readonly FileStream _lock;
@@ -68,9 +70,15 @@ internal sealed class RegionFolder : IDisposable
     public string NextRegionPath() =>
         System.IO.Path.Combine(Path, $"rr-{OwnerTag}-{Interlocked.Increment(ref _nextFile).ToString(CultureInfo.InvariantCulture)}.region");
 
-    /// <summary>Releases the lock and deletes the lock file (region files are deleted by their regions).</summary>
+    /// <summary>
+    /// Deletes every file of this owner (<c>rr-&lt;tag&gt;-*</c>: regions still leased, guest memories, their links), then
+    /// releases and deletes the lock file. A file still mapped here stays usable after its name is gone (Linux keeps
+    /// the pages until the last mapping goes); only a peer that has not mapped it yet can no longer open it, and peers
+    /// are closed before a pool is disposed.
+    /// </summary>
     public void Dispose()
     {
+        DeleteFilesOf(Path, OwnerTag);
         string lockPath = _lock.Name;
         _lock.Dispose();
         TryDelete(lockPath);
@@ -117,24 +125,51 @@ internal sealed class RegionFolder : IDisposable
         }
     }
 
-    /// <summary>Deletes the files of owners whose lock file nobody holds any more (their process died).</summary>
+    /// <summary>
+    /// Deletes the files of owners that are gone: their pid no longer runs and their lock file, if any, is held by
+    /// nobody. Owners are found by every <c>rr-&lt;tag&gt;*</c> file, not only lock files, so files a disposed pool could
+    /// not delete (its lock file already gone) are found too.
+    /// </summary>
     private static int SweepStaleFiles(string folder)
     {
-        int removed = 0;
-        foreach (string lockPath in Directory.EnumerateFiles(folder, "rr-*.lock"))
+        var tags = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string path in Directory.EnumerateFiles(folder, "rr-*"))
         {
-            string tag = System.IO.Path.GetFileNameWithoutExtension(lockPath)[3..];
-            if (IsOwnerAlive(lockPath, tag))
+            Match match = OwnedFilePattern().Match(System.IO.Path.GetFileName(path));
+            if (match.Success)
             {
-                continue;
+                tags.Add(match.Groups[1].Value);
             }
+        }
 
-            foreach (string stale in Directory.EnumerateFiles(folder, $"rr-{tag}-*.region"))
+        int removed = 0;
+        foreach (string tag in tags)
+        {
+            string lockPath = System.IO.Path.Combine(folder, $"rr-{tag}.lock");
+            if (!IsOwnerAlive(lockPath, tag))
             {
-                removed += TryDelete(stale) ? 1 : 0;
+                removed += DeleteFilesOf(folder, tag);
+                TryDelete(lockPath);
             }
+        }
 
-            TryDelete(lockPath);
+        return removed;
+    }
+
+    /// <summary>Deletes the files <c>rr-&lt;tag&gt;-*</c> of one owner (not its lock file).</summary>
+    private static int DeleteFilesOf(string folder, string tag)
+    {
+        int removed = 0;
+        try
+        {
+            foreach (string file in Directory.EnumerateFiles(folder, $"rr-{tag}-*"))
+            {
+                removed += TryDelete(file) ? 1 : 0;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The folder is gone or closed to us: nothing of ours left to delete there.
         }
 
         return removed;
@@ -153,7 +188,12 @@ internal sealed class RegionFolder : IDisposable
 
         try
         {
+            // No lock file: the owner disposed its pool (or never got that far) and its pid is gone.
             using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
             return false;
         }
         catch (IOException)
@@ -198,4 +238,8 @@ internal sealed class RegionFolder : IDisposable
             return false;
         }
     }
+
+    /// <summary><c>rr-&lt;pid&gt;-&lt;16 hex&gt;</c> followed by <c>.lock</c> or <c>-</c> and anything: the owner tag is group 1.</summary>
+    [GeneratedRegex("^rr-([0-9]{1,10}-[0-9a-f]{16})(?:\\.lock|-.*)$")]
+    private static partial Regex OwnedFilePattern();
 }

@@ -6,8 +6,10 @@ namespace Roadrunner.Regions;
 /// <summary>
 /// Memory-mapped regions in a few size classes, reused across payloads. Leased bytes are bounded
 /// (<see cref="RegionPoolOptions.MaxLeasedBytes"/>): when the budget is spent a renter waits or is told
-/// <see cref="HoseStatus.WouldBlock"/>, never runs the process out of memory. Disposing the pool unmaps every region
-/// and deletes its files; files left by a crashed process are removed when the next pool opens the folder.
+/// <see cref="HoseStatus.WouldBlock"/>, never runs the process out of memory. A payload's pages are reserved in the
+/// folder before they are written, so a full folder (a small <c>/dev/shm</c>) is <see cref="HoseStatus.WouldBlock"/>,
+/// never a SIGBUS. Disposing the pool deletes all its files at once (payloads still referenced stay readable through
+/// their mappings) and unmaps idle regions; files left by a crashed process are removed when the next pool opens the folder.
 /// </summary>
 public sealed class RegionPool : IDisposable, IRegionOwner
 {
@@ -15,6 +17,9 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     private readonly ObjectPool<MappedRegion>[] _idle;
     private readonly ByteBudget _budget;
     private readonly RegionFolder _folder;
+    [ThreadStatic]
+    private static bool t_draining;
+
     private long _mappedBytes;
     private int _disposed;
 
@@ -70,7 +75,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         return (full * LargestRegion) + (rest == 0 ? 0 : ClassFor(rest));
     }
 
-    /// <summary>Rents regions for a payload if the budget allows it now.</summary>
+    /// <summary>Rents regions for a payload if the budget and the folder's room allow it now (a full folder is counted in <see cref="RoadrunnerMetrics.RegionFolderFull"/>).</summary>
     internal bool TryRent(long length, out RegionPayload payload)
     {
         ThrowIfDisposed();
@@ -81,11 +86,13 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             return false;
         }
 
-        payload = Build(length, footprint);
-        return true;
+        return TryBuild(length, footprint, out payload, out _);
     }
 
-    /// <summary>Rents regions for a payload, blocking until the budget allows it or the timeout passes.</summary>
+    /// <summary>
+    /// Rents regions for a payload, blocking until the budget allows it or the timeout passes. Returns
+    /// <see cref="HoseStatus.WouldBlock"/> at once when the region folder has no room for the payload's pages.
+    /// </summary>
     internal HoseStatus Rent(long length, TimeSpan timeout, CancellationToken cancellationToken, out RegionPayload payload)
     {
         ThrowIfDisposed();
@@ -101,11 +108,12 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             return HoseStatus.TimedOut;
         }
 
-        payload = Build(length, footprint);
-        return HoseStatus.Ok;
+        // A full folder is "no room to send now": the bytes may fit once other payloads are gone.
+        return TryBuild(length, footprint, out payload, out _) ? HoseStatus.Ok : HoseStatus.WouldBlock;
     }
 
     /// <summary>Rents regions for a payload, waiting asynchronously for the budget.</summary>
+    /// <exception cref="HoseException"><see cref="HoseStatus.WouldBlock"/> when the region folder is full.</exception>
     internal async ValueTask<RegionPayload> RentAsync(long length, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
@@ -115,7 +123,9 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             throw new HoseException(HoseStatus.TooLarge, $"A payload of {length} bytes needs more than the pool's {MaxLeasedBytes} bytes");
         }
 
-        return Build(length, footprint);
+        return TryBuild(length, footprint, out RegionPayload payload, out RegionFolderFullException? full)
+            ? payload
+            : throw new HoseException(HoseStatus.WouldBlock, full!.Message);
     }
 
     /// <summary>Gives a payload's regions back (called once, when its last reference is released).</summary>
@@ -139,7 +149,10 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         }
     }
 
-    /// <summary>Unmaps idle regions and deletes their files, then the lock file. Regions still leased are deleted when returned.</summary>
+    /// <summary>
+    /// Unmaps idle regions and deletes every file of the pool, leased ones included (a payload still referenced stays
+    /// readable through its mapping and is unmapped when released), then the lock file.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -155,18 +168,62 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         _folder.Dispose();
     }
 
+    /// <summary>
+    /// Builds the payload with its pages reserved; on any failure gives back what it took (regions, then budget). A full
+    /// folder is false (and counted), not an exception: the caller turns it into a status.
+    /// </summary>
+    private bool TryBuild(long length, long footprint, out RegionPayload payload, out RegionFolderFullException? full)
+    {
+        full = null;
+        try
+        {
+            try
+            {
+                payload = Build(length, footprint);
+                return true;
+            }
+            catch (RegionFolderFullException)
+            {
+                // Idle regions keep the pages they reserved: give that room back to the file system and try once more.
+                if (DropIdleRegions() == 0)
+                {
+                    throw;
+                }
+
+                payload = Build(length, footprint);
+                return true;
+            }
+        }
+        catch (RegionFolderFullException e)
+        {
+            e.Count();
+            full = e;
+            payload = null!;
+        }
+        catch
+        {
+            ReturnBudget(footprint);
+            throw;
+        }
+
+        ReturnBudget(footprint);
+        return false;
+    }
+
     private RegionPayload Build(long length, long footprint)
     {
         int count = (int)((length + LargestRegion - 1) / LargestRegion);
         var chunks = new RegionPayload.Chunk[count];
-        int built = 0;
+        int taken = 0;
         try
         {
             long left = length;
-            for (; built < count; built++)
+            for (int i = 0; i < count; i++)
             {
                 int size = (int)Math.Min(left, LargestRegion);
-                chunks[built] = new RegionPayload.Chunk(_idle[IndexOf(ClassFor(size))].Get(), size);
+                MappedRegion region = _idle[IndexOf(ClassFor(size))].Get();
+                chunks[taken++] = new RegionPayload.Chunk(region, size);
+                region.Reserve(size); // before anyone touches the pages: a full folder is an error here, not a SIGBUS later
                 left -= size;
             }
 
@@ -174,18 +231,45 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         }
         catch
         {
-            // A region could not be created (e.g. /dev/shm full): hand back what was taken, then the budget.
-            for (int i = 0; i < built; i++)
+            // A region could not be created or reserved (e.g. /dev/shm full): hand back what was taken.
+            for (int i = 0; i < taken; i++)
             {
                 _idle[IndexOf(chunks[i].Region.Length)].Return(chunks[i].Region);
             }
 
-            if (footprint > 0)
-            {
-                _budget.Return(footprint);
-            }
-
             throw;
+        }
+    }
+
+    /// <summary>Unmaps and deletes every idle region (their reserved pages go back to the file system); returns how many.</summary>
+    private int DropIdleRegions()
+    {
+        int dropped = 0;
+        t_draining = true; // the idle pools' Get then hands out only what they hold, never a new region
+        try
+        {
+            foreach (ObjectPool<MappedRegion> pool in _idle)
+            {
+                for (MappedRegion? region = pool.Get(); region is not null; region = pool.Get())
+                {
+                    ((IDisposable)region).Dispose();
+                    dropped++;
+                }
+            }
+        }
+        finally
+        {
+            t_draining = false;
+        }
+
+        return dropped;
+    }
+
+    private void ReturnBudget(long footprint)
+    {
+        if (footprint > 0)
+        {
+            _budget.Return(footprint);
         }
     }
 
@@ -211,7 +295,12 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     {
         public MappedRegion Create()
         {
-            MappedRegion region = MappedRegion.Create(pool._folder.NextRegionPath(), size);
+            if (t_draining)
+            {
+                return null!; // DropIdleRegions: the pool is empty, stop there
+            }
+
+            MappedRegion region = MappedRegion.Create(pool._folder.NextRegionPath(), size, reserveAll: false); // Build reserves what a payload uses
             Interlocked.Add(ref pool._mappedBytes, size);
             RoadrunnerMetrics.RegionsCreated.Add(1);
             region.Disposed += () => Interlocked.Add(ref pool._mappedBytes, -size);

@@ -100,6 +100,7 @@ internal sealed unsafe class GuestMemoryFile : IDisposable
     }
 
     /// <summary>Grows the file and maps the new part in place (Wasmtime's <c>grow_to</c>).</summary>
+    /// <exception cref="RegionFolderFullException">The folder has no room for the new pages; nothing changed.</exception>
     public void Grow(nuint newSize)
     {
         lock (_gate)
@@ -116,7 +117,14 @@ internal sealed unsafe class GuestMemoryFile : IDisposable
                 return;
             }
 
-            _file.SetLength((long)newSize);
+            // Reserve the pages (this also grows the file): a full folder fails the grow (the guest sees -1), where a
+            // bare ftruncate would let the guest's first touch of a new page raise SIGBUS and kill the process.
+            FileSpace.Reserve(_file.SafeFileHandle, Path, (long)size, (long)(newSize - size));
+            if (!OperatingSystem.IsLinux())
+            {
+                _file.SetLength((long)newSize);
+            }
+
             MemoryMapping.MapFileAt(Start + size, newSize - size, MemoryMapping.ProtectReadWrite, _file.SafeFileHandle, (long)size);
             Volatile.Write(ref _size, newSize);
         }

@@ -66,6 +66,7 @@ internal static unsafe partial class GuestMemoryFileCreator
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            (e as RegionFolderFullException)?.Count();
             return Error("Roadrunner could not create a guest memory file: " + e.Message);
         }
     }
@@ -91,7 +92,8 @@ internal static unsafe partial class GuestMemoryFileCreator
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return Error(e.Message);
+            (e as RegionFolderFullException)?.Count();
+            return Error(e.Message); // Wasmtime turns a failed grow into -1 for the guest
         }
     }
 

@@ -426,7 +426,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         Span<byte> head = stackalloc byte[FrameHeader.Size];
         foreach (RegionPayload.Chunk chunk in payload.Chunks)
         {
-            using var file = new FileStream(chunk.Region.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            FileStream file = chunk.Region.File; // the region's own descriptor: its name may already be gone (pool disposed)
             for (int inChunk = 0; inChunk < chunk.Length;)
             {
                 int length = Math.Min(Limits.MaxFrameBytes, chunk.Length - inChunk);

@@ -53,12 +53,17 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
                     return HoseStatus.TimedOut;
                 }
 
-                if (pool.Rent(payload.Length, TimeSpan.FromMilliseconds(2), cancellationToken, out shared) == HoseStatus.Ok)
+                HoseStatus rented = pool.Rent(payload.Length, TimeSpan.FromMilliseconds(2), cancellationToken, out shared);
+                if (rented == HoseStatus.Ok)
                 {
                     break;
                 }
 
                 shared = null;
+                if (rented != HoseStatus.TimedOut)
+                {
+                    return rented; // the region folder is full: waiting would only spin
+                }
             }
 
             shared.Fill(payload);

@@ -670,9 +670,10 @@ internal sealed unsafe class RingSender : IHoseSender
                 // Regions are held by other hoses of this endpoint: wait on the budget briefly, then reclaim again.
                 try
                 {
-                    if (pool.Rent(length, TimeSpan.FromMilliseconds(2), cancellationToken, out payload!) == HoseStatus.Ok)
+                    HoseStatus rented = pool.Rent(length, TimeSpan.FromMilliseconds(2), cancellationToken, out payload!);
+                    if (rented != HoseStatus.TimedOut)
                     {
-                        return HoseStatus.Ok;
+                        return rented; // Ok, or WouldBlock: the region folder is full (waiting would only spin)
                     }
                 }
                 catch (OperationCanceledException)
