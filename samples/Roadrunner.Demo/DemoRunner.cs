@@ -24,7 +24,7 @@ internal static class DemoRunner
                 .StartAsync(progress => RunStepsAsync(plan, http, results, (mode, step) =>
                 {
                     ProgressTask task = progress.AddTask($"{mode,-13} {DemoResult.Size(step.PayloadBytes),7}", maxValue: MaxValue(step));
-                    return (n => task.Increment(n), _ => task.Value = task.MaxValue);
+                    return (n => task.Increment(n), _ => task.Value(task.MaxValue).StopTask());
                 }));
         }
         else
