@@ -26,11 +26,6 @@ for project in Roadrunner.Abstractions Roadrunner; do
     [ -f "$feed/$file" ] || fail "pack made no $file"
   done
 done
-nuspec="$(unzip -p "$feed/Roadrunner.$version.nupkg" Roadrunner.nuspec)"
-for part in '<readme>README.md</readme>' '<repository type="git"' 'roadrunner/producer.wasm' 'roadrunner/roadrunner.h'; do
-  grep -qF "$part" <<< "$nuspec" || fail "Roadrunner.nuspec lacks $part"
-done
-unzip -l "$feed/Roadrunner.$version.nupkg" | grep -q ' guest/c/roadrunner.h$' || fail "the package lacks guest/c/roadrunner.h"
 
 # 2. A fresh console app with its own package folder, so Roadrunner comes from the feed and no cache. The machine's
 #    package folder is a read-only fallback for the rest (Wasmtime...) unless it holds this Roadrunner version already.
@@ -56,6 +51,15 @@ cat > "$work/app/nuget.config" <<CONFIG
 CONFIG
 cd "$work/app"
 dotnet add package Roadrunner --version "$version" --source "$feed"
+
+# What the package carries, as restored from the feed.
+restored="$NUGET_PACKAGES/roadrunner/$version"
+for part in '<readme>README.md</readme>' '<repository type="git"' 'roadrunner/producer.wasm' 'roadrunner/roadrunner.h'; do
+  grep -qF "$part" "$restored/roadrunner.nuspec" || fail "Roadrunner.nuspec lacks $part"
+done
+for file in README.md guest/c/roadrunner.h guest/c/examples/producer.c contentFiles/any/any/roadrunner/consumer.wasm; do
+  [ -f "$restored/$file" ] || fail "the Roadrunner package lacks $file"
+done
 
 # 3. Cut the snippets out of the README: block N of language L goes to snippets/N.L.
 mkdir -p "$work/snippets"
