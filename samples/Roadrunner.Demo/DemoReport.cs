@@ -95,7 +95,7 @@ internal static class DemoReport
 
     private static string WhyItCanLose(DemoResult r, string reference) =>
         reference == "the socket pump"
-        ? "The pump only moves bytes from socket to socket; the hose also copies them out of the producer guest and into the consumer guest and waits for its ack, which shows most at large sizes."
+        ? "The pump only moves bytes from socket to socket; the hose also copies them out of the producer guest and into the consumer guest, frames them and waits for the consumer's ack."
         : r.PayloadBytes < 100_000
         ? "At this size the copies the hose saves are worth little, so the fixed cost of a transfer decides: " + r.Mode switch
         {
