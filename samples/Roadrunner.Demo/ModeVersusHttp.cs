@@ -1,12 +1,11 @@
 using Roadrunner.Workloads;
-using Spectre.Console;
 
 namespace Roadrunner.Demo;
 
 /// <summary>One payload size through one hose mode and through HTTP+JSON, in alternating batches, every transfer verified.</summary>
 internal static class ModeVersusHttp
 {
-    public static async Task<DemoResult> RunAsync(IPayloadContender mode, HttpJsonBaseline http, DemoStep step, ProgressTask task)
+    public static async Task<DemoResult> RunAsync(IPayloadContender mode, HttpJsonBaseline http, DemoStep step, Action<double> advance)
     {
         int size = step.PayloadBytes;
         int seed = size ^ 0x5eed;
@@ -15,7 +14,8 @@ internal static class ModeVersusHttp
         ulong checksum = Checksum.Compute(expected);
         await mode.PrepareAsync(size, seed);
         http.Prepare(size, seed);
-        int verified = 0;
+        int hoseVerified = 0;
+        int httpVerified = 0;
         bool hoseRan = false;
 
         (double[] hose, double[] baseline) = await LatencySampler.InterleaveAsync(
@@ -46,10 +46,18 @@ internal static class ModeVersusHttp
                     throw new InvalidOperationException($"Checksum mismatch after a {(hoseRan ? mode.Name : "HTTP")} transfer of {size} bytes");
                 }
 
-                verified++;
-                task.Increment(0.5); // one step per hose + HTTP pair
+                if (hoseRan)
+                {
+                    hoseVerified++;
+                }
+                else
+                {
+                    httpVerified++;
+                }
+
+                advance(0.5); // one step per hose + HTTP pair
             });
 
-        return new DemoResult(mode.Name, size, LatencySampler.Median(hose), LatencySampler.Median(baseline), verified);
+        return new DemoResult(mode.Name, size, LatencySampler.Median(hose), LatencySampler.Median(baseline), hoseVerified, httpVerified);
     }
 }

@@ -18,6 +18,7 @@ public sealed class FunctionHost : IAsyncDisposable
     private readonly Linker _linker;
     private readonly LocalDirectory _directory = new();
     private readonly Dictionary<string, WasmFunction> _functions = new(StringComparer.Ordinal);
+    private readonly List<InProcessHose> _inboxes = [];
     private readonly bool _ownsEngine;
     private readonly EpochTicker? _ticker;
     private readonly ILogger _guestLogger;
@@ -204,16 +205,52 @@ public sealed class FunctionHost : IAsyncDisposable
     /// alias when there is one target.
     /// </summary>
     /// <param name="route">The route's name.</param>
-    /// <param name="targets">Names of functions loaded in this host.</param>
+    /// <param name="targets">Names of functions loaded in this host, or of inboxes made with <see cref="CreateInbox"/>.</param>
     public void AddRoute(string route, params string[] targets)
     {
         ArgumentException.ThrowIfNullOrEmpty(route);
         ArgumentNullException.ThrowIfNull(targets);
-        InProcessHose[] inboxes = [.. targets.Select(t => this[t].Guest.InboxHose)];
+        InProcessHose[] inboxes = [.. targets.Select(RouteTarget)];
         IHoseSender sender = inboxes.Length == 1 ? inboxes[0] : new FanOutSender(route, inboxes);
         if (!_directory.TryAdd(route, sender))
         {
             throw new ArgumentException($"The name '{route}' is already taken.", nameof(route));
+        }
+    }
+
+    /// <summary>
+    /// Creates a .NET receiver named <paramref name="name"/> in this host's directory: guests and .NET code in this
+    /// host reach it with <c>open</c> / <see cref="Open"/> like a function, and routes can fan out to it. Receive with
+    /// <see cref="IHoseReceiver.ReceiveAsync"/>; each lease reads the payload in place, dispose it to give the region back.
+    /// To make a .NET receiver reachable from other processes, use <see cref="Hoses.SharedMemory.SharedMemoryEndpoint.CreateInbox"/>.
+    /// </summary>
+    /// <param name="name">The name senders open; must not be taken by a function, route or other inbox.</param>
+    /// <param name="options">Limits of the inbox (queued payloads, largest payload, send timeout), or null for the defaults.</param>
+    /// <returns>The inbox; it is completed (receivers see the end, senders get <see cref="HoseStatus.Closed"/>) when the host is disposed.</returns>
+    /// <exception cref="ArgumentException">The name is null, empty or taken.</exception>
+    public IDataHose CreateInbox(string name, HoseOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var inbox = new InProcessHose(name, Pool, options);
+        lock (_functions)
+        {
+            if (!_directory.TryAdd(name, inbox))
+            {
+                throw new ArgumentException($"The name '{name}' is already taken.", nameof(name));
+            }
+
+            _inboxes.Add(inbox);
+        }
+
+        return inbox;
+    }
+
+    /// <summary>The inbox of a loaded function, or a .NET inbox made with <see cref="CreateInbox"/>.</summary>
+    private InProcessHose RouteTarget(string name)
+    {
+        lock (_functions)
+        {
+            return _inboxes.Find(inbox => inbox.Name == name) ?? this[name].Guest.InboxHose;
         }
     }
 
@@ -223,6 +260,16 @@ public sealed class FunctionHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(directory);
         _directory.AddFallback(directory);
+    }
+
+    private InProcessHose[] TakeInboxes()
+    {
+        lock (_functions)
+        {
+            InProcessHose[] inboxes = [.. _inboxes];
+            _inboxes.Clear();
+            return inboxes;
+        }
     }
 
     /// <summary>Opens a hose to a function or route by name, for .NET code that sends to guests.</summary>
@@ -243,6 +290,11 @@ public sealed class FunctionHost : IAsyncDisposable
         foreach (WasmFunction function in Functions)
         {
             await function.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (InProcessHose inbox in TakeInboxes())
+        {
+            await inbox.DisposeAsync().ConfigureAwait(false);
         }
 
         _linker.Dispose();
