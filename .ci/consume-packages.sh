@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The packages as a newcomer gets them: packs Roadrunner.Abstractions and Roadrunner into a local folder feed, creates
+# The packages as a newcomer gets them: packs Roadrunner.Abstractions, Roadrunner and Roadrunner.Extensions.Hosting into a local folder feed, creates
 # a fresh console app that adds Roadrunner from it with `dotnet add package`, builds every C# snippet of README.md in
 # it (warnings are errors), runs the host quick start and compares what it prints with the README's `text` block, and
 # compiles the C quick start with the header the package ships (-Wall -Wextra -Werror).
@@ -20,7 +20,7 @@ version="$(dotnet msbuild "$repo/src/Roadrunner/Roadrunner.csproj" -getProperty:
 fail() { echo "consume-packages: $*" >&2; exit 1; }
 
 # 1. Pack; any warning (SourceLink, NuGet) fails the step.
-for project in Roadrunner.Abstractions Roadrunner; do
+for project in Roadrunner.Abstractions Roadrunner Roadrunner.Extensions.Hosting; do
   dotnet pack "$repo/src/$project/$project.csproj" -c Release -o "$feed" -warnaserror -nologo
   for file in "$project.$version.nupkg" "$project.$version.snupkg"; do
     [ -f "$feed/$file" ] || fail "pack made no $file"
