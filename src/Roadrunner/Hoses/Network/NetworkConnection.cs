@@ -54,11 +54,12 @@ internal sealed class NetworkConnection : IAsyncDisposable
 
     /// <summary>
     /// Connects, runs TLS if configured, and authenticates, all with blocking calls (the socket stays in blocking mode,
-    /// see <see cref="BlockingReadStream"/>); a timer closes the socket if it takes longer than <paramref name="timeout"/>.
+    /// see <see cref="BlockingReadStream"/>); a timer closes the socket if it takes longer than <paramref name="timeout"/>,
+    /// and so does <paramref name="cancellationToken"/>.
     /// </summary>
     /// <exception cref="AuthenticationFailedException">The TCP connection was made but the peer refused or failed the handshake.</exception>
     /// <exception cref="SocketException">The peer could not be reached.</exception>
-    public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout)
+    public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         TcpCongestion.TrySetFirst(socket, options.CongestionControl);
@@ -68,6 +69,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         try
         {
             using (new Timer(static state => ((Socket)state!).Dispose(), socket, timeout, Timeout.InfiniteTimeSpan))
+            using (cancellationToken.UnsafeRegister(static state => ((Socket)state!).Dispose(), socket))
             {
                 try
                 {
@@ -176,7 +178,13 @@ internal sealed class NetworkConnection : IAsyncDisposable
     public HoseStatus SendRegions(ClientHose hose, RegionPayload payload, Deadline deadline, CancellationToken cancellationToken) =>
         SendCore(hose, new RegionBody(payload), deadline, cancellationToken);
 
-    /// <summary>Writes one message under the write lock, then waits for its Ack; a broken socket fails the connection.</summary>
+    /// <summary>
+    /// Writes one message under the write lock, then waits for its Ack. Until the last byte is handed to the kernel the
+    /// message can be withdrawn (the deadline or the token stop it: <see cref="HoseStatus.TimedOut"/>, not delivered);
+    /// a message stopped half-written costs the connection, so the receiver is sure to discard it. Once written it is
+    /// published: the result is its Ack, or <see cref="HoseStatus.PeerFailed"/> (outcome unknown) when the connection
+    /// breaks or the caller's deadline or token ends the wait first.
+    /// </summary>
     private HoseStatus SendCore<TBody>(ClientHose hose, TBody body, Deadline deadline, CancellationToken cancellationToken)
         where TBody : IMessageBody, allows ref struct
     {
@@ -186,19 +194,30 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
 
         PendingAck ack;
-        ulong sequence = ++hose.Sequence;
+        ulong sequence;
+        var stop = new WriteStop(deadline, cancellationToken);
+        int sendTimeout = 0;
         try
         {
+            if (stop.IsStopped)
+            {
+                return HoseStatus.TimedOut; // nothing written (and the sequence not taken)
+            }
+
+            sendTimeout = BoundSendTimeout(deadline);
+            sequence = ++hose.Sequence;
             ack = _acks.Register(hose.Id, sequence);
-            body.Write(this, hose.Id, sequence);
+            body.Write(this, hose.Id, sequence, stop);
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or WithdrawnException)
         {
+            // Part of the message is missing at the receiver, which drops it with the connection: not delivered.
             Fail(HoseStatus.PeerFailed);
-            return HoseStatus.PeerFailed;
+            return e is WithdrawnException || stop.IsStopped ? HoseStatus.TimedOut : HoseStatus.PeerFailed;
         }
         finally
         {
+            RestoreSendTimeout(sendTimeout);
             _writeLock.Release();
         }
 
@@ -317,17 +336,53 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the Ack of a written message until the caller's deadline; a wait given up is PeerFailed (unknown).</summary>
     private HoseStatus Await(uint hose, ulong sequence, PendingAck ack, Deadline deadline, CancellationToken cancellationToken)
     {
-        // Once the message is written the receiver answers within its delivery timeout (or drops the connection), so
-        // the wait for the Ack may outlast a deadline that writing a large message used up.
-        HoseStatus status = _acks.Await(ack, deadline.AtLeast(_options.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
-        if (status == HoseStatus.TimedOut)
+        HoseStatus status = _acks.Await(ack, deadline, cancellationToken);
+        if (status == HoseStatus.TimedOut && !ack.IsCompleted)
         {
+            // The message is out and may be delivered: "timed out" would read as "not sent", so say "unknown".
             _acks.Forget(hose, sequence);
+            return HoseStatus.PeerFailed;
         }
 
-        return status;
+        return ack.IsCompleted ? ack.Status : status;
+    }
+
+    /// <summary>
+    /// A blocked write gives up at the socket's send timeout: when less than <see cref="NetworkOptions.FrameTimeout"/>
+    /// is left of the deadline, the timeout is cut to what is left (restored by <see cref="RestoreSendTimeout"/>).
+    /// Returns the timeout to restore, or 0 when it was not changed.
+    /// </summary>
+    private int BoundSendTimeout(Deadline deadline)
+    {
+        TimeSpan left = deadline.Remaining;
+        if (left == Timeout.InfiniteTimeSpan || left >= _options.FrameTimeout)
+        {
+            return 0;
+        }
+
+        int frame = _socket.SendTimeout;
+        _socket.SendTimeout = Math.Max(1, (int)Math.Ceiling(left.TotalMilliseconds));
+        return frame;
+    }
+
+    private void RestoreSendTimeout(int frame)
+    {
+        if (frame == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _socket.SendTimeout = frame;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The connection failed meanwhile; nothing to restore.
+        }
     }
 
     private FrameHeader Header(uint hose, ulong sequence, int total, int offset, ReadOnlySpan<byte> body)
@@ -343,7 +398,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         return new FrameHeader(FrameKind.Data, flags, hose, (uint)body.Length, sequence, crc, offset == 0 ? (uint)total : 0);
     }
 
-    private void WriteMessage(uint hose, ulong sequence, ReadOnlySpan<byte> payload)
+    private void WriteMessage(uint hose, ulong sequence, ReadOnlySpan<byte> payload, WriteStop stop)
     {
         int total = payload.Length;
         if (total <= CoalesceBytes)
@@ -367,6 +422,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         Span<byte> head = stackalloc byte[FrameHeader.Size];
         for (int offset = 0; offset < total;)
         {
+            stop.ThrowIfStopped(offset);
             ReadOnlySpan<byte> body = payload.Slice(offset, Math.Min(_options.MaxFrameBytes, total - offset));
             Header(hose, sequence, total, offset, body).Write(head);
             WriteFrame(head, body);
@@ -388,11 +444,11 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
     }
 
-    private void WriteMessage(uint hose, ulong sequence, ReadOnlySequence<byte> payload)
+    private void WriteMessage(uint hose, ulong sequence, ReadOnlySequence<byte> payload, WriteStop stop)
     {
         if (payload.IsSingleSegment)
         {
-            WriteMessage(hose, sequence, payload.FirstSpan);
+            WriteMessage(hose, sequence, payload.FirstSpan, stop);
             return;
         }
 
@@ -404,6 +460,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             ReadOnlySpan<byte> rest = segment.Span;
             while (!rest.IsEmpty)
             {
+                stop.ThrowIfStopped(offset);
                 ReadOnlySpan<byte> body = rest[..Math.Min(_options.MaxFrameBytes, rest.Length)];
                 Header(hose, sequence, total, offset, body).Write(head);
                 WriteFrame(head, body);
@@ -414,7 +471,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     }
 
     /// <summary>Frame headers from memory, frame bodies straight from the region files with <c>sendfile</c>.</summary>
-    private void WriteMessageWithSendFile(uint hose, ulong sequence, RegionPayload payload)
+    private void WriteMessageWithSendFile(uint hose, ulong sequence, RegionPayload payload, WriteStop stop)
     {
         int total = checked((int)payload.Length);
         int offset = 0;
@@ -424,6 +481,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             using var file = new FileStream(chunk.Region.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
             for (int inChunk = 0; inChunk < chunk.Length;)
             {
+                stop.ThrowIfStopped(offset);
                 int length = Math.Min(_options.MaxFrameBytes, chunk.Length - inChunk);
                 ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
                 Header(hose, sequence, total, offset, body).Write(head);
@@ -438,32 +496,32 @@ internal sealed class NetworkConnection : IAsyncDisposable
     /// <summary>A message body and how it goes onto the socket.</summary>
     private interface IMessageBody
     {
-        void Write(NetworkConnection connection, uint hose, ulong sequence);
+        void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop);
     }
 
     private readonly ref struct SpanBody(ReadOnlySpan<byte> payload) : IMessageBody
     {
         private readonly ReadOnlySpan<byte> _payload = payload;
 
-        public void Write(NetworkConnection connection, uint hose, ulong sequence) => connection.WriteMessage(hose, sequence, _payload);
+        public void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop) => connection.WriteMessage(hose, sequence, _payload, stop);
     }
 
     private readonly struct SequenceBody(ReadOnlySequence<byte> payload) : IMessageBody
     {
-        public void Write(NetworkConnection connection, uint hose, ulong sequence) => connection.WriteMessage(hose, sequence, payload);
+        public void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop) => connection.WriteMessage(hose, sequence, payload, stop);
     }
 
     private readonly struct RegionBody(RegionPayload payload) : IMessageBody
     {
-        public void Write(NetworkConnection connection, uint hose, ulong sequence)
+        public void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop)
         {
             if (connection.CanSendFile && payload.Length >= connection._options.SendFileThresholdBytes)
             {
-                connection.WriteMessageWithSendFile(hose, sequence, payload);
+                connection.WriteMessageWithSendFile(hose, sequence, payload, stop);
             }
             else
             {
-                connection.WriteMessage(hose, sequence, payload.AsSequence());
+                connection.WriteMessage(hose, sequence, payload.AsSequence(), stop);
             }
         }
     }

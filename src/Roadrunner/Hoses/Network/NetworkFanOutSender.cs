@@ -5,8 +5,10 @@ namespace Roadrunner.Hoses.Network;
 /// <summary>
 /// One name served by several nodes: every node gets every payload. A large payload is copied once into a region and
 /// sent to all nodes at the same time with <c>sendfile</c> (no further user-space copy per node); a small one is written
-/// to each connection from the sender's memory. The result is the first failure, else Ok; like the in-process fan-out
-/// it is not atomic (nodes before a failing one may have the payload).
+/// to each connection from the sender's memory. Every node is tried, within one deadline for the whole fan-out (a dead
+/// node costs no more than its refusal); the result is the first failure, else Ok. Like the in-process fan-out it is
+/// not atomic: the other nodes may have the payload when one fails. <c>TrySend</c> hands the payload to every node's
+/// <see cref="NetworkSender.TrySend"/> and never waits.
 /// </summary>
 internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : FanOutBase(name)
 {
@@ -14,35 +16,38 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
 
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!wait)
-        {
-            timeout = options.FrameTimeout; // a network send always waits for its Ack; "try" only bounds it tightly
-        }
-
         if (payload.Length > options.MaxPayloadBytes)
         {
             return HoseStatus.TooLarge;
         }
 
+        HoseStatus first = HoseStatus.Ok;
+        if (!wait)
+        {
+            foreach (NetworkSender target in targets)
+            {
+                first = FirstFailure(first, target.TrySend(payload));
+            }
+
+            return first;
+        }
+
+        Deadline deadline = Deadline.After(timeout);
         if (payload.Length < options.SendFileThresholdBytes || options.ClientTls is not null)
         {
             foreach (NetworkSender target in targets)
             {
-                HoseStatus status = target.Send(payload, timeout, cancellationToken);
-                if (status != HoseStatus.Ok)
-                {
-                    return status;
-                }
+                first = FirstFailure(first, target.Send(payload, deadline, cancellationToken));
             }
 
-            return HoseStatus.Ok;
+            return first;
         }
 
         HoseStatus rented;
         RegionPayload regions;
         try
         {
-            rented = pool.Rent(payload.Length, timeout, cancellationToken, out regions);
+            rented = pool.Rent(payload.Length, deadline.Remaining, cancellationToken, out regions);
         }
         catch (OperationCanceledException)
         {
@@ -57,8 +62,9 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         try
         {
             regions.Fill(payload);
-            // Each node on its own thread: the kernel sends the same pages to all of them.
-            HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, timeout, cancellationToken), cancellationToken))).GetAwaiter().GetResult();
+            // Each node on its own thread: the kernel sends the same pages to all of them. (Blocking sends on pool
+            // threads, bounded by the deadline; an asynchronous send path is issue 10's refactor.)
+            HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, deadline, cancellationToken), CancellationToken.None))).GetAwaiter().GetResult();
             return results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok);
         }
         finally
@@ -74,4 +80,14 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
             target.Complete();
         }
     }
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (NetworkSender target in targets)
+        {
+            await target.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static HoseStatus FirstFailure(HoseStatus first, HoseStatus next) => first != HoseStatus.Ok ? first : next;
 }
