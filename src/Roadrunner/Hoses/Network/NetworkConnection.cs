@@ -207,7 +207,13 @@ internal sealed class NetworkConnection : IAsyncDisposable
             sendTimeout = BoundSendTimeout(deadline);
             sequence = ++hose.Sequence;
             ack = _acks.Register(hose.Id, sequence);
-            body.Write(this, hose.Id, sequence, stop);
+
+            // A write blocked by a peer that stopped reading is cut short by the token too: failing the connection wakes
+            // it with an error. Had the write completed meanwhile, the message is published and Await says PeerFailed.
+            using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static c => ((NetworkConnection)c!).Fail(HoseStatus.PeerFailed), this) : default)
+            {
+                body.Write(this, hose.Id, sequence, stop);
+            }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or WithdrawnException)
         {
