@@ -345,15 +345,16 @@ internal sealed class NetworkConnection : IAsyncDisposable
     /// <summary>Waits for the Ack of a written message until the caller's deadline; a wait given up is PeerFailed (unknown).</summary>
     private HoseStatus Await(uint hose, ulong sequence, PendingAck ack, Deadline deadline, CancellationToken cancellationToken)
     {
-        HoseStatus status = _acks.Await(ack, deadline, cancellationToken);
-        if (status == HoseStatus.TimedOut && !ack.IsCompleted)
+        _acks.Await(ack, deadline, cancellationToken);
+        if (ack.IsCompleted)
         {
-            // The message is out and may be delivered: "timed out" would read as "not sent", so say "unknown".
-            _acks.Forget(hose, sequence);
-            return HoseStatus.PeerFailed;
+            return ack.Status; // the receiver's answer, or PeerFailed from a failed connection
         }
 
-        return ack.IsCompleted ? ack.Status : status;
+        // Given up, or the connection failed: the message is out and may be delivered, so the outcome is unknown
+        // ("timed out" or "closed" would read as "not sent").
+        _acks.Forget(hose, sequence);
+        return HoseStatus.PeerFailed;
     }
 
     /// <summary>

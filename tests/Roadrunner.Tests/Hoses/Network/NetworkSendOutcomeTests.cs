@@ -63,6 +63,23 @@ public class NetworkSendOutcomeTests
     }
 
     [Test]
+    public async Task ConnectionClosedWhileWaitingForTheAckIsPeerFailedNotClosed()
+    {
+        // The sending endpoint shuts down while a written message waits for its Ack: the outcome is unknown, and the
+        // receiver does run its handler, so "Closed" (not sent) would be wrong.
+        await using var bed = SinkBed.Start();
+        bed.Sink.Gate.Reset();
+        ValueTask sending = bed.Open("sink").SendAsync(SinkBed.Payload(5, 10));
+        Assert.That(bed.Sink.Entered.Wait(Wait), Is.True);
+        await bed.Client.DisposeAsync();
+        bed.Sink.Gate.Set();
+
+        HoseException? thrown = Assert.ThrowsAsync<HoseException>(async () => await sending);
+        Assert.That(thrown!.Status, Is.EqualTo(HoseStatus.PeerFailed));
+        Assert.That(bed.Sink.WaitFor(5, Wait), Is.True);
+    }
+
+    [Test]
     public async Task CancelledBeforeAnythingIsWrittenIsNotSentAndNeverArrives()
     {
         await using var bed = SinkBed.Start();
