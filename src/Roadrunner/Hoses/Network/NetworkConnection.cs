@@ -326,18 +326,21 @@ internal sealed class NetworkConnection : IAsyncDisposable
             return status;
         }
 
+        int sendTimeout = 0;
         try
         {
+            sendTimeout = BoundSendTimeout(deadline);
             write(this, hose, null);
             return HoseStatus.Ok;
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             Fail(HoseStatus.PeerFailed);
-            return HoseStatus.PeerFailed;
+            return deadline.Passed ? HoseStatus.TimedOut : HoseStatus.PeerFailed; // an open, not a payload: nothing was sent
         }
         finally
         {
+            RestoreSendTimeout(sendTimeout);
             _writeLock.Release();
         }
     }
