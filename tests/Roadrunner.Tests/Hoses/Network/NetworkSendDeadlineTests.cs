@@ -42,15 +42,17 @@ public class NetworkSendDeadlineTests
     [Test]
     public async Task SendToAFullReceiverReturnsByItsTimeout()
     {
-        // "sink2"'s message holds the handler: the server stops reading the connection, TCP's window fills, the write blocks.
+        // "sink2"'s message holds the handler: the server stops reading the connection, TCP's window fills, the write
+        // blocks (60 MiB is more than the socket buffers on both ends hold, here at most 4 + 32 MiB).
         await using var bed = SinkBed.Start();
         bed.Sink.Gate.Reset();
         Assert.That(bed.Open("sink2").TrySend(SinkBed.Payload(1, 100)), Is.EqualTo(HoseStatus.Ok));
         Assert.That(bed.Sink.Entered.Wait(Wait), Is.True);
 
+        byte[] large = SinkBed.Payload(2, 60 * 1024 * 1024);
         TimeSpan limit = TimeSpan.FromSeconds(1);
         var clock = Stopwatch.StartNew();
-        HoseStatus status = bed.Open("sink").Send(SinkBed.Payload(2, 32 * 1024 * 1024), limit);
+        HoseStatus status = bed.Open("sink").Send(large, limit);
         TimeSpan elapsed = clock.Elapsed;
         bed.Sink.Gate.Set();
 

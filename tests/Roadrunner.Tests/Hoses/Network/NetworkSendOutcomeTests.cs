@@ -105,9 +105,11 @@ public class NetworkSendOutcomeTests
         Assert.That(bed.Open("sink2").TrySend(SinkBed.Payload(1, 100)), Is.EqualTo(HoseStatus.Ok));
         Assert.That(bed.Sink.Entered.Wait(Wait), Is.True);
 
+        // 60 MiB is more than the socket buffers on both ends can hold (here at most 4 + 32 MiB), so the write blocks.
+        byte[] large = SinkBed.Payload(2, 60 * 1024 * 1024);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)); // fires while the write is blocked
         var clock = Stopwatch.StartNew();
-        HoseStatus status = bed.Open("sink").Send(SinkBed.Payload(2, 48 * 1024 * 1024), Wait, cts.Token);
+        HoseStatus status = bed.Open("sink").Send(large, Wait, cts.Token);
         TimeSpan elapsed = clock.Elapsed;
         bed.Sink.Gate.Set();
 
