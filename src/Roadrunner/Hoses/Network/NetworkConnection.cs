@@ -28,6 +28,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private uint _nextHoseId;
     private int _failure; // 0 while alive, else the status every waiter gets
     private long _lastActivity = Environment.TickCount64;
+    private int _sendTimeoutMilliseconds; // the socket's send timeout now (see BoundSendTimeout)
 
     private NetworkConnection(Socket socket, Stream stream, NetworkOptions options)
     {
@@ -36,6 +37,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         _plainTcp = stream is NetworkStream && SendFile.IsSupported;
         _gather = stream is NetworkStream && GatherWrite.IsSupported;
         _options = options;
+        _sendTimeoutMilliseconds = socket.SendTimeout;
         _acks = new AckReader(this, socket, stream);
         Window = new CreditWindow(options.ConnectionWindowBytes);
     }
@@ -196,7 +198,6 @@ internal sealed class NetworkConnection : IAsyncDisposable
         PendingAck ack;
         ulong sequence;
         var stop = new WriteStop(deadline, cancellationToken);
-        int sendTimeout = 0;
         try
         {
             if (stop.IsStopped)
@@ -204,7 +205,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
                 return HoseStatus.TimedOut; // nothing written (and the sequence not taken)
             }
 
-            sendTimeout = BoundSendTimeout(deadline);
+            BoundSendTimeout(deadline);
             sequence = ++hose.Sequence;
             ack = _acks.Register(hose.Id, sequence);
 
@@ -223,7 +224,6 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
         finally
         {
-            RestoreSendTimeout(sendTimeout);
             _writeLock.Release();
         }
 
@@ -326,10 +326,9 @@ internal sealed class NetworkConnection : IAsyncDisposable
             return status;
         }
 
-        int sendTimeout = 0;
         try
         {
-            sendTimeout = BoundSendTimeout(deadline);
+            BoundSendTimeout(deadline);
             write(this, hose, null);
             return HoseStatus.Ok;
         }
@@ -340,7 +339,6 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
         finally
         {
-            RestoreSendTimeout(sendTimeout);
             _writeLock.Release();
         }
     }
@@ -361,37 +359,22 @@ internal sealed class NetworkConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// A blocked write gives up at the socket's send timeout: when less than <see cref="NetworkOptions.FrameTimeout"/>
-    /// is left of the deadline, the timeout is cut to what is left (restored by <see cref="RestoreSendTimeout"/>).
-    /// Returns the timeout to restore, or 0 when it was not changed.
+    /// A blocked write gives up at the socket's send timeout: <see cref="NetworkOptions.FrameTimeout"/>, cut to what is
+    /// left of the deadline when that is less. Called under the write lock. Above a second the value is rounded down to
+    /// 100 ms, so sends with similar deadlines (a guest's send timeout equal to the frame timeout, say) reuse it without a
+    /// system call; a write may then give up up to 100 ms before the deadline, never after.
     /// </summary>
-    private int BoundSendTimeout(Deadline deadline)
+    private void BoundSendTimeout(Deadline deadline)
     {
+        int frame = (int)_options.FrameTimeout.TotalMilliseconds;
         TimeSpan left = deadline.Remaining;
-        if (left == Timeout.InfiniteTimeSpan || left >= _options.FrameTimeout)
+        int wanted = left == Timeout.InfiniteTimeSpan || left.TotalMilliseconds >= frame
+            ? frame
+            : left.TotalMilliseconds >= 1000 ? (int)(left.TotalMilliseconds / 100) * 100 : Math.Max(1, (int)left.TotalMilliseconds);
+        if (wanted != _sendTimeoutMilliseconds)
         {
-            return 0;
-        }
-
-        int frame = _socket.SendTimeout;
-        _socket.SendTimeout = Math.Max(1, (int)Math.Ceiling(left.TotalMilliseconds));
-        return frame;
-    }
-
-    private void RestoreSendTimeout(int frame)
-    {
-        if (frame == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            _socket.SendTimeout = frame;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // The connection failed meanwhile; nothing to restore.
+            _socket.SendTimeout = wanted;
+            _sendTimeoutMilliseconds = wanted;
         }
     }
 
