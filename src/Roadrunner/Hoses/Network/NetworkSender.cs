@@ -41,13 +41,19 @@ internal sealed class NetworkSender : IHoseSender
 
     /// <summary>
     /// Accepts the payload for sending without waiting: Ok once it is copied into the pool and queued for this hose
-    /// (the outcome is not reported to the caller), WouldBlock when there is no room now.
+    /// (the outcome is not reported to the caller), WouldBlock when there is no room now, PeerFailed while the peer is
+    /// known to be unreachable (its last connection attempt failed moments ago).
     /// </summary>
     public HoseStatus TrySend(ReadOnlySpan<byte> payload)
     {
         if (_completed)
         {
             return HoseStatus.Closed;
+        }
+
+        if (Link.IsDown)
+        {
+            return HoseStatus.PeerFailed;
         }
 
         return payload.Length > _options.MaxPayloadBytes ? HoseStatus.TooLarge : _queued.TryEnqueue(payload);

@@ -27,6 +27,9 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
 
     public NetworkConnection? Current => _current;
 
+    /// <summary>True while the last connection attempt failed and its backoff has not passed: sends get PeerFailed.</summary>
+    public bool IsDown => Environment.TickCount64 < Volatile.Read(ref _nextAttemptAt);
+
     /// <summary>
     /// The live connection, or a new one. <see cref="HoseStatus.TimedOut"/> when the caller's deadline or token ended the
     /// wait (nothing was sent), <see cref="HoseStatus.PeerFailed"/> when the peer could not be reached or refused,
@@ -72,7 +75,7 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
                 _ = connection.DisposeAsync().AsTask();
             }
 
-            if (Environment.TickCount64 < _nextAttemptAt)
+            if (IsDown)
             {
                 return HoseStatus.PeerFailed; // an attempt failed moments ago: say so now rather than wait out the backoff
             }

@@ -142,6 +142,20 @@ public class NetworkSendDeadlineTests
     }
 
     [Test]
+    public async Task TrySendToAPeerKnownToBeDownIsPeerFailedAtOnce()
+    {
+        await using var bed = SinkBed.Start(client: o => o.ReconnectInitialDelay = TimeSpan.FromSeconds(30));
+        bed.Directory.Add("nobody", SinkBed.DeadEndPoint());
+        IHoseSender sender = bed.Open("nobody");
+        Assert.That(sender.Send(SinkBed.Payload(1, 10), Wait), Is.EqualTo(HoseStatus.PeerFailed));
+
+        var clock = Stopwatch.StartNew();
+        Assert.That(sender.TrySend(SinkBed.Payload(2, 10)), Is.EqualTo(HoseStatus.PeerFailed), "not 'accepted' for a peer that just refused");
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromMilliseconds(500)));
+        Assert.That(((NetworkSender)sender).FailedTrySends, Is.Zero, "nothing was queued");
+    }
+
+    [Test]
     public async Task SendToAPeerKilledBetweenTwoMessagesIsPeerFailedAtOnce()
     {
         await using var bed = SinkBed.Start();
