@@ -29,6 +29,12 @@ public static class RoadrunnerMetrics
     /// </summary>
     internal static readonly Counter<long> Refused = Meter.CreateCounter<long>("roadrunner.push.refused", "{payload}", "Payloads refused by a push receiver");
 
+    /// <summary>
+    /// Payloads a sender had been told were accepted (<c>Ok</c> from a try-send that queues on the sending side) and that
+    /// then failed to go out; tags <c>transport</c> and <c>status</c> (the failure).
+    /// </summary>
+    internal static readonly Counter<long> Dropped = Meter.CreateCounter<long>("roadrunner.hose.dropped", "{payload}", "Accepted payloads that failed to go out");
+
     /// <summary>Guests marked faulted after trapping while taking a payload.</summary>
     internal static readonly Counter<long> GuestFaults = Meter.CreateCounter<long>("roadrunner.guest.faults", "{guest}", "Guests faulted by a trap");
 

@@ -75,14 +75,18 @@ internal sealed class AckReader
     /// <summary>Stops expecting an Ack (its sender gave up); one that comes later is ignored.</summary>
     public void Forget(uint hose, ulong sequence) => _pending.TryRemove((hose, sequence), out _);
 
-    /// <summary>Completes every waiting message with <paramref name="status"/> (the connection failed).</summary>
+    /// <summary>
+    /// The connection failed: completes every waiting open with <paramref name="status"/>, and every written message
+    /// with <see cref="HoseStatus.PeerFailed"/> whatever the reason (its outcome is unknown, even when the connection was
+    /// closed politely: "closed" would read as "not sent").
+    /// </summary>
     public void FailAll(HoseStatus status)
     {
-        foreach ((uint, ulong) key in _pending.Keys)
+        foreach ((uint Hose, ulong Sequence) key in _pending.Keys)
         {
             if (_pending.TryRemove(key, out PendingAck? ack))
             {
-                ack.Complete(status);
+                ack.Complete(key.Sequence == 0 ? status : HoseStatus.PeerFailed);
             }
         }
     }

@@ -18,7 +18,7 @@ internal sealed class NetworkClaim(NetworkSender sender, RegionPayload payload, 
         RegionPayload taken = Interlocked.Exchange(ref _payload, null) ?? throw new InvalidOperationException("The claim was already committed or abandoned.");
         try
         {
-            return sender.SendRegions(taken, timeout, CancellationToken.None);
+            return sender.SendRegions(taken, Deadline.After(timeout), CancellationToken.None);
         }
         finally
         {

@@ -28,6 +28,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private uint _nextHoseId;
     private int _failure; // 0 while alive, else the status every waiter gets
     private long _lastActivity = Environment.TickCount64;
+    private int _sendTimeoutMilliseconds; // the socket's send timeout now (see BoundSendTimeout)
 
     private NetworkConnection(Socket socket, Stream stream, NetworkOptions options, PeerLimits limits)
     {
@@ -37,6 +38,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         _plainTcp = stream is NetworkStream && SendFile.IsSupported;
         _gather = stream is NetworkStream && GatherWrite.IsSupported;
         _options = options;
+        _sendTimeoutMilliseconds = socket.SendTimeout;
         _acks = new AckReader(this, socket, stream);
         Window = new CreditWindow(options.ConnectionWindowBytes);
     }
@@ -58,11 +60,12 @@ internal sealed class NetworkConnection : IAsyncDisposable
 
     /// <summary>
     /// Connects, runs TLS if configured, and authenticates, all with blocking calls (the socket stays in blocking mode,
-    /// see <see cref="BlockingReadStream"/>); a timer closes the socket if it takes longer than <paramref name="timeout"/>.
+    /// see <see cref="BlockingReadStream"/>); a timer closes the socket if it takes longer than <paramref name="timeout"/>,
+    /// and so does <paramref name="cancellationToken"/>.
     /// </summary>
     /// <exception cref="AuthenticationFailedException">The TCP connection was made but the peer refused or failed the handshake.</exception>
     /// <exception cref="SocketException">The peer could not be reached.</exception>
-    public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout)
+    public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         TcpCongestion.TrySetFirst(socket, options.CongestionControlToTry);
@@ -73,6 +76,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         try
         {
             using (new Timer(static state => ((Socket)state!).Dispose(), socket, timeout, Timeout.InfiniteTimeSpan))
+            using (cancellationToken.UnsafeRegister(static state => ((Socket)state!).Dispose(), socket))
             {
                 try
                 {
@@ -181,7 +185,13 @@ internal sealed class NetworkConnection : IAsyncDisposable
     public HoseStatus SendRegions(ClientHose hose, RegionPayload payload, Deadline deadline, CancellationToken cancellationToken) =>
         SendCore(hose, new RegionBody(payload), deadline, cancellationToken);
 
-    /// <summary>Writes one message under the write lock, then waits for its Ack; a broken socket fails the connection.</summary>
+    /// <summary>
+    /// Writes one message under the write lock, then waits for its Ack. Until the last byte is handed to the kernel the
+    /// message can be withdrawn (the deadline or the token stop it: <see cref="HoseStatus.TimedOut"/>, not delivered);
+    /// a message stopped half-written costs the connection, so the receiver is sure to discard it. Once written it is
+    /// published: the result is its Ack, or <see cref="HoseStatus.PeerFailed"/> (outcome unknown) when the connection
+    /// breaks or the caller's deadline or token ends the wait first.
+    /// </summary>
     private HoseStatus SendCore<TBody>(ClientHose hose, TBody body, Deadline deadline, CancellationToken cancellationToken)
         where TBody : IMessageBody, allows ref struct
     {
@@ -191,16 +201,31 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
 
         PendingAck ack;
-        ulong sequence = ++hose.Sequence;
+        ulong sequence;
+        var stop = new WriteStop(deadline, cancellationToken);
         try
         {
+            if (stop.IsStopped)
+            {
+                return HoseStatus.TimedOut; // nothing written (and the sequence not taken)
+            }
+
+            BoundSendTimeout(deadline);
+            sequence = ++hose.Sequence;
             ack = _acks.Register(hose.Id, sequence);
-            body.Write(this, hose.Id, sequence);
+
+            // A write blocked by a peer that stopped reading is cut short by the token too: failing the connection wakes
+            // it with an error. Had the write completed meanwhile, the message is published and Await says PeerFailed.
+            using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static c => ((NetworkConnection)c!).Fail(HoseStatus.PeerFailed), this) : default)
+            {
+                body.Write(this, hose.Id, sequence, stop);
+            }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or WithdrawnException)
         {
+            // Part of the message is missing at the receiver, which drops it with the connection: not delivered.
             Fail(HoseStatus.PeerFailed);
-            return HoseStatus.PeerFailed;
+            return e is WithdrawnException || stop.IsStopped ? HoseStatus.TimedOut : HoseStatus.PeerFailed;
         }
         finally
         {
@@ -308,13 +333,14 @@ internal sealed class NetworkConnection : IAsyncDisposable
 
         try
         {
+            BoundSendTimeout(deadline);
             write(this, hose, null);
             return HoseStatus.Ok;
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             Fail(HoseStatus.PeerFailed);
-            return HoseStatus.PeerFailed;
+            return deadline.Passed ? HoseStatus.TimedOut : HoseStatus.PeerFailed; // an open, not a payload: nothing was sent
         }
         finally
         {
@@ -322,17 +348,39 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the Ack of a written message until the caller's deadline; a wait given up is PeerFailed (unknown).</summary>
     private HoseStatus Await(uint hose, ulong sequence, PendingAck ack, Deadline deadline, CancellationToken cancellationToken)
     {
-        // Once the message is written the receiver answers within its delivery timeout (or drops the connection), so
-        // the wait for the Ack may outlast a deadline that writing a large message used up.
-        HoseStatus status = _acks.Await(ack, deadline.AtLeast(Limits.DeliveryTimeout + _options.FrameTimeout), cancellationToken);
-        if (status == HoseStatus.TimedOut)
+        _acks.Await(ack, deadline, cancellationToken);
+        if (ack.IsCompleted)
         {
-            _acks.Forget(hose, sequence);
+            return ack.Status; // the receiver's answer, or PeerFailed from a failed connection
         }
 
-        return status;
+        // Given up, or the connection failed: the message is out and may be delivered, so the outcome is unknown
+        // ("timed out" or "closed" would read as "not sent").
+        _acks.Forget(hose, sequence);
+        return HoseStatus.PeerFailed;
+    }
+
+    /// <summary>
+    /// A blocked write gives up at the socket's send timeout: <see cref="NetworkOptions.FrameTimeout"/>, cut to what is
+    /// left of the deadline when that is less. Called under the write lock. Above a second the value is rounded down to
+    /// 100 ms, so sends with similar deadlines (a guest's send timeout equal to the frame timeout, say) reuse it without a
+    /// system call; a write may then give up up to 100 ms before the deadline, never after.
+    /// </summary>
+    private void BoundSendTimeout(Deadline deadline)
+    {
+        int frame = (int)_options.FrameTimeout.TotalMilliseconds;
+        TimeSpan left = deadline.Remaining;
+        int wanted = left == Timeout.InfiniteTimeSpan || left.TotalMilliseconds >= frame
+            ? frame
+            : left.TotalMilliseconds >= 1000 ? (int)(left.TotalMilliseconds / 100) * 100 : Math.Max(1, (int)left.TotalMilliseconds);
+        if (wanted != _sendTimeoutMilliseconds)
+        {
+            _socket.SendTimeout = wanted;
+            _sendTimeoutMilliseconds = wanted;
+        }
     }
 
     private FrameHeader Header(uint hose, ulong sequence, int total, int offset, ReadOnlySpan<byte> body)
@@ -348,7 +396,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         return new FrameHeader(FrameKind.Data, flags, hose, (uint)body.Length, sequence, crc, offset == 0 ? (uint)total : 0);
     }
 
-    private void WriteMessage(uint hose, ulong sequence, ReadOnlySpan<byte> payload)
+    private void WriteMessage(uint hose, ulong sequence, ReadOnlySpan<byte> payload, WriteStop stop)
     {
         int total = payload.Length;
         if (total <= CoalesceBytes)
@@ -372,6 +420,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
         Span<byte> head = stackalloc byte[FrameHeader.Size];
         for (int offset = 0; offset < total;)
         {
+            stop.ThrowIfStopped(offset);
             ReadOnlySpan<byte> body = payload.Slice(offset, Math.Min(Limits.MaxFrameBytes, total - offset));
             Header(hose, sequence, total, offset, body).Write(head);
             WriteFrame(head, body);
@@ -393,11 +442,11 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
     }
 
-    private void WriteMessage(uint hose, ulong sequence, ReadOnlySequence<byte> payload)
+    private void WriteMessage(uint hose, ulong sequence, ReadOnlySequence<byte> payload, WriteStop stop)
     {
         if (payload.IsSingleSegment)
         {
-            WriteMessage(hose, sequence, payload.FirstSpan);
+            WriteMessage(hose, sequence, payload.FirstSpan, stop);
             return;
         }
 
@@ -409,6 +458,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             ReadOnlySpan<byte> rest = segment.Span;
             while (!rest.IsEmpty)
             {
+                stop.ThrowIfStopped(offset);
                 ReadOnlySpan<byte> body = rest[..Math.Min(Limits.MaxFrameBytes, rest.Length)];
                 Header(hose, sequence, total, offset, body).Write(head);
                 WriteFrame(head, body);
@@ -419,7 +469,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     }
 
     /// <summary>Frame headers from memory, frame bodies straight from the region files with <c>sendfile</c>.</summary>
-    private void WriteMessageWithSendFile(uint hose, ulong sequence, RegionPayload payload)
+    private void WriteMessageWithSendFile(uint hose, ulong sequence, RegionPayload payload, WriteStop stop)
     {
         int total = checked((int)payload.Length);
         int offset = 0;
@@ -429,6 +479,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             FileStream file = chunk.Region.File; // the region's own descriptor: its name may already be gone (pool disposed)
             for (int inChunk = 0; inChunk < chunk.Length;)
             {
+                stop.ThrowIfStopped(offset);
                 int length = Math.Min(Limits.MaxFrameBytes, chunk.Length - inChunk);
                 ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
                 Header(hose, sequence, total, offset, body).Write(head);
@@ -443,32 +494,32 @@ internal sealed class NetworkConnection : IAsyncDisposable
     /// <summary>A message body and how it goes onto the socket.</summary>
     private interface IMessageBody
     {
-        void Write(NetworkConnection connection, uint hose, ulong sequence);
+        void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop);
     }
 
     private readonly ref struct SpanBody(ReadOnlySpan<byte> payload) : IMessageBody
     {
         private readonly ReadOnlySpan<byte> _payload = payload;
 
-        public void Write(NetworkConnection connection, uint hose, ulong sequence) => connection.WriteMessage(hose, sequence, _payload);
+        public void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop) => connection.WriteMessage(hose, sequence, _payload, stop);
     }
 
     private readonly struct SequenceBody(ReadOnlySequence<byte> payload) : IMessageBody
     {
-        public void Write(NetworkConnection connection, uint hose, ulong sequence) => connection.WriteMessage(hose, sequence, payload);
+        public void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop) => connection.WriteMessage(hose, sequence, payload, stop);
     }
 
     private readonly struct RegionBody(RegionPayload payload) : IMessageBody
     {
-        public void Write(NetworkConnection connection, uint hose, ulong sequence)
+        public void Write(NetworkConnection connection, uint hose, ulong sequence, WriteStop stop)
         {
             if (connection.CanSendFile && payload.Length >= connection._options.SendFileThresholdBytes)
             {
-                connection.WriteMessageWithSendFile(hose, sequence, payload);
+                connection.WriteMessageWithSendFile(hose, sequence, payload, stop);
             }
             else
             {
-                connection.WriteMessage(hose, sequence, payload.AsSequence());
+                connection.WriteMessage(hose, sequence, payload.AsSequence(), stop);
             }
         }
     }

@@ -102,6 +102,12 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
         {
             await link.DisposeAsync().ConfigureAwait(false);
         }
+
+        // After the links: what try-sends accepted and still hold in the pool fails at once (Closed) instead of going out.
+        foreach (IHoseSender sender in _senders.Values)
+        {
+            await sender.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>The listener serving peers (for tests).</summary>

@@ -5,8 +5,10 @@ namespace Roadrunner.Hoses.Network;
 /// <summary>
 /// One name served by several nodes: every node gets every payload. A large payload is copied once into a region and
 /// sent to all nodes at the same time with <c>sendfile</c> (no further user-space copy per node); a small one is written
-/// to each connection from the sender's memory. The result is the first failure when no node took the payload,
-/// PeerFailed when some did (not atomic, like the in-process fan-out), else Ok.
+/// to each connection from the sender's memory. Every node is tried, within one deadline for the whole fan-out (a dead
+/// node costs no more than its refusal). Like the in-process fan-out it is not atomic: the result is the first failure
+/// when no node took the payload, PeerFailed when some did (never a "not sent" status for a payload that went out), else Ok. <c>TrySend</c> hands the payload to every node's
+/// <see cref="NetworkSender.TrySend"/> and never waits.
 /// </summary>
 internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : FanOutBase(name)
 {
@@ -14,38 +16,39 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
 
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (!wait)
-        {
-            timeout = options.FrameTimeout; // a network send always waits for its Ack; "try" only bounds it tightly
-        }
-
         if (payload.Length > options.MaxPayloadBytes)
         {
             return HoseStatus.TooLarge;
         }
 
-        if (payload.Length < options.SendFileThresholdBytes || options.ClientTls is not null)
+        if (!wait)
         {
-            int handedOver = 0;
-            foreach (NetworkSender target in targets)
+            var tried = new HoseStatus[targets.Length];
+            for (int i = 0; i < targets.Length; i++)
             {
-                HoseStatus status = target.Send(payload, timeout, cancellationToken);
-                if (status != HoseStatus.Ok)
-                {
-                    return Outcome(status, handedOver);
-                }
-
-                handedOver++;
+                tried[i] = targets[i].TrySend(payload);
             }
 
-            return HoseStatus.Ok;
+            return Outcome(tried);
+        }
+
+        Deadline deadline = Deadline.After(timeout);
+        if (payload.Length < options.SendFileThresholdBytes || options.ClientTls is not null)
+        {
+            var results = new HoseStatus[targets.Length];
+            for (int i = 0; i < targets.Length; i++)
+            {
+                results[i] = targets[i].Send(payload, deadline, cancellationToken);
+            }
+
+            return Outcome(results);
         }
 
         HoseStatus rented;
         RegionPayload regions;
         try
         {
-            rented = pool.Rent(payload.Length, timeout, cancellationToken, out regions);
+            rented = pool.Rent(payload.Length, deadline.Remaining, cancellationToken, out regions);
         }
         catch (OperationCanceledException)
         {
@@ -60,9 +63,10 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         try
         {
             regions.Fill(payload);
-            // Each node on its own thread: the kernel sends the same pages to all of them.
-            HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, timeout, cancellationToken), cancellationToken))).GetAwaiter().GetResult();
-            return Outcome(results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok), results.Count(s => s == HoseStatus.Ok));
+            // Each node on its own thread: the kernel sends the same pages to all of them. (Blocking sends on pool
+            // threads, bounded by the deadline; an asynchronous send path is issue 10's refactor.)
+            HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, deadline, cancellationToken), CancellationToken.None))).GetAwaiter().GetResult();
+            return Outcome(results);
         }
         finally
         {
@@ -77,4 +81,16 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
             target.Complete();
         }
     }
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (NetworkSender target in targets)
+        {
+            await target.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The first failure when no node took the payload, PeerFailed when some did, else Ok.</summary>
+    private static HoseStatus Outcome(HoseStatus[] results) =>
+        Outcome(results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok), results.Count(s => s == HoseStatus.Ok));
 }

@@ -117,7 +117,10 @@ public sealed class NetworkOptions
     /// <summary>Longest one connection attempt may take. Default: 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>First wait after a failed connection attempt; doubles up to <see cref="ReconnectMaxDelay"/>. Default: 50 ms.</summary>
+    /// <summary>
+    /// How long a peer is left alone after a failed connection attempt (sends meanwhile get
+    /// <see cref="HoseStatus.PeerFailed"/> at once); doubles up to <see cref="ReconnectMaxDelay"/>. Default: 50 ms.
+    /// </summary>
     public TimeSpan ReconnectInitialDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Longest wait between connection attempts. Default: 5 s.</summary>

@@ -6,64 +6,148 @@ namespace Roadrunner.Hoses.Network;
 /// <summary>
 /// The hose to a function served by another node: frames each message onto the shared connection to that node and
 /// blocks until the receiver's Ack, so a guest's synchronous <c>send</c> returns the real outcome (Ok, or the
-/// receiver's failure, or <see cref="HoseStatus.PeerFailed"/> when the connection broke before the Ack,
-/// <see cref="HoseStatus.TimedOut"/> at the deadline). Messages are never resent, so none is delivered twice.
+/// receiver's failure). One deadline covers the whole send (connect, credit, write, Ack). Cancellation and the deadline
+/// are honoured until the message is published (its last byte handed to the socket): before, the send returns
+/// <see cref="HoseStatus.TimedOut"/> and nothing is delivered; after, it returns the Ack's status, or
+/// <see cref="HoseStatus.PeerFailed"/> (outcome unknown) when the connection breaks or the wait is given up. Messages
+/// are never resent, so none is delivered twice. <see cref="TrySend"/> never waits (see <see cref="TrySendQueue"/>).
 /// </summary>
-internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions options, RegionPool pool) : IHoseSender
+internal sealed class NetworkSender : IHoseSender
 {
-    private readonly CreditWindow _window = new(options.HoseWindowBytes);
+    private readonly CreditWindow _window;
+    private readonly NetworkOptions _options;
+    private readonly RegionPool _pool;
+    private readonly TrySendQueue _queued;
     private volatile bool _completed;
 
-    public string Name { get; } = name;
+    public NetworkSender(string name, PeerLink link, NetworkOptions options, RegionPool pool)
+    {
+        Name = name;
+        Link = link;
+        _options = options;
+        _pool = pool;
+        _window = new CreditWindow(options.HoseWindowBytes);
+        _queued = new TrySendQueue(this, options, pool);
+    }
 
-    public PeerLink Link { get; } = link;
+    public string Name { get; }
+
+    public PeerLink Link { get; }
 
     public CreditWindow Window => _window;
 
-    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => Send(payload, options.FrameTimeout);
+    /// <summary>Payloads <see cref="TrySend"/> accepted whose send failed afterwards.</summary>
+    public long FailedTrySends => _queued.Failed;
 
-    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        SendCore(payload.Length, timeout, cancellationToken, new SpanMessage(payload));
-
-    public HoseStatus Send(ReadOnlySequence<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        SendCore(payload.Length, timeout, cancellationToken, new SequenceMessage(payload));
-
-    /// <summary>Sends a payload that sits in regions (sendfile on plain TCP); the caller keeps its reference.</summary>
-    public HoseStatus SendRegions(RegionPayload payload, TimeSpan timeout, CancellationToken cancellationToken) =>
-        SendCore(payload.Length, timeout, cancellationToken, new RegionMessage(payload));
-
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Accepts the payload for sending without waiting: Ok once it is copied into the pool and queued for this hose
+    /// (the outcome is not reported to the caller), WouldBlock when there is no room now, PeerFailed while the peer is
+    /// known to be unreachable (its last connection attempt failed moments ago).
+    /// </summary>
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload)
     {
-        HoseStatus status = await Task.Run(() => Send(payload.Span, options.DeliveryTimeout + options.FrameTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        HoseException.ThrowIfFailed(status, $"Network send to '{Name}'");
+        if (_completed)
+        {
+            return HoseStatus.Closed;
+        }
+
+        if (Link.IsDown)
+        {
+            return HoseStatus.PeerFailed;
+        }
+
+        return payload.Length > _options.MaxPayloadBytes ? HoseStatus.TooLarge : _queued.TryEnqueue(payload);
     }
 
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Send(payload, Deadline.After(timeout), cancellationToken);
+
+    /// <summary>A send bounded by a deadline shared with other sends (a fan-out's).</summary>
+    public HoseStatus Send(ReadOnlySpan<byte> payload, Deadline deadline, CancellationToken cancellationToken) =>
+        SendCore(payload.Length, deadline, cancellationToken, new SpanMessage(payload), queued: false);
+
+    public HoseStatus Send(ReadOnlySequence<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(payload.Length, Deadline.After(timeout), cancellationToken, new SequenceMessage(payload), queued: false);
+
+    /// <summary>Sends a payload that sits in regions (sendfile on plain TCP); the caller keeps its reference.</summary>
+    public HoseStatus SendRegions(RegionPayload payload, Deadline deadline, CancellationToken cancellationToken) =>
+        SendCore(payload.Length, deadline, cancellationToken, new RegionMessage(payload), queued: false);
+
+    /// <summary>Sends a payload <see cref="TrySend"/> accepted (it goes out even after <see cref="Complete"/>).</summary>
+    internal HoseStatus SendQueued(RegionPayload payload, Deadline deadline) =>
+        SendCore(payload.Length, deadline, CancellationToken.None, new RegionMessage(payload), queued: true);
+
+    /// <inheritdoc cref="IHoseSender.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// <remarks>
+    /// Bounded by <see cref="NetworkOptions.DeliveryTimeout"/> + <see cref="NetworkOptions.FrameTimeout"/>. Throws
+    /// <see cref="OperationCanceledException"/> only while the message can still be withdrawn; once published, a
+    /// cancellation gives a <see cref="HoseException"/> with <see cref="HoseStatus.PeerFailed"/> (outcome unknown).
+    /// </remarks>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        // The send path is blocking end to end (see docs/network.md, Threads), hence the pool thread (issue 10).
+        HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed(status, cancellationToken);
+    }
+
+    /// <inheritdoc cref="SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
     public async ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default)
     {
-        HoseStatus status = await Task.Run(() => Send(payload, options.DeliveryTimeout + options.FrameTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        HoseException.ThrowIfFailed(status, $"Network send to '{Name}'");
+        HoseStatus status = await Task.Run(() => Send(payload, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed(status, cancellationToken);
     }
 
     public async ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        if (length > pool.LargestRegion || length > options.MaxPayloadBytes)
+        if (length > _pool.LargestRegion || length > _options.MaxPayloadBytes)
         {
-            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {pool.LargestRegion} bytes, not {length}");
+            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_pool.LargestRegion} bytes, not {length}");
         }
 
-        return new NetworkClaim(this, await pool.RentAsync(length, cancellationToken).ConfigureAwait(false), options.DeliveryTimeout + options.FrameTimeout);
+        return new NetworkClaim(this, await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false), AsyncTimeout);
     }
 
     public void Complete() => _completed = true;
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Stops accepting sends and waits until what <see cref="TrySend"/> accepted is sent or has failed.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _completed = true;
+        _queued.WaitDrained(Deadline.After(AsyncTimeout), CancellationToken.None);
+        return ValueTask.CompletedTask;
+    }
 
-    /// <summary>Takes credit for the message, then sends it on the connection and waits for its Ack.</summary>
-    private HoseStatus SendCore<TMessage>(long length, TimeSpan timeout, CancellationToken cancellationToken, TMessage message)
+    private TimeSpan AsyncTimeout => _options.DeliveryTimeout + _options.FrameTimeout;
+
+    /// <summary>A cancelled send that returned TimedOut was never published: that is a cancellation, not a failure.</summary>
+    private void ThrowIfFailed(HoseStatus status, CancellationToken cancellationToken)
+    {
+        if (status == HoseStatus.TimedOut)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        HoseException.ThrowIfFailed(status, $"Network send to '{Name}'");
+    }
+
+    /// <summary>Keeps the order after accepted try-sends, takes credit, then sends on the connection and waits for the Ack.</summary>
+    private HoseStatus SendCore<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message, bool queued)
         where TMessage : IMessage, allows ref struct
     {
-        Deadline deadline = Deadline.After(timeout);
+        if (!queued)
+        {
+            if (_completed)
+            {
+                return HoseStatus.Closed;
+            }
+
+            if (!_queued.WaitDrained(deadline, cancellationToken))
+            {
+                return HoseStatus.TimedOut;
+            }
+        }
+
         HoseStatus status = Acquire(length, deadline, cancellationToken, out Credits credits);
         if (status != HoseStatus.Ok)
         {
@@ -80,12 +164,7 @@ internal sealed class NetworkSender(string name, PeerLink link, NetworkOptions o
     internal HoseStatus Acquire(long length, Deadline deadline, CancellationToken cancellationToken, out Credits credits)
     {
         credits = default;
-        if (_completed)
-        {
-            return HoseStatus.Closed;
-        }
-
-        if (length > options.MaxPayloadBytes)
+        if (length > _options.MaxPayloadBytes)
         {
             return HoseStatus.TooLarge;
         }

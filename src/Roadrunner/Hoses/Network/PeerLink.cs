@@ -5,10 +5,12 @@ namespace Roadrunner.Hoses.Network;
 
 /// <summary>
 /// The persistent connection to one peer endpoint, shared by every hose to it. Connects on first use; after the
-/// connection drops, the next send reconnects, waiting between failed attempts with an exponential backoff
-/// (<see cref="NetworkOptions.ReconnectInitialDelay"/> doubling to <see cref="NetworkOptions.ReconnectMaxDelay"/>), always
-/// within the sender's deadline. A peer that refuses the handshake gives <see cref="HoseStatus.PeerFailed"/>; a peer that
-/// cannot be reached before the deadline gives <see cref="HoseStatus.Closed"/>.
+/// connection drops, the next send reconnects. One attempt per send, bounded by the sender's deadline and
+/// <see cref="NetworkOptions.ConnectTimeout"/>: a peer that refuses the connection or the handshake, or cannot be reached
+/// within <see cref="NetworkOptions.ConnectTimeout"/>, gives <see cref="HoseStatus.PeerFailed"/> at once. After a failed
+/// attempt the peer is not tried again before a backoff has passed (<see cref="NetworkOptions.ReconnectInitialDelay"/>
+/// doubling to <see cref="NetworkOptions.ReconnectMaxDelay"/>); sends meanwhile get <see cref="HoseStatus.PeerFailed"/>
+/// at once instead of waiting for it.
 /// </summary>
 internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsyncDisposable
 {
@@ -25,6 +27,14 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
 
     public NetworkConnection? Current => _current;
 
+    /// <summary>True while the last connection attempt failed and its backoff has not passed: sends get PeerFailed.</summary>
+    public bool IsDown => Environment.TickCount64 < Volatile.Read(ref _nextAttemptAt);
+
+    /// <summary>
+    /// The live connection, or a new one. <see cref="HoseStatus.TimedOut"/> when the caller's deadline or token ended the
+    /// wait (nothing was sent), <see cref="HoseStatus.PeerFailed"/> when the peer could not be reached or refused,
+    /// <see cref="HoseStatus.Closed"/> once the link is disposed.
+    /// </summary>
     public HoseStatus GetConnection(Deadline deadline, CancellationToken cancellationToken, out NetworkConnection connection)
     {
         connection = _current!;
@@ -47,70 +57,56 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
 
         try
         {
-            while (true)
+            if (_disposed)
             {
-                if (_disposed)
+                return HoseStatus.Closed;
+            }
+
+            connection = _current!;
+            if (connection is { IsAlive: true })
+            {
+                if (!IsStale(connection))
                 {
-                    return HoseStatus.Closed;
-                }
-
-                connection = _current!;
-                if (connection is { IsAlive: true })
-                {
-                    if (!IsStale(connection))
-                    {
-                        return HoseStatus.Ok;
-                    }
-
-                    // Idle for half the idle timeout: the peer may be about to close it; start afresh instead of racing it.
-                    _current = null;
-                    _ = connection.DisposeAsync().AsTask();
-                }
-
-                long wait = _nextAttemptAt - Environment.TickCount64;
-                if (wait > 0)
-                {
-                    if (deadline.At != long.MaxValue && Environment.TickCount64 + wait >= deadline.At)
-                    {
-                        return HoseStatus.Closed; // the next attempt is due after the deadline
-                    }
-
-                    if (cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(wait)))
-                    {
-                        return HoseStatus.TimedOut;
-                    }
-                }
-
-                TimeSpan limit = deadline.Remaining;
-                try
-                {
-                    NetworkConnection fresh = NetworkConnection.Connect(EndPoint, options, limit == Timeout.InfiniteTimeSpan || limit > options.ConnectTimeout ? options.ConnectTimeout : limit);
-                    NetworkConnection? old = _current;
-                    _current = fresh;
-                    Connects++;
-                    _backoff = options.ReconnectInitialDelay;
-                    _nextAttemptAt = 0;
-                    if (old is not null)
-                    {
-                        _ = old.DisposeAsync().AsTask();
-                    }
-
-                    connection = fresh;
                     return HoseStatus.Ok;
                 }
-                catch (AuthenticationFailedException)
+
+                // Idle for half the idle timeout: the peer may be about to close it; start afresh instead of racing it.
+                _current = null;
+                _ = connection.DisposeAsync().AsTask();
+            }
+
+            if (IsDown)
+            {
+                return HoseStatus.PeerFailed; // an attempt failed moments ago: say so now rather than wait out the backoff
+            }
+
+            TimeSpan limit = deadline.AtMost(options.ConnectTimeout);
+            bool callerBound = limit < options.ConnectTimeout;
+            try
+            {
+                NetworkConnection fresh = NetworkConnection.Connect(EndPoint, options, limit, cancellationToken);
+                NetworkConnection? old = _current;
+                _current = fresh;
+                Connects++;
+                _backoff = options.ReconnectInitialDelay;
+                _nextAttemptAt = 0;
+                if (old is not null)
                 {
-                    Backoff();
-                    return HoseStatus.PeerFailed;
+                    _ = old.DisposeAsync().AsTask();
                 }
-                catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+
+                connection = fresh;
+                return HoseStatus.Ok;
+            }
+            catch (Exception e) when (e is AuthenticationFailedException or SocketException or IOException or OperationCanceledException)
+            {
+                if (cancellationToken.IsCancellationRequested || (callerBound && deadline.Passed))
                 {
-                    Backoff();
-                    if (deadline.Passed || cancellationToken.IsCancellationRequested)
-                    {
-                        return HoseStatus.Closed;
-                    }
+                    return HoseStatus.TimedOut; // the caller's own limit cut the attempt short: nothing sent, nothing learnt
                 }
+
+                Backoff(); // refused (ECONNREFUSED or the handshake), unreachable, or no answer within ConnectTimeout
+                return HoseStatus.PeerFailed;
             }
         }
         finally
