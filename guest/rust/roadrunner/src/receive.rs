@@ -14,7 +14,9 @@ pub fn next_length() -> Result<usize, Status> {
 /// and returns its length. [`Status::WouldBlock`] when none is queued (`buffer` is then empty).
 pub fn receive(buffer: &mut Vec<u8>) -> Result<usize, Status> {
     buffer.clear();
-    loop {
+    // One retry is all a correct host needs (the payload at the head of the inbox cannot change:
+    // only this function takes from it); the bound keeps a broken one from spinning forever.
+    for _ in 0..2 {
         let needed = next_length()?;
         reserve(buffer, needed)?;
         // SAFETY: `into_spare` passes the spare capacity of `buffer`, a live slice borrowed
@@ -25,6 +27,7 @@ pub fn receive(buffer: &mut Vec<u8>) -> Result<usize, Status> {
             other => return other,
         }
     }
+    Err(Status::BufferTooSmall)
 }
 
 /// Like [`receive`], but waits up to `timeout_ms` milliseconds (capped by the host) for a

@@ -31,7 +31,8 @@ pub enum Status {
     TimedOut,
     /// `RR_INTERNAL` (-11): the host hit an unexpected error; the call did nothing.
     Internal,
-    /// A negative code this version of the crate does not know (from a newer host).
+    /// A negative code this version of the crate does not know (from a newer host); `code()`
+    /// gives it back unchanged.
     Other(i32),
 }
 

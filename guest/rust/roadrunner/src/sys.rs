@@ -6,8 +6,8 @@
 //! are given, so callers must pass memory they own: the safe wrappers in this crate only ever pass
 //! ranges of live slices.
 //!
-//! The symbols keep their ABI names (`open`, `send`, ...), which is fine on
-//! `wasm32-unknown-unknown`, where nothing else defines them.
+//! The declarations use the ABI names (`open`, `send`, ...); rustc imports them from module
+//! `roadrunner` even where the C library defines the same names (checked on `wasm32-wasi`).
 
 #[link(wasm_import_module = "roadrunner")]
 extern "C" {
