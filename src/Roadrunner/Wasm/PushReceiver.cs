@@ -88,6 +88,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
                 RoadrunnerMetrics.RefusedBy(guest.Name, direct: true);
+                RoadrunnerLog.PushRefused(guest.Logger, guest.Name, length, "direct");
                 return HoseStatus.PeerFailed;
             }
 
@@ -107,6 +108,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
         {
             RoadrunnerMetrics.RefusedBy(guest.Name, direct: false);
+            RoadrunnerLog.PushRefused(guest.Logger, guest.Name, payload.Length, "queued");
             return;
         }
 
@@ -132,10 +134,10 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         {
             address = alloc(length);
         }
-        catch (WasmtimeException)
+        catch (WasmtimeException e)
         {
             address = 0;
-            guest.Fault();
+            guest.Fault($"rr_alloc({length}) trapped: {e.Message}");
             return false;
         }
 
@@ -150,9 +152,9 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             onMessage(address, length);
             return HoseStatus.Ok;
         }
-        catch (WasmtimeException)
+        catch (WasmtimeException e)
         {
-            guest.Fault();
+            guest.Fault($"rr_on_message trapped: {e.Message}");
             return HoseStatus.PeerFailed;
         }
     }
