@@ -39,23 +39,29 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
 
         try
         {
-            while (!guest.IsFaulted && guest.InboxHose.TryTake(out RegionPayload? payload))
-            {
-                try
-                {
-                    guest.ArmPushDeadline();
-                    Deliver(payload);
-                }
-                finally
-                {
-                    guest.ClearDeadline();
-                    payload.Release();
-                }
-            }
+            DrainHeld(int.MaxValue);
         }
         finally
         {
             guest.Exit();
+        }
+    }
+
+    /// <summary>Pushes up to <paramref name="count"/> queued payloads, in order; the caller is inside the guest.</summary>
+    public void DrainHeld(int count)
+    {
+        for (int i = 0; i < count && !guest.IsFaulted && !guest.IsDisposing && guest.InboxHose.TryTake(out RegionPayload? payload); i++)
+        {
+            try
+            {
+                guest.ArmPushDeadline();
+                Deliver(payload);
+            }
+            finally
+            {
+                guest.ClearDeadline();
+                payload.Release();
+            }
         }
     }
 
