@@ -9,7 +9,7 @@ public class ReceiveWaitStarvedPoolTests : FolderTest
 {
     private const int Buffer = 8192;
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Prompt = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(1); // 10 ms waits; generous for a loaded machine, far below the 10 s a pool-bound wait takes here
 
     // The starved parts run before the test's first await, on NUnit's own thread, not a pool thread.
     [Test]
