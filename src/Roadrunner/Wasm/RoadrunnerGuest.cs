@@ -20,6 +20,9 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     private Store? _epochLimitedStore;
     private volatile bool _faulted;
     private long _pushDeadline = long.MaxValue; // Environment.TickCount64 at which the running push's time is up
+
+    [ThreadStatic]
+    private static long t_pushDeadline; // the earliest deadline of the pushes this thread is inside; 0 when none
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposing;
 
@@ -131,22 +134,43 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the push time limit (when the store is epoch-limited); <see cref="ClearDeadline"/> ends it.</summary>
-    internal void ArmPushDeadline()
+    /// <summary>
+    /// Starts the push time limit (when the store is epoch-limited); <see cref="ClearDeadline"/> ends it.
+    /// </summary>
+    /// <returns>The thread's previous push deadline, to hand back to <see cref="ClearDeadline"/>.</returns>
+    internal long ArmPushDeadline()
     {
+        long outer = t_pushDeadline;
         if (_epochLimitedStore is not null)
         {
-            _pushDeadline = Environment.TickCount64 + (long)Math.Ceiling(Options.PushTimeout.TotalMilliseconds);
+            _pushDeadline = Environment.TickCount64 + PushLimitMilliseconds;
+            t_pushDeadline = outer == 0 ? _pushDeadline : Math.Min(outer, _pushDeadline);
             _epochLimitedStore.SetEpochDeadline(Hosting.EpochTicker.TicksFor(Options.PushTimeout));
         }
+
+        return outer;
     }
 
     /// <summary>Lifts the time limit again for ordinary calls into the guest.</summary>
-    internal void ClearDeadline()
+    /// <param name="outer">What <see cref="ArmPushDeadline"/> returned.</param>
+    internal void ClearDeadline(long outer)
     {
+        t_pushDeadline = outer;
         _pushDeadline = long.MaxValue;
         _epochLimitedStore?.SetEpochDeadline(NoDeadline);
     }
+
+    /// <summary>
+    /// True when this thread runs another guest's push handler (a send from inside it) whose time ends before a push
+    /// into this guest would have to: pushing straight in could make that handler overrun, so the payload is queued.
+    /// </summary>
+    internal bool OuterPushEndsSooner()
+    {
+        long outer = t_pushDeadline;
+        return outer != 0 && (_epochLimitedStore is null || outer < Environment.TickCount64 + PushLimitMilliseconds);
+    }
+
+    private long PushLimitMilliseconds => (long)Math.Ceiling(Options.PushTimeout.TotalMilliseconds);
 
     /// <summary>
     /// Cuts a wait an import is about to make to what is left of the running push's time limit (read on the thread

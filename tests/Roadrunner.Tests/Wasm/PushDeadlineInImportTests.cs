@@ -41,6 +41,47 @@ public class PushDeadlineInImportTests : FolderTest
           (func (export "result") (result i32) (global.get $result)))
         """;
 
+    /// <summary>Its handler first waits 500 ms in receive_wait, then sends one byte to "waiter".</summary>
+    private const string LateForwarder = """
+        (module
+          (import "roadrunner" "open" (func $open (param i32 i32) (result i32)))
+          (import "roadrunner" "send" (func $send (param i32 i32 i32) (result i32)))
+          (import "roadrunner" "receive_wait" (func $receive_wait (param i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 0) "waiter")
+          (global $result (mut i32) (i32.const 1))
+          (func (export "rr_alloc") (param i32) (result i32) (i32.const 1024))
+          (func (export "rr_on_message") (param i32 i32)
+            (drop (call $receive_wait (i32.const 4096) (i32.const 16) (i32.const 500)))
+            (global.set $result (call $send (call $open (i32.const 0) (i32.const 6)) (i32.const 1024) (i32.const 1))))
+          (func (export "result") (result i32) (global.get $result)))
+        """;
+
+    [Test]
+    public async Task APushFromAHandlerWithLessTimeLeftThanItMayTakeIsQueued()
+    {
+        await using FunctionHost host = CreateHost(o => o.Guest.PushTimeout = TimeSpan.FromSeconds(2));
+        WasmFunction forwarder = host.LoadText("forwarder", LateForwarder);
+        WasmFunction waiter = host.LoadText("waiter", Waiter);
+
+        // The forwarder has 1.5 s left when it sends; the waiter's push may take 2 s: pushing it straight in on the
+        // forwarder's thread could make the forwarder overrun, so it queues and the forwarder's send returns at once.
+        HoseStatus status = await Within(Task.Run(() => host.Open("forwarder").Send(new byte[1], WaitLimit)));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(status, Is.EqualTo(HoseStatus.Ok));
+            Assert.That(forwarder.Guest.IsFaulted, Is.False);
+            Assert.That(forwarder.Run(i => i.GetFunction<int>("result")!()), Is.EqualTo((int)HoseStatus.Ok), "queued for the waiter");
+        });
+
+        // The queued push then runs into the waiter's own deadline, on its own: by a pool drain, or at the latest by
+        // this Run, which returns once it was pushed.
+        waiter.Run(_ => 0);
+        Assert.That(waiter.Guest.IsFaulted, Is.True);
+        Assert.That(forwarder.Guest.IsFaulted, Is.False);
+    }
+
     [Test]
     public async Task AHandlerInReceiveWaitIsFaultedAtThePushDeadline()
     {
