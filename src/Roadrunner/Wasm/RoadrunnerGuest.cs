@@ -13,6 +13,9 @@ namespace Roadrunner.Wasm;
 /// </summary>
 public sealed class RoadrunnerGuest : IAsyncDisposable
 {
+    [ThreadStatic]
+    private static long t_pushDeadline; // the earliest deadline of the pushes this thread is inside; 0 when none
+
     private readonly InProcessHose _inbox;
     private readonly GuestGate _gate;
     private readonly CancellationTokenSource _shutdown = new();
@@ -20,9 +23,6 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     private Store? _epochLimitedStore;
     private volatile bool _faulted;
     private long _pushDeadline = long.MaxValue; // Environment.TickCount64 at which the running push's time is up
-
-    [ThreadStatic]
-    private static long t_pushDeadline; // the earliest deadline of the pushes this thread is inside; 0 when none
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposing;
 
