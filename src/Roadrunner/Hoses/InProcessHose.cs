@@ -90,7 +90,7 @@ internal sealed class InProcessHose : IDataHose
         long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
         try
         {
-            if (!_slots.Wait(timeout, cancellationToken))
+            if (!WaitForSlot(timeout, cancellationToken))
             {
                 return HoseStatus.TimedOut;
             }
@@ -292,7 +292,26 @@ internal sealed class InProcessHose : IDataHose
     public bool TryReserveSlot() => _slots.Wait(0);
 
     /// <summary>Waits for a queue slot.</summary>
-    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => _slots.Wait(timeout, cancellationToken);
+    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => WaitForSlot(timeout, cancellationToken);
+
+    /// <summary>
+    /// True when only the calling thread could take payloads out of this hose now (its receiver is inside a call on
+    /// this thread and nothing else reads it): a sender on that thread must not wait for a slot.
+    /// </summary>
+    public Func<bool>? OnlyThisThreadCanDrain { get; set; }
+
+    /// <summary>Waits for a queue slot, but not when the wait could only end by the waiting thread itself.</summary>
+    private bool WaitForSlot(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_slots.Wait(0))
+        {
+            return true;
+        }
+
+        // A guest sending to its own full inbox (directly, through a route, or from .NET code inside its call): room
+        // comes only when that call ends, so waiting would last the whole timeout, or forever.
+        return OnlyThisThreadCanDrain?.Invoke() != true && _slots.Wait(timeout, cancellationToken);
+    }
 
     /// <summary>Gives back a slot reserved but not used.</summary>
     public void ReleaseSlot() => _slots.Release();

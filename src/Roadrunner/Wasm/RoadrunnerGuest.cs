@@ -89,6 +89,8 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         {
             _push = new PushReceiver(this, alloc, onMessage);
             _inbox.DirectReceiver = _push;
+            // A push receiver's inbox is drained only from inside the guest.
+            _inbox.OnlyThisThreadCanDrain = () => _gate.IsHeldByCurrentThread;
         }
     }
 

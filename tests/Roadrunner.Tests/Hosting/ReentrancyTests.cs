@@ -172,6 +172,38 @@ public class ReentrancyTests : FolderTest
         });
     }
 
+    [Test]
+    public async Task ASendToItsOwnFullInboxFromInsideAPushReceiverDoesNotWait()
+    {
+        await using FunctionHost host = CreateHost(o =>
+        {
+            o.Guest.Inbox.MaxQueuedPayloads = 1;
+            o.Guest.SendTimeout = TimeSpan.FromSeconds(30);
+        });
+        WasmFunction receiver = host.LoadText("receiver", Guests.PushReceiver);
+        WasmFunction other = host.LoadText("other", Guests.PushReceiver);
+        host.AddRoute("both", "receiver", "other");
+        IHoseSender direct = host.Open("receiver");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Inside its own call the receiver cannot take payloads: its one slot fills, and the next send could only
+        // get room once this very call ends, so it must not wait (here: forever).
+        (HoseStatus first, HoseStatus second, HoseStatus routed) = await Within(Task.Run(() => receiver.Run(_ => (
+            direct.Send(new byte[8], Timeout.InfiniteTimeSpan),
+            direct.Send(new byte[8], Timeout.InfiniteTimeSpan),
+            host.Open("both").Send(new byte[8], Timeout.InfiniteTimeSpan)))));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first, Is.EqualTo(HoseStatus.Ok), "queued");
+            Assert.That(second, Is.EqualTo(HoseStatus.TimedOut));
+            Assert.That(routed, Is.EqualTo(HoseStatus.TimedOut));
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+            Assert.That(receiver.Run(i => i.GetFunction<int>("count")!()), Is.EqualTo(1), "the queued one was pushed when the call ended");
+            Assert.That(other.Run(i => i.GetFunction<int>("count")!()), Is.Zero, "the fan-out stopped at the full target");
+        });
+    }
+
     /// <summary>
     /// A push guest that, given a one-byte hop count n, sends n - 1 to <paramref name="peer"/>, or sends 0 to "done"
     /// when n is 0. "count" counts handled payloads, "last_status" is the status of the last send.
