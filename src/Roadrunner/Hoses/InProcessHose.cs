@@ -19,6 +19,8 @@ internal sealed class InProcessHose : IDataHose
     private readonly SemaphoreSlim _slots;
     private volatile IDirectReceiver? _direct;
     private volatile int _terminal; // 0 while open, else the status every send now gets
+    private readonly object _readSignal = new(); // blocking readers wait on it (WaitToRead)
+    private int _blockedReaders;
 
     public InProcessHose(string name, RegionPool pool, HoseOptions? options = null)
     {
@@ -88,7 +90,7 @@ internal sealed class InProcessHose : IDataHose
         long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
         try
         {
-            if (!_slots.Wait(timeout, cancellationToken))
+            if (!WaitForSlot(timeout, cancellationToken))
             {
                 return HoseStatus.TimedOut;
             }
@@ -180,6 +182,7 @@ internal sealed class InProcessHose : IDataHose
     {
         Interlocked.CompareExchange(ref _terminal, (int)reason, 0);
         _queue.Writer.TryComplete();
+        WakeBlockedReaders();
     }
 
     public bool TryPeekLength(out long length)
@@ -234,8 +237,13 @@ internal sealed class InProcessHose : IDataHose
         return false;
     }
 
-    /// <summary>Waits until a payload is queued or the hose is completed and empty.</summary>
+    /// <summary>
+    /// Waits, blocking the thread, until a payload is queued or the hose is completed and empty. The wait is a
+    /// monitor with its own timeout: it needs no thread-pool thread to time out or to wake (a pool timer under a
+    /// blocking wait made a 10 ms wait last seconds while the pool was busy).
+    /// </summary>
     /// <returns>False when the timeout passed or the hose is completed and empty.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_queue.Reader.Count > 0)
@@ -243,16 +251,40 @@ internal sealed class InProcessHose : IDataHose
             return true;
         }
 
-        // The timeout cancels the channel's waiter too, so repeated timed-out waits leave nothing registered behind.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
+        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+        using CancellationTokenRegistration woken = cancellationToken.UnsafeRegister(static self => ((InProcessHose)self!).WakeBlockedReaders(), this);
+        lock (_readSignal)
         {
-            return _queue.Reader.WaitToReadAsync(deadline.Token).AsTask().GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
+            // Counted before the queue is looked at, so a writer that queues after the look sees us and wakes us.
+            Interlocked.Increment(ref _blockedReaders);
+            try
+            {
+                while (true)
+                {
+                    if (_queue.Reader.Count > 0)
+                    {
+                        return true;
+                    }
+
+                    if (_queue.Reader.Completion.IsCompleted)
+                    {
+                        return false;
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                    long left = deadline - Environment.TickCount64;
+                    if (left <= 0)
+                    {
+                        return false;
+                    }
+
+                    Monitor.Wait(_readSignal, (int)Math.Min(left, int.MaxValue));
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _blockedReaders);
+            }
         }
     }
 
@@ -260,7 +292,26 @@ internal sealed class InProcessHose : IDataHose
     public bool TryReserveSlot() => _slots.Wait(0);
 
     /// <summary>Waits for a queue slot.</summary>
-    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => _slots.Wait(timeout, cancellationToken);
+    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => WaitForSlot(timeout, cancellationToken);
+
+    /// <summary>
+    /// True when only the calling thread could take payloads out of this hose now (its receiver is inside a call on
+    /// this thread and nothing else reads it): a sender on that thread must not wait for a slot.
+    /// </summary>
+    public Func<bool>? OnlyThisThreadCanDrain { get; set; }
+
+    /// <summary>Waits for a queue slot, but not when the wait could only end by the waiting thread itself.</summary>
+    private bool WaitForSlot(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_slots.Wait(0))
+        {
+            return true;
+        }
+
+        // A guest sending to its own full inbox (directly, through a route, or from .NET code inside its call): room
+        // comes only when that call ends, so waiting would last the whole timeout, or forever.
+        return OnlyThisThreadCanDrain?.Invoke() != true && _slots.Wait(timeout, cancellationToken);
+    }
 
     /// <summary>Gives back a slot reserved but not used.</summary>
     public void ReleaseSlot() => _slots.Release();
@@ -276,8 +327,24 @@ internal sealed class InProcessHose : IDataHose
         }
 
         RoadrunnerMetrics.Accepted(payload.Length, direct: false);
+        WakeBlockedReaders();
         _direct?.OnQueued();
         return HoseStatus.Ok;
+    }
+
+    /// <summary>Wakes threads blocked in <see cref="WaitToRead"/> (cheap when there are none).</summary>
+    private void WakeBlockedReaders()
+    {
+        // Full fence: the write that made the queue non-empty or completed must not pass this read.
+        if (Interlocked.CompareExchange(ref _blockedReaders, 0, 0) == 0)
+        {
+            return;
+        }
+
+        lock (_readSignal)
+        {
+            Monitor.PulseAll(_readSignal);
+        }
     }
 
     /// <summary>Tries the direct receiver first; <see cref="HoseStatus.WouldBlock"/> means "queue it".</summary>

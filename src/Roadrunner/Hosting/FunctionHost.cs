@@ -189,6 +189,7 @@ public sealed class FunctionHost : IAsyncDisposable
         catch
         {
             store.Dispose();
+            // Completes synchronously: no call ever entered this guest, so there is nothing to wait for.
             guest.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
         }

@@ -10,7 +10,8 @@ namespace Roadrunner.Hosting;
 internal sealed class LocalDirectory : IHoseDirectory
 {
     private readonly ConcurrentDictionary<string, IHoseSender> _local = new(StringComparer.Ordinal);
-    private readonly List<IHoseDirectory> _fallbacks = [];
+    private readonly Lock _adding = new();
+    private volatile IHoseDirectory[] _fallbacks = []; // replaced whole, so resolving holds no lock while it asks them
 
     /// <summary>Adds a name; false when it is taken.</summary>
     public bool TryAdd(string name, IHoseSender sender) => _local.TryAdd(name, sender);
@@ -21,9 +22,9 @@ internal sealed class LocalDirectory : IHoseDirectory
     /// <summary>Asks <paramref name="directory"/> for names this host does not know.</summary>
     public void AddFallback(IHoseDirectory directory)
     {
-        lock (_fallbacks)
+        lock (_adding)
         {
-            _fallbacks.Add(directory);
+            _fallbacks = [.. _fallbacks, directory];
         }
     }
 
@@ -34,14 +35,13 @@ internal sealed class LocalDirectory : IHoseDirectory
             return true;
         }
 
-        lock (_fallbacks)
+        // No lock held while a directory answers: one that calls back into a guest (or blocks) must not stall
+        // every other guest's open, nor deadlock with a guest that opens a name meanwhile.
+        foreach (IHoseDirectory fallback in _fallbacks)
         {
-            foreach (IHoseDirectory fallback in _fallbacks)
+            if (fallback.TryResolve(name, out sender))
             {
-                if (fallback.TryResolve(name, out sender))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 

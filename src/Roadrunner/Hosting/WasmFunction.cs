@@ -31,12 +31,19 @@ public sealed class WasmFunction : IAsyncDisposable
     /// <summary>Payloads for this function arrive here; send to it from .NET to reach the guest.</summary>
     public IDataHose Inbox => Guest.Inbox;
 
-    /// <summary>Runs <paramref name="call"/> as the only call into this function, then pushes payloads that queued meanwhile.</summary>
+    /// <summary>
+    /// Runs <paramref name="call"/> as the only call into this function, then pushes the payloads that queued meanwhile
+    /// and returns once they were pushed (or the push failed).
+    /// </summary>
     /// <typeparam name="T">The result.</typeparam>
     /// <param name="call">Calls exports of <see cref="Instance"/>.</param>
     /// <param name="cancellationToken">Cancels the wait for the function to be free.</param>
     /// <returns>The call's result.</returns>
     /// <exception cref="TrapException">The guest trapped.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// Called from inside a call into this same function (e.g. by a .NET sender it sent to), or waiting would deadlock
+    /// with another thread: such a call could never start, so it fails at once.
+    /// </exception>
     public T Run<T>(Func<Instance, T> call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -56,8 +63,10 @@ public sealed class WasmFunction : IAsyncDisposable
 
     /// <summary>
     /// Takes the function's name out of its host (a later <c>open</c> of it gives <c>RR_UNKNOWN_TARGET</c>; handles
-    /// opened before give <c>RR_CLOSED</c>), drops queued payloads and frees the instance's store.
+    /// opened before give <c>RR_CLOSED</c>), drops queued payloads and frees the instance's store, once no call is
+    /// running in it.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Called from inside a call into this function (the task fails at once).</exception>
     public async ValueTask DisposeAsync()
     {
         _onDisposing?.Invoke(this);

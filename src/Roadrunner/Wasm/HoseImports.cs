@@ -16,7 +16,7 @@ internal static class HoseImports
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static int Open(Caller caller, int namePointer, int nameLength) => Guarded(caller, (namePointer, nameLength), static (guest, args) =>
+    public static int Open(Caller caller, int namePointer, int nameLength) => Guarded(caller, "open", (namePointer, nameLength), static (guest, args) =>
     {
         (int namePointer, int nameLength) = args;
         if (!guest.Memory.TryGetSpan(namePointer, nameLength, out Span<byte> bytes))
@@ -43,15 +43,15 @@ internal static class HoseImports
     });
 
     public static int Close(Caller caller, int handle) =>
-        Guarded(caller, handle, static (guest, handle) => guest.Handles.Remove(handle) ? (int)HoseStatus.Ok : (int)HoseStatus.BadHandle);
+        Guarded(caller, "close", handle, static (guest, handle) => guest.Handles.Remove(handle) ? (int)HoseStatus.Ok : (int)HoseStatus.BadHandle);
 
     public static int Send(Caller caller, int handle, int pointer, int length) =>
-        SendCore(caller, handle, pointer, length, wait: true);
+        SendCore(caller, "send", handle, pointer, length, wait: true);
 
     public static int TrySend(Caller caller, int handle, int pointer, int length) =>
-        SendCore(caller, handle, pointer, length, wait: false);
+        SendCore(caller, "try_send", handle, pointer, length, wait: false);
 
-    public static int NextLength(Caller caller) => Guarded(caller, 0, static (guest, _) =>
+    public static int NextLength(Caller caller) => Guarded(caller, "next_length", 0, static (guest, _) =>
     {
         if (guest.InboxHose.TryPeekLength(out long length))
         {
@@ -62,18 +62,25 @@ internal static class HoseImports
     });
 
     public static int Receive(Caller caller, int pointer, int capacity) =>
-        Guarded(caller, (pointer, capacity), static (guest, args) => ReceiveCore(guest, args.pointer, args.capacity, TimeSpan.Zero));
+        Guarded(caller, "receive", (pointer, capacity), static (guest, args) => ReceiveCore(guest, args.pointer, args.capacity, TimeSpan.Zero));
 
-    public static int ReceiveWait(Caller caller, int pointer, int capacity, int timeoutMilliseconds) => Guarded(caller, (pointer, capacity, timeoutMilliseconds), static (guest, args) =>
+    public static int ReceiveWait(Caller caller, int pointer, int capacity, int timeoutMilliseconds) => Guarded(caller, "receive_wait", (pointer, capacity, timeoutMilliseconds), static (guest, args) =>
     {
         (int pointer, int capacity, int timeoutMilliseconds) = args;
         TimeSpan wait = TimeSpan.FromMilliseconds(Math.Max(0, timeoutMilliseconds));
-        return ReceiveCore(guest, pointer, capacity, wait > guest.Options.MaxReceiveWait ? guest.Options.MaxReceiveWait : wait);
+        wait = guest.BoundByPushDeadline(wait > guest.Options.MaxReceiveWait ? guest.Options.MaxReceiveWait : wait, out bool cut);
+        int result = ReceiveCore(guest, pointer, capacity, wait);
+        if (cut && result == (int)HoseStatus.TimedOut)
+        {
+            guest.TrapIfPushOverran("receive_wait", force: true);
+        }
+
+        return result;
     });
 
-    private static int SendCore(Caller caller, int handle, int pointer, int length, bool wait)
+    private static int SendCore(Caller caller, string import, int handle, int pointer, int length, bool wait)
     {
-        int status = Guarded(caller, (handle, pointer, length, wait), static (guest, args) =>
+        int status = Guarded(caller, import, (handle, pointer, length, wait), static (guest, args) =>
         {
             (int handle, int pointer, int length, bool wait) = args;
             // Checked in this order (docs/guest-abi.md, "Which check wins"): the range, then the handle, then the target.
@@ -87,7 +94,16 @@ internal static class HoseImports
                 return (int)HoseStatus.BadHandle;
             }
 
-            return (int)(wait ? sender.Send(payload, guest.Options.SendTimeout, guest.ShutdownToken) : sender.TrySend(payload));
+            bool cut = false;
+            HoseStatus status = wait
+                ? sender.Send(payload, guest.BoundByPushDeadline(guest.Options.SendTimeout, out cut), guest.ShutdownToken)
+                : sender.TrySend(payload);
+            if (cut && status == HoseStatus.TimedOut)
+            {
+                guest.TrapIfPushOverran("send", force: true);
+            }
+
+            return (int)status;
         });
 
         // Every failure counts, the caller's own bad arguments included.
@@ -160,10 +176,12 @@ internal static class HoseImports
     }
 
     /// <summary>
-    /// Finds the guest behind the caller and runs the import; any exception becomes <c>RR_INTERNAL</c>. Bodies are
-    /// static lambdas with their arguments passed as a tuple, so a call allocates nothing.
+    /// Finds the guest behind the caller and runs the import; any exception becomes <c>RR_INTERNAL</c>, except the
+    /// deliberate trap of a push handler past its time limit (checked before and after the import, so nothing a
+    /// handler asks for runs past it). Bodies are static lambdas with their arguments passed as a tuple, so a call
+    /// allocates nothing.
     /// </summary>
-    private static int Guarded<TArgs>(Caller caller, TArgs args, Func<RoadrunnerGuest, TArgs, int> body)
+    private static int Guarded<TArgs>(Caller caller, string import, TArgs args, Func<RoadrunnerGuest, TArgs, int> body)
     {
         try
         {
@@ -172,14 +190,17 @@ internal static class HoseImports
                 return (int)HoseStatus.Internal;
             }
 
+            guest.TrapIfPushOverran(import);
             if (!guest.Memory.IsBound)
             {
                 guest.Memory.BindFrom(caller);
             }
 
-            return body(guest, args);
+            int result = body(guest, args);
+            guest.TrapIfPushOverran(import);
+            return result;
         }
-        catch (Exception)
+        catch (Exception e) when (e is not PushDeadlineExceededException)
         {
             return (int)HoseStatus.Internal;
         }

@@ -39,23 +39,29 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
 
         try
         {
-            while (!guest.IsFaulted && guest.InboxHose.TryTake(out RegionPayload? payload))
-            {
-                try
-                {
-                    guest.ArmPushDeadline();
-                    Deliver(payload);
-                }
-                finally
-                {
-                    guest.ClearDeadline();
-                    payload.Release();
-                }
-            }
+            DrainHeld(int.MaxValue);
         }
         finally
         {
             guest.Exit();
+        }
+    }
+
+    /// <summary>Pushes up to <paramref name="count"/> queued payloads, in order; the caller is inside the guest.</summary>
+    public void DrainHeld(int count)
+    {
+        for (int i = 0; i < count && !guest.IsFaulted && !guest.IsDisposing && guest.InboxHose.TryTake(out RegionPayload? payload); i++)
+        {
+            long outer = guest.ArmPushDeadline();
+            try
+            {
+                Deliver(payload);
+            }
+            finally
+            {
+                guest.ClearDeadline(outer);
+                payload.Release();
+            }
         }
     }
 
@@ -71,11 +77,15 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             return HoseStatus.PeerFailed;
         }
 
-        if (!guest.TryEnter())
+        // Sent from inside a push handler with less time left than this push may take: queue it, so the sending
+        // handler's own deadline holds.
+        if (guest.OuterPushEndsSooner() || !guest.TryEnter())
         {
             return HoseStatus.WouldBlock;
         }
 
+        long outer = 0;
+        bool armed = false;
         try
         {
             // Payloads queued earlier go first: keep the order.
@@ -84,7 +94,8 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
                 return HoseStatus.WouldBlock;
             }
 
-            guest.ArmPushDeadline();
+            outer = guest.ArmPushDeadline();
+            armed = true;
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
                 RoadrunnerMetrics.RefusedBy(guest.Name, direct: true);
@@ -97,7 +108,11 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         }
         finally
         {
-            guest.ClearDeadline();
+            if (armed)
+            {
+                guest.ClearDeadline(outer);
+            }
+
             guest.Exit();
         }
     }

@@ -15,12 +15,16 @@ namespace Roadrunner.Wasm;
 /// </summary>
 public sealed class RoadrunnerGuest : IAsyncDisposable
 {
+    [ThreadStatic]
+    private static long t_pushDeadline; // the earliest deadline of the pushes this thread is inside; 0 when none
+
     private readonly InProcessHose _inbox;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly GuestGate _gate;
     private readonly CancellationTokenSource _shutdown = new();
     private PushReceiver? _push;
     private Store? _epochLimitedStore;
     private volatile bool _faulted;
+    private long _pushDeadline = long.MaxValue; // Environment.TickCount64 at which the running push's time is up
     private readonly TaskCompletionSource _disposed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposing;
 
@@ -35,6 +39,7 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         Options = options ?? new RoadrunnerGuestOptions();
         Name = name;
         Directory = directory;
+        _gate = new GuestGate(name);
         _inbox = new InProcessHose(name, pool, Options.Inbox);
         Handles = new HandleTable(Options.MaxHandles);
     }
@@ -91,24 +96,31 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         {
             _push = new PushReceiver(this, alloc!, onMessage!);
             _inbox.DirectReceiver = _push;
+            // A push receiver's inbox is drained only from inside the guest.
+            _inbox.OnlyThisThreadCanDrain = () => _gate.IsHeldByCurrentThread;
         }
     }
 
     /// <summary>
-    /// Runs <paramref name="call"/> (a call into this guest) once no other call into it is running, then delivers the
-    /// payloads queued for it meanwhile. Traps propagate to the caller.
+    /// Runs <paramref name="call"/> (a call into this guest) once no other call into it is running, then, before it
+    /// returns, pushes the payloads that queued for it meanwhile (a push receiver only). Traps propagate to the caller.
     /// </summary>
     /// <typeparam name="T">The call's result.</typeparam>
     /// <param name="call">The call into the guest.</param>
     /// <param name="cancellationToken">Cancels the wait for the gate.</param>
     /// <returns>What the call returned.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The calling thread is already inside this guest (a re-entry, e.g. from a .NET sender the guest sent to), or
+    /// waiting would deadlock with another thread inside it: such a call could never start, so it fails at once.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The guest is disposed.</exception>
     public T Invoke<T>(Func<T> call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
-        _gate.Wait(cancellationToken);
+        _gate.Enter(cancellationToken);
         if (Volatile.Read(ref _disposing) != 0)
         {
-            _gate.Release();
+            _gate.Exit();
             throw new ObjectDisposedException(nameof(RoadrunnerGuest), $"Function '{Name}' is disposed.");
         }
 
@@ -118,15 +130,97 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         }
         finally
         {
-            Exit();
+            try
+            {
+                // What queued while the call ran is pushed before the call returns, as documented; not what comes
+                // later, so a steady stream of payloads cannot hold the caller.
+                _push?.DrainHeld(_inbox.QueuedCount);
+            }
+            finally
+            {
+                Exit();
+            }
         }
     }
 
-    /// <summary>Starts the push time limit (when the store is epoch-limited); <see cref="ClearDeadline"/> ends it.</summary>
-    internal void ArmPushDeadline() => _epochLimitedStore?.SetEpochDeadline(Hosting.EpochTicker.TicksFor(Options.PushTimeout));
+    /// <summary>
+    /// Starts the push time limit (when the store is epoch-limited); <see cref="ClearDeadline"/> ends it.
+    /// </summary>
+    /// <returns>The thread's previous push deadline, to hand back to <see cref="ClearDeadline"/>.</returns>
+    internal long ArmPushDeadline()
+    {
+        long outer = t_pushDeadline;
+        if (_epochLimitedStore is not null)
+        {
+            _pushDeadline = Environment.TickCount64 + PushLimitMilliseconds;
+            t_pushDeadline = outer == 0 ? _pushDeadline : Math.Min(outer, _pushDeadline);
+            _epochLimitedStore.SetEpochDeadline(Hosting.EpochTicker.TicksFor(Options.PushTimeout));
+        }
+
+        return outer;
+    }
 
     /// <summary>Lifts the time limit again for ordinary calls into the guest.</summary>
-    internal void ClearDeadline() => _epochLimitedStore?.SetEpochDeadline(NoDeadline);
+    /// <param name="outer">What <see cref="ArmPushDeadline"/> returned.</param>
+    internal void ClearDeadline(long outer)
+    {
+        t_pushDeadline = outer;
+        _pushDeadline = long.MaxValue;
+        _epochLimitedStore?.SetEpochDeadline(NoDeadline);
+    }
+
+    /// <summary>
+    /// True when this thread runs another guest's push handler (a send from inside it) whose time ends before a push
+    /// into this guest would have to: pushing straight in could make that handler overrun, so the payload is queued.
+    /// </summary>
+    internal bool OuterPushEndsSooner()
+    {
+        long outer = t_pushDeadline;
+        return outer != 0 && (_epochLimitedStore is null || outer < Environment.TickCount64 + PushLimitMilliseconds);
+    }
+
+    private long PushLimitMilliseconds => (long)Math.Ceiling(Options.PushTimeout.TotalMilliseconds);
+
+    /// <summary>
+    /// Cuts a wait an import is about to make to what is left of the running push's time limit (read on the thread
+    /// inside the guest, the only one that sets it).
+    /// </summary>
+    /// <param name="wait">The wait the import would make.</param>
+    /// <param name="cut">True when the push limit, not <paramref name="wait"/>, bounds the result.</param>
+    internal TimeSpan BoundByPushDeadline(TimeSpan wait, out bool cut)
+    {
+        long deadline = _pushDeadline;
+        cut = false;
+        if (deadline == long.MaxValue)
+        {
+            return wait;
+        }
+
+        var left = TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+        if (wait == Timeout.InfiniteTimeSpan || left < wait)
+        {
+            cut = true;
+            return left;
+        }
+
+        return wait;
+    }
+
+    /// <summary>
+    /// Traps the guest (the import throws, which Wasmtime turns into a trap) when the running push is past its time
+    /// limit, so a handler waiting in a host call is faulted like one spinning in wasm.
+    /// </summary>
+    /// <param name="import">The import's name, for the message.</param>
+    /// <param name="force">Trap even if the clock has not quite reached the deadline (a wait cut by it ended).</param>
+    internal void TrapIfPushOverran(string import, bool force = false)
+    {
+        long deadline = _pushDeadline;
+        if (deadline != long.MaxValue && (force || Environment.TickCount64 >= deadline))
+        {
+            throw new PushDeadlineExceededException(
+                $"Function '{Name}' ran past its push time limit of {Options.PushTimeout.TotalMilliseconds} ms while in '{import}'.");
+        }
+    }
 
     /// <summary>Ticks that never run out in practice (about 350 years at 10 ms a tick) without overflowing.</summary>
     internal const ulong NoDeadline = 1UL << 40;
@@ -144,27 +238,30 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         _inbox.Fail(HoseStatus.PeerFailed);
     }
 
-    /// <summary>Enters the gate if nobody is inside and the guest is not disposed.</summary>
+    /// <summary>Enters the gate if nobody is inside (this thread included) and the guest is not disposed.</summary>
     internal bool TryEnter()
     {
-        if (!_gate.Wait(0))
+        if (!_gate.TryEnter())
         {
             return false;
         }
 
         if (Volatile.Read(ref _disposing) != 0)
         {
-            _gate.Release();
+            _gate.Exit();
             return false;
         }
 
         return true;
     }
 
+    /// <summary>True once disposal began: no payload is pushed any more.</summary>
+    internal bool IsDisposing => Volatile.Read(ref _disposing) != 0;
+
     /// <summary>Leaves the gate and makes sure payloads queued meanwhile get pushed.</summary>
     internal void Exit()
     {
-        _gate.Release();
+        _gate.Exit();
         if (_push is not null && _inbox.QueuedCount > 0 && !_faulted)
         {
             _push.ScheduleDrain();
@@ -175,8 +272,17 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     /// Stops waits in progress, waits for the call inside the guest (if any) to leave, then drops what is queued.
     /// Afterwards no call enters the guest, so its store can be freed. Safe to call more than once.
     /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// Called from inside a call into this guest (the returned task fails at once): the disposal would wait for the
+    /// very call it is part of.
+    /// </exception>
     public async ValueTask DisposeAsync()
     {
+        if (_gate.IsHeldByCurrentThread)
+        {
+            throw new InvalidOperationException($"Function '{Name}' is running on this thread; it cannot be disposed from inside its own call.");
+        }
+
         if (Interlocked.Exchange(ref _disposing, 1) != 0)
         {
             await _disposed.Task.ConfigureAwait(false);
@@ -185,10 +291,10 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
 
         try
         {
-            await _shutdown.CancelAsync().ConfigureAwait(false);
+            // Cancel inline: waits in imports wake at once, without needing a thread-pool thread.
+            _shutdown.Cancel();
             // A Run or a push on another thread may still be executing in the store: wait for it to leave.
-            await _gate.WaitAsync().ConfigureAwait(false);
-            _gate.Release();
+            await _gate.WaitUntilFreeAsync().ConfigureAwait(false);
             await _inbox.DisposeAsync().ConfigureAwait(false);
             _shutdown.Dispose();
         }

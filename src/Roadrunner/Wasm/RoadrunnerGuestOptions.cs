@@ -14,8 +14,9 @@ public sealed class RoadrunnerGuestOptions
     /// <summary>
     /// Longest a push receiver's <c>rr_alloc</c> plus <c>rr_on_message</c> may run for one payload; past it the guest
     /// traps, is marked faulted and the sender gets <c>RR_PEER_FAILED</c>, so a stuck receiver never wedges its
-    /// senders. Enforced when the guest is bound with a store whose engine has epoch interruption on (as
-    /// <c>FunctionHost</c> does). Default: 10 s.
+    /// senders. Imports the handler calls wait at most what is left of it, and trap the guest once it has passed.
+    /// Enforced when the guest is bound with a store whose engine has epoch interruption on (as <c>FunctionHost</c>
+    /// does). Default: 10 s.
     /// </summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
