@@ -43,6 +43,8 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             var provider = new DefaultObjectPoolProvider { MaximumRetained = retained };
             _idle[i] = provider.Create(new RegionPolicy(this, _sizeClasses[i]));
         }
+
+        RoadrunnerMetrics.Observe(this);
     }
 
     /// <summary>The folder holding the region files.</summary>
@@ -165,6 +167,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             return;
         }
 
+        RoadrunnerMetrics.Forget(this);
         foreach (ObjectPool<MappedRegion> pool in _idle)
         {
             (pool as IDisposable)?.Dispose();

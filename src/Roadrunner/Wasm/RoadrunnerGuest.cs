@@ -230,7 +230,7 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     {
         if (!_faulted)
         {
-            RoadrunnerMetrics.GuestFaults.Add(1);
+            RoadrunnerMetrics.Faulted(Name);
             RoadrunnerLog.GuestFaulted(Logger, Name, reason);
         }
 
