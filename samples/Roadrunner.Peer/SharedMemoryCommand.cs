@@ -81,7 +81,8 @@ internal static class SharedMemoryCommand
 
         var hostOptions = new FunctionHostOptions { Regions = { Directory = localDirectory ?? options.Directory } };
         hostOptions.Regions.MaxLeasedBytes = hostBudget ?? hostOptions.Regions.MaxLeasedBytes;
-        await using var host = new FunctionHost(hostOptions);
+        var problems = new ProblemCounter();
+        await using var host = new FunctionHost(hostOptions, loggerFactory: problems);
         foreach ((string name, string path) in guests)
         {
             host.LoadFile(name, path);
@@ -101,7 +102,7 @@ internal static class SharedMemoryCommand
             string answer;
             try
             {
-                answer = Answer(line.Split(' ', StringSplitOptions.RemoveEmptyEntries), host, endpoint, created);
+                answer = Answer(line.Split(' ', StringSplitOptions.RemoveEmptyEntries), host, endpoint, created, problems);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -115,7 +116,7 @@ internal static class SharedMemoryCommand
         return 0;
     }
 
-    private static string Answer(string[] words, FunctionHost host, SharedMemoryEndpoint endpoint, Dictionary<string, IDataHose> inboxes)
+    private static string Answer(string[] words, FunctionHost host, SharedMemoryEndpoint endpoint, Dictionary<string, IDataHose> inboxes, ProblemCounter problems)
     {
         string Fmt(long v) => v.ToString(CultureInfo.InvariantCulture);
         switch (words)
@@ -148,7 +149,7 @@ internal static class SharedMemoryCommand
             case ["uds_latency", string count]:
                 return s_unixSocketLatency?.Latencies.Report(int.Parse(count, CultureInfo.InvariantCulture)) ?? "error no --uds-latency";
             case ["faults"]:
-                return Fmt(endpoint.Faults.Count);
+                return Fmt(problems.Count); // log entries at Warning or above
             case ["pid"]:
                 return Fmt(Environment.ProcessId);
             default:

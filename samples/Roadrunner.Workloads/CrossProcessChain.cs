@@ -39,8 +39,9 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <summary>Starts the producer here and the consumer in a child process, connected through <paramref name="directory"/>.</summary>
     /// <param name="directory">The rendezvous folder, or null for a fresh private one (deleted on dispose).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="loggerFactory">Where the host and its endpoint log, or null for nowhere.</param>
     /// <returns>The running chain.</returns>
-    public static async Task<CrossProcessChain> StartAsync(string? directory = null, CancellationToken cancellationToken = default)
+    public static async Task<CrossProcessChain> StartAsync(string? directory = null, CancellationToken cancellationToken = default, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         string? owned = null;
         if (directory is null)
@@ -48,7 +49,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
             owned = directory = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-demo-" + Guid.NewGuid().ToString("N"));
         }
 
-        var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = directory }, GuestMemoryInFiles = true });
+        var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = directory }, GuestMemoryInFiles = true }, loggerFactory: loggerFactory);
         SharedMemoryEndpoint? endpoint = null;
         try
         {

@@ -1,10 +1,15 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using Roadrunner.Hoses;
+using Roadrunner.Regions;
 
 namespace Roadrunner.Diagnostics;
 
 /// <summary>
 /// Roadrunner's metrics, published through <see cref="System.Diagnostics.Metrics"/> under the meter named
 /// <see cref="MeterName"/> (collect them with OpenTelemetry, <c>dotnet-counters</c> or a <see cref="MeterListener"/>).
+/// Every instrument, its unit and its tags are listed in docs/observability.md; units follow the OpenTelemetry
+/// semantic conventions (UCUM: <c>s</c>, <c>By</c>, <c>{payload}</c>).
 /// </summary>
 public static class RoadrunnerMetrics
 {
@@ -13,7 +18,10 @@ public static class RoadrunnerMetrics
 
     private static readonly Meter Meter = new(MeterName, "1.0");
 
-    /// <summary>Payloads accepted by hoses; tag <c>path</c> is <c>direct</c> (into an idle receiver) or <c>queued</c> (into regions).</summary>
+    /// <summary>
+    /// Payloads accepted by hoses; tag <c>function</c> is the receiving inbox's name, <c>path</c> is <c>direct</c> (into
+    /// an idle receiver) or <c>queued</c> (into regions).
+    /// </summary>
     internal static readonly Counter<long> Payloads = Meter.CreateCounter<long>("roadrunner.hose.payloads", "{payload}", "Payloads accepted by hoses");
 
     /// <summary>Payload bytes accepted by hoses, tagged like <see cref="Payloads"/>.</summary>
@@ -35,8 +43,66 @@ public static class RoadrunnerMetrics
     /// </summary>
     internal static readonly Counter<long> Dropped = Meter.CreateCounter<long>("roadrunner.hose.dropped", "{payload}", "Accepted payloads that failed to go out");
 
-    /// <summary>Guests marked faulted after trapping while taking a payload.</summary>
+    /// <summary>Guests marked faulted (a trap while taking a payload, or a push past its deadline); tag <c>function</c>.</summary>
     internal static readonly Counter<long> GuestFaults = Meter.CreateCounter<long>("roadrunner.guest.faults", "{guest}", "Guests faulted by a trap");
+
+    /// <summary>
+    /// How long a guest's <c>send</c> or <c>try_send</c> took, from the import's entry to its status, in seconds; tags
+    /// <c>mode</c> (<c>in-process</c>, <c>cross-process</c>, <c>network</c> or <c>fan-out</c>) and <c>status</c>. For
+    /// an idle push receiver it includes the receiver's handler; over the network, the Ack.
+    /// </summary>
+    internal static readonly Histogram<double> GuestSendDuration = Meter.CreateHistogram("roadrunner.guest.send.duration", "s", "Duration of guest sends",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1, 5, 10] });
+
+    private static readonly ConditionalWeakTable<InProcessHose, object?> LiveInboxes = [];
+    private static readonly ConditionalWeakTable<RegionPool, object?> LivePools = [];
+
+    /// <summary>Payloads queued in each live inbox now (waiting for a busy or pull receiver); tag <c>function</c>.</summary>
+    private static readonly ObservableGauge<int> QueueDepth = Meter.CreateObservableGauge("roadrunner.hose.queue_depth",
+        () => LiveInboxes.Select(e => new Measurement<int>(e.Key.QueuedCount, new KeyValuePair<string, object?>("function", e.Key.Name))), "{payload}", "Payloads queued in each inbox");
+
+    /// <summary>Bytes of regions each live pool has leased out now (payloads in flight); tag <c>folder</c>.</summary>
+    private static readonly ObservableGauge<long> LeasedBytes = Meter.CreateObservableGauge("roadrunner.regions.leased_bytes",
+        () => LivePools.Select(e => new Measurement<long>(e.Key.LeasedBytes, new KeyValuePair<string, object?>("folder", e.Key.Directory))), "By", "Region bytes leased out");
+
+    /// <summary>Bytes of regions each live pool has mapped now, leased or idle; tag <c>folder</c>.</summary>
+    private static readonly ObservableGauge<long> MappedBytes = Meter.CreateObservableGauge("roadrunner.regions.mapped_bytes",
+        () => LivePools.Select(e => new Measurement<long>(e.Key.MappedBytes, new KeyValuePair<string, object?>("folder", e.Key.Directory))), "By", "Region bytes mapped");
+
+    /// <summary>Reports <paramref name="inbox"/>'s queue depth until it is disposed (or collected).</summary>
+    internal static void Observe(InProcessHose inbox) => LiveInboxes.AddOrUpdate(inbox, null);
+
+    /// <summary>Stops reporting <paramref name="inbox"/>.</summary>
+    internal static void Forget(InProcessHose inbox) => LiveInboxes.Remove(inbox);
+
+    /// <summary>Reports <paramref name="pool"/>'s bytes until it is disposed (or collected).</summary>
+    internal static void Observe(RegionPool pool) => LivePools.AddOrUpdate(pool, null);
+
+    /// <summary>Stops reporting <paramref name="pool"/>.</summary>
+    internal static void Forget(RegionPool pool) => LivePools.Remove(pool);
+
+    /// <summary>Counts a guest that was just marked faulted.</summary>
+    internal static void Faulted(string function) => GuestFaults.Add(1, new KeyValuePair<string, object?>("function", function));
+
+    /// <summary>Records one guest send that took <paramref name="startTimestamp"/> (Stopwatch) until now.</summary>
+    internal static void GuestSent(IHoseSender sender, HoseStatus status, long startTimestamp) =>
+        GuestSendDuration.Record(
+            System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
+            new KeyValuePair<string, object?>("mode", ModeOf(sender)),
+            new KeyValuePair<string, object?>("status", status.ToString()));
+
+    /// <summary>The transport behind a sender, for the <c>mode</c> tag.</summary>
+    internal static string ModeOf(IHoseSender sender) => sender switch
+    {
+        FanOutBase => "fan-out",
+        InProcessHose => "in-process",
+        _ => sender.GetType().Namespace switch
+        {
+            "Roadrunner.Hoses.SharedMemory" => "cross-process",
+            "Roadrunner.Hoses.Network" => "network",
+            _ => "other",
+        },
+    };
 
     /// <summary>Memory-mapped regions created (reuse keeps this flat).</summary>
     internal static readonly Counter<long> RegionsCreated = Meter.CreateCounter<long>("roadrunner.regions.created", "{region}", "Memory-mapped regions created");
@@ -79,16 +145,17 @@ public static class RoadrunnerMetrics
         }
     }
 
-    /// <summary>Counts one accepted payload.</summary>
-    internal static void Accepted(long bytes, bool direct)
+    /// <summary>Counts one payload accepted by the inbox <paramref name="function"/>.</summary>
+    internal static void Accepted(string function, long bytes, bool direct)
     {
         if (!Payloads.Enabled && !PayloadBytes.Enabled)
         {
             return;
         }
 
+        var name = new KeyValuePair<string, object?>("function", function);
         var path = new KeyValuePair<string, object?>("path", direct ? "direct" : "queued");
-        Payloads.Add(1, path);
-        PayloadBytes.Add(bytes, path);
+        Payloads.Add(1, name, path);
+        PayloadBytes.Add(bytes, name, path);
     }
 }

@@ -31,6 +31,7 @@ internal sealed class InProcessHose : IDataHose
         _pool = pool;
         _options = options;
         _slots = new SemaphoreSlim(options.MaxQueuedPayloads, options.MaxQueuedPayloads);
+        RoadrunnerMetrics.Observe(this);
     }
 
     public string Name { get; }
@@ -326,7 +327,7 @@ internal sealed class InProcessHose : IDataHose
             return _terminal != 0 ? (HoseStatus)_terminal : HoseStatus.Closed;
         }
 
-        RoadrunnerMetrics.Accepted(payload.Length, direct: false);
+        RoadrunnerMetrics.Accepted(Name, payload.Length, direct: false);
         WakeBlockedReaders();
         _direct?.OnQueued();
         return HoseStatus.Ok;
@@ -366,6 +367,7 @@ internal sealed class InProcessHose : IDataHose
 
     public ValueTask DisposeAsync()
     {
+        RoadrunnerMetrics.Forget(this);
         Complete();
         // TryTake gives each dropped payload's slot back, so senders waiting for room wake up and see Closed.
         while (TryTake(out RegionPayload? payload))
@@ -395,11 +397,11 @@ internal sealed class InProcessHose : IDataHose
         return HoseStatus.WouldBlock;
     }
 
-    private static HoseStatus Counted(HoseStatus status, long length)
+    private HoseStatus Counted(HoseStatus status, long length)
     {
         if (status == HoseStatus.Ok)
         {
-            RoadrunnerMetrics.Accepted(length, direct: true);
+            RoadrunnerMetrics.Accepted(Name, length, direct: true);
         }
 
         return status;

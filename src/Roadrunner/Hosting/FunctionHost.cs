@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Roadrunner.Diagnostics;
 using Roadrunner.Hoses;
 using Roadrunner.Regions;
 using Roadrunner.Wasm;
@@ -22,6 +23,7 @@ public sealed class FunctionHost : IAsyncDisposable
     private readonly bool _ownsEngine;
     private readonly EpochTicker? _ticker;
     private readonly ILogger _guestLogger;
+    private readonly ILogger _wasmLogger;
     private int _disposed;
 
     /// <summary>Creates a host with its own engine and region pool.</summary>
@@ -34,14 +36,16 @@ public sealed class FunctionHost : IAsyncDisposable
     public FunctionHost(FunctionHostOptions? options = null, Engine? engine = null, ILoggerFactory? loggerFactory = null)
     {
         _options = options ?? new FunctionHostOptions();
-        _guestLogger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Roadrunner.Guest");
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _guestLogger = LoggerFactory.CreateLogger(RoadrunnerLog.GuestCategory);
+        _wasmLogger = LoggerFactory.CreateLogger("Roadrunner.Wasm");
         _ownsEngine = engine is null;
         if (engine is not null && _options.GuestMemoryInFiles)
         {
             throw new ArgumentException("Guest memories in files need an engine the host creates.", nameof(engine));
         }
 
-        Pool = new RegionPool(_options.Regions);
+        Pool = new RegionPool(_options.Regions, LoggerFactory.CreateLogger("Roadrunner.Regions"));
         if (engine is null)
         {
             try
@@ -70,6 +74,9 @@ public sealed class FunctionHost : IAsyncDisposable
 
         _linker.DefineRoadrunner();
     }
+
+    /// <summary>Where the host and the endpoints started on it log.</summary>
+    internal ILoggerFactory LoggerFactory { get; }
 
     /// <summary>The Wasmtime engine modules are compiled with.</summary>
     public Engine Engine { get; }
@@ -140,7 +147,7 @@ public sealed class FunctionHost : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(module);
-        var guest = new RoadrunnerGuest(name, _directory, Pool, options?.Guest ?? _options.Guest);
+        var guest = new RoadrunnerGuest(name, _directory, Pool, options?.Guest ?? _options.Guest) { Logger = _wasmLogger };
         var store = new Store(Engine, guest);
         Action completeOutput = static () => { };
         try

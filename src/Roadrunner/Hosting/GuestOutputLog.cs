@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Roadrunner.Diagnostics;
 
 namespace Roadrunner.Hosting;
 
@@ -8,7 +9,7 @@ namespace Roadrunner.Hosting;
 /// on its own thread and may split one guest write into several calls, so bytes are gathered until a newline. A guest
 /// that never writes a newline cannot grow the buffer past <see cref="MaxLineBytes"/>: the line is logged cut there.
 /// </summary>
-internal sealed partial class GuestOutputLog(ILogger logger, string function, string stream, LogLevel level)
+internal sealed class GuestOutputLog(ILogger logger, string function, string stream, LogLevel level)
 {
     /// <summary>Longest line kept, in bytes; longer ones are logged in pieces of this size.</summary>
     public const int MaxLineBytes = 16 * 1024;
@@ -53,9 +54,6 @@ internal sealed partial class GuestOutputLog(ILogger logger, string function, st
     {
         string text = Encoding.UTF8.GetString([.. _line]).TrimEnd('\r');
         _line.Clear();
-        GuestWrote(logger, level, function, stream, text);
+        RoadrunnerLog.GuestOutput(logger, level, function, stream, text);
     }
-
-    [LoggerMessage(EventId = 1, EventName = "GuestOutput", Message = "{Function} {Stream}: {Line}")]
-    private static partial void GuestWrote(ILogger logger, LogLevel level, string function, string stream, string line);
 }

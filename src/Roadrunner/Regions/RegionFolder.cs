@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Roadrunner.Diagnostics;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -38,14 +40,14 @@ internal sealed partial class RegionFolder : IDisposable
     }
 
     /// <summary>Opens (creating if needed) and checks the folder, sweeps stale files and takes this owner's lock.</summary>
-    public static RegionFolder Open(string? path)
+    public static RegionFolder Open(string? path, ILogger logger)
     {
         path = System.IO.Path.GetFullPath(path ?? DefaultPath());
         EnsureSafeFolder(path);
         int removed = SweepStaleFiles(path);
         if (removed > 0)
         {
-            Debug.WriteLine($"Roadrunner: removed {removed} stale region files from {path}");
+            RoadrunnerLog.StaleFilesSwept(logger, removed, path);
         }
 
         string tag = $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.ObjectPool;
 using Roadrunner.Diagnostics;
 
@@ -20,17 +22,20 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     [ThreadStatic]
     private static bool t_draining;
 
+    private readonly ILogger _logger;
     private long _mappedBytes;
     private int _disposed;
 
     /// <summary>Opens a pool; see <see cref="RegionPoolOptions"/> for the defaults.</summary>
     /// <param name="options">Settings, or null for the defaults.</param>
-    public RegionPool(RegionPoolOptions? options = null)
+    /// <param name="logger">Where the pool logs (files of dead processes swept, the folder full); null for nowhere.</param>
+    public RegionPool(RegionPoolOptions? options = null, ILogger? logger = null)
     {
         options ??= new RegionPoolOptions();
+        _logger = logger ?? NullLogger.Instance;
         _sizeClasses = options.ValidatedSizeClasses();
         _budget = new ByteBudget(options.MaxLeasedBytes);
-        _folder = RegionFolder.Open(options.Directory);
+        _folder = RegionFolder.Open(options.Directory, _logger);
         _idle = new ObjectPool<MappedRegion>[_sizeClasses.Length];
         for (int i = 0; i < _sizeClasses.Length; i++)
         {
@@ -38,6 +43,8 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             var provider = new DefaultObjectPoolProvider { MaximumRetained = retained };
             _idle[i] = provider.Create(new RegionPolicy(this, _sizeClasses[i]));
         }
+
+        RoadrunnerMetrics.Observe(this);
     }
 
     /// <summary>The folder holding the region files.</summary>
@@ -160,6 +167,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             return;
         }
 
+        RoadrunnerMetrics.Forget(this);
         foreach (ObjectPool<MappedRegion> pool in _idle)
         {
             (pool as IDisposable)?.Dispose();
@@ -197,6 +205,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         catch (RegionFolderFullException e)
         {
             e.Count();
+            RoadrunnerLog.RegionFolderFull(_logger, e.Message);
             full = e;
             payload = null!;
         }

@@ -95,9 +95,14 @@ internal static class HoseImports
             }
 
             bool cut = false;
+            long started = RoadrunnerMetrics.GuestSendDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             HoseStatus status = wait
                 ? sender.Send(payload, guest.BoundByPushDeadline(guest.Options.SendTimeout, out cut), guest.ShutdownToken)
                 : sender.TrySend(payload);
+            if (started != 0)
+            {
+                RoadrunnerMetrics.GuestSent(sender, status, started);
+            }
             if (cut && status == HoseStatus.TimedOut)
             {
                 guest.TrapIfPushOverran("send", force: true);

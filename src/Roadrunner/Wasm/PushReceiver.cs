@@ -99,6 +99,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
                 RoadrunnerMetrics.RefusedBy(guest.Name, direct: true);
+                RoadrunnerLog.PushRefused(guest.Logger, guest.Name, length, "direct");
                 return HoseStatus.PeerFailed;
             }
 
@@ -122,6 +123,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
         {
             RoadrunnerMetrics.RefusedBy(guest.Name, direct: false);
+            RoadrunnerLog.PushRefused(guest.Logger, guest.Name, payload.Length, "queued");
             return;
         }
 
@@ -147,10 +149,10 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         {
             address = alloc(length);
         }
-        catch (WasmtimeException)
+        catch (WasmtimeException e)
         {
             address = 0;
-            guest.Fault();
+            guest.Fault($"rr_alloc({length}) trapped: {e.Message}");
             return false;
         }
 
@@ -165,9 +167,9 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             onMessage(address, length);
             return HoseStatus.Ok;
         }
-        catch (WasmtimeException)
+        catch (WasmtimeException e)
         {
-            guest.Fault();
+            guest.Fault($"rr_on_message trapped: {e.Message}");
             return HoseStatus.PeerFailed;
         }
     }

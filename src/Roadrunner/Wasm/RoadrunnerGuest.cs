@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Roadrunner.Diagnostics;
 using Roadrunner.Hoses;
 using Roadrunner.Regions;
@@ -55,6 +57,9 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     public bool IsFaulted => _faulted;
 
     internal RoadrunnerGuestOptions Options { get; }
+
+    /// <summary>Where faults and refusals are logged (category <c>Roadrunner.Wasm</c> when a <c>FunctionHost</c> made the guest).</summary>
+    internal ILogger Logger { get; init; } = NullLogger.Instance;
 
     internal IHoseDirectory Directory { get; }
 
@@ -221,11 +226,12 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     internal const ulong NoDeadline = 1UL << 40;
 
     /// <summary>Marks the guest faulted: its inbox refuses further payloads and drops queued ones.</summary>
-    internal void Fault()
+    internal void Fault(string reason = "it trapped while taking a payload")
     {
         if (!_faulted)
         {
-            RoadrunnerMetrics.GuestFaults.Add(1);
+            RoadrunnerMetrics.Faulted(Name);
+            RoadrunnerLog.GuestFaulted(Logger, Name, reason);
         }
 
         _faulted = true;

@@ -56,8 +56,8 @@ public class RoadrunnerMetricsTests
         Assert.That(hose.TrySend(new byte[100]), Is.EqualTo(HoseStatus.Ok));
         await hose.SendAsync(new byte[23]);
 
-        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.payloads|path=queued"), Is.EqualTo(2));
-        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.bytes|path=queued"), Is.EqualTo(123));
+        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.payloads|function=metrics|path=queued"), Is.EqualTo(2));
+        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.bytes|function=metrics|path=queued"), Is.EqualTo(123));
         Assert.That(_totals.GetValueOrDefault("roadrunner.regions.created"), Is.EqualTo(2), "two payloads in flight need two regions");
     }
 

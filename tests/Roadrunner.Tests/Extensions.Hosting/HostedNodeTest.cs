@@ -15,15 +15,18 @@ namespace Roadrunner.Tests.Extensions.Hosting;
 /// </summary>
 public abstract class HostedNodeTest : FolderTest
 {
-    /// <summary>Every log entry written so far: category, event name, level, message.</summary>
-    protected ConcurrentQueue<(string Category, string? EventName, LogLevel Level, string Message)> Logs { get; private set; } = new();
+    /// <summary>Every log entry written so far.</summary>
+    protected ConcurrentQueue<LogEntry> Logs => _recorder.Entries;
+
+    private LogRecorder _recorder = new();
 
     [SetUp]
-    public void ClearLogs() => Logs = new();
+    public void ClearLogs() => _recorder = new();
 
     [TearDown]
     public void DeleteModules()
     {
+        _recorder.Dispose();
         if (Directory.Exists(ModuleFolder))
         {
             Directory.Delete(ModuleFolder, recursive: true);
@@ -48,7 +51,7 @@ public abstract class HostedNodeTest : FolderTest
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
         builder.Configuration.AddInMemoryCollection([new("Roadrunner:Host:Regions:Directory", Folder)]);
-        builder.Logging.AddProvider(new RecordingLoggerProvider(Logs));
+        builder.Logging.AddProvider(_recorder);
         builder.Services.AddRoadrunner(builder.Configuration);
         configure?.Invoke(builder);
         return builder.Build();
@@ -59,24 +62,4 @@ public abstract class HostedNodeTest : FolderTest
 
     /// <summary>Paths of the committed C guests, as JSON string literals.</summary>
     protected static string Json(string path) => System.Text.Json.JsonSerializer.Serialize(path);
-
-    private sealed class RecordingLoggerProvider(ConcurrentQueue<(string, string?, LogLevel, string)> logs) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Recorder(categoryName, logs);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Recorder(string category, ConcurrentQueue<(string, string?, LogLevel, string)> logs) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                logs.Enqueue((category, eventId.Name, logLevel, formatter(state, exception)));
-        }
-    }
 }

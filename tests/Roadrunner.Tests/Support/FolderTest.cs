@@ -50,7 +50,7 @@ public abstract class FolderTest
         TestPool.Create(Folder, maxLeased, maxIdlePerClass);
 
     /// <summary>A host whose pool lives in this test's folder, with small size classes.</summary>
-    protected FunctionHost CreateHost(Action<FunctionHostOptions>? configure = null)
+    protected FunctionHost CreateHost(Action<FunctionHostOptions>? configure = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var options = new FunctionHostOptions
         {
@@ -63,7 +63,7 @@ public abstract class FolderTest
             },
         };
         configure?.Invoke(options);
-        return new FunctionHost(options);
+        return new FunctionHost(options, loggerFactory: loggerFactory);
     }
 
     /// <summary>Region files currently in this test's folder.</summary>

@@ -58,6 +58,9 @@ internal sealed class NetworkConnection : IAsyncDisposable
     /// <summary>True when region payloads can go out with <c>sendfile</c> (plain TCP, no TLS).</summary>
     public bool CanSendFile => _plainTcp;
 
+    /// <summary>The congestion-control algorithm the kernel accepted, or null when it kept the system's default.</summary>
+    public string? CongestionControl { get; private init; }
+
     /// <summary>
     /// Connects, runs TLS if configured, and authenticates, all with blocking calls (the socket stays in blocking mode,
     /// see <see cref="BlockingReadStream"/>); a timer closes the socket if it takes longer than <paramref name="timeout"/>,
@@ -68,7 +71,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     public static NetworkConnection Connect(EndPoint endPoint, NetworkOptions options, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        TcpCongestion.TrySetFirst(socket, options.CongestionControlToTry);
+        string? congestionControl = TcpCongestion.TrySetFirst(socket, options.CongestionControlToTry);
 
         Stream? stream = null;
         PeerLimits limits;
@@ -104,7 +107,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
                 limits = PeerLimits.ForSending(options, Authenticator.Client(stream, options.PreSharedKey));
             }
 
-            var connection = new NetworkConnection(socket, stream, options, limits);
+            var connection = new NetworkConnection(socket, stream, options, limits) { CongestionControl = congestionControl };
             connection._acks.Start();
             return connection;
         }

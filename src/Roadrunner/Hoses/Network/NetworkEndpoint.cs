@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
@@ -24,14 +26,16 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
     private readonly NetworkListener _listener;
     private readonly ConcurrentDictionary<EndPoint, PeerLink> _links = new();
     private readonly ConcurrentDictionary<string, IHoseSender> _senders = new(StringComparer.Ordinal);
+    private readonly ILogger _log;
     private int _disposed;
 
     /// <summary>Starts an endpoint that serves the names <paramref name="served"/> resolves.</summary>
     /// <param name="served">The local functions and routes peers may send to.</param>
     /// <param name="pool">Where incoming payloads wait when their target cannot take them at once.</param>
     /// <param name="options">Listening address, key, limits; see <see cref="NetworkOptions"/>.</param>
+    /// <param name="loggerFactory">Where the endpoint logs (category <c>Roadrunner.Network</c>): dropped connections, unreachable peers, connects; null for nowhere.</param>
     /// <exception cref="ArgumentException">The options are invalid (for example no pre-shared key).</exception>
-    public NetworkEndpoint(IHoseDirectory served, RegionPool pool, NetworkOptions options)
+    public NetworkEndpoint(IHoseDirectory served, RegionPool pool, NetworkOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(served);
         ArgumentNullException.ThrowIfNull(pool);
@@ -40,7 +44,8 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
         _served = served;
         _pool = pool;
         _options = options;
-        _listener = new NetworkListener(options, ResolveServed, pool);
+        _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Roadrunner.Network");
+        _listener = new NetworkListener(options, ResolveServed, pool, _log);
     }
 
     /// <summary>The address peers connect to (with the port picked when 0 was configured).</summary>
@@ -59,7 +64,7 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
     public static NetworkEndpoint Start(FunctionHost host, NetworkOptions options)
     {
         ArgumentNullException.ThrowIfNull(host);
-        var endpoint = new NetworkEndpoint(host.Directory, host.Pool, options);
+        var endpoint = new NetworkEndpoint(host.Directory, host.Pool, options, host.LoggerFactory);
         host.AddDirectory(endpoint);
         return endpoint;
     }
@@ -83,7 +88,7 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
             return false;
         }
 
-        NetworkSender[] targets = [.. endpoints.Select(e => new NetworkSender(name, _links.GetOrAdd(e, static (e, o) => new PeerLink(e, o), _options), _options, _pool))];
+        NetworkSender[] targets = [.. endpoints.Select(e => new NetworkSender(name, _links.GetOrAdd(e, static (e, o) => new PeerLink(e, o.Options, o.Log), (Options: _options, Log: _log)), _options, _pool))];
         sender = _senders.GetOrAdd(name, targets.Length == 1 ? targets[0] : new NetworkFanOutSender(name, targets, _options, _pool));
         return true;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -23,9 +24,11 @@ internal sealed class NetworkListener : IAsyncDisposable
     private readonly Timer _watchdog;
     private readonly object _watching = new();
     private int _tooSlow;
+    private readonly ILogger _log;
 
-    public NetworkListener(NetworkOptions options, Func<string, IHoseSender?> resolve, RegionPool pool)
+    public NetworkListener(NetworkOptions options, Func<string, IHoseSender?> resolve, RegionPool pool, ILogger log)
     {
+        _log = log;
         _options = options;
         _resolve = resolve;
         _pool = pool;
@@ -92,7 +95,7 @@ internal sealed class NetworkListener : IAsyncDisposable
             }
 
             // One thread per connection with blocking socket calls (see BlockingReadStream); MaxConnections bounds them.
-            var connection = new ServerConnection(socket, _options, _resolve, _pool, Share);
+            var connection = new ServerConnection(socket, _options, _resolve, _pool, Share, _log);
             var thread = new Thread(() =>
             {
                 connection.Run();

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Roadrunner.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
@@ -12,7 +14,7 @@ namespace Roadrunner.Hoses.Network;
 /// doubling to <see cref="NetworkOptions.ReconnectMaxDelay"/>); sends meanwhile get <see cref="HoseStatus.PeerFailed"/>
 /// at once instead of waiting for it.
 /// </summary>
-internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsyncDisposable
+internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options, ILogger log) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private NetworkConnection? _current;
@@ -21,6 +23,9 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
     private bool _disposed;
 
     public EndPoint EndPoint { get; } = endPoint;
+
+    /// <summary>Where this link and the senders over it log.</summary>
+    public ILogger Log { get; } = log;
 
     /// <summary>Connections made so far (the first one included).</summary>
     public int Connects { get; private set; }
@@ -96,6 +101,7 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
                 }
 
                 connection = fresh;
+                LogConnected(fresh);
                 return HoseStatus.Ok;
             }
             catch (Exception e) when (e is AuthenticationFailedException or SocketException or IOException or OperationCanceledException)
@@ -106,6 +112,7 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
                 }
 
                 Backoff(); // refused (ECONNREFUSED or the handshake), unreachable, or no answer within ConnectTimeout
+                RoadrunnerLog.NetworkPeerUnreachable(Log, EndPoint.ToString() ?? "", e.Message);
                 return HoseStatus.PeerFailed;
             }
         }
@@ -116,6 +123,16 @@ internal sealed class PeerLink(EndPoint endPoint, NetworkOptions options) : IAsy
     }
 
     /// <summary>Drops the current connection (tests use it to simulate a network failure).</summary>
+    private void LogConnected(NetworkConnection connection)
+    {
+        if (connection.CongestionControl is null && options.CongestionControlToTry.Any())
+        {
+            RoadrunnerLog.CongestionControlRefused(Log, string.Join(", ", options.CongestionControlToTry), EndPoint.ToString() ?? "");
+        }
+
+        RoadrunnerLog.NetworkConnected(Log, EndPoint.ToString() ?? "", connection.CongestionControl ?? "system default");
+    }
+
     public void Break() => _current?.Fail(HoseStatus.PeerFailed);
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
@@ -30,15 +31,33 @@ internal sealed class ServerConnection : IAsyncDisposable
     private Stream? _reads;
     private volatile bool _authenticated;
     private int _dropReason; // 0, else the first ConnectionDrop recorded
+    private readonly ILogger _log;
 
-    public ServerConnection(Socket socket, NetworkOptions options, Func<string, IHoseSender?> resolve, RegionPool pool, ReceiveShare share)
+    public ServerConnection(Socket socket, NetworkOptions options, Func<string, IHoseSender?> resolve, RegionPool pool, ReceiveShare share, ILogger log)
     {
+        _log = log;
         _socket = socket;
         _options = options;
         _resolve = resolve;
         _pool = pool;
         _share = share;
         _meter = new ReceiveMeter(options.MinReceiveBytesPerSecond, options.MinReceiveRateGracePeriod);
+    }
+
+    /// <summary>The peer's address, for the log.</summary>
+    private string Remote
+    {
+        get
+        {
+            try
+            {
+                return _socket.RemoteEndPoint?.ToString() ?? "?";
+            }
+            catch (ObjectDisposedException)
+            {
+                return "?";
+            }
+        }
     }
 
     /// <summary>Messages delivered on this connection (for tests and diagnostics).</summary>
@@ -136,6 +155,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         if (Interlocked.CompareExchange(ref _dropReason, (int)reason, 0) == 0 && !_stop.IsCancellationRequested)
         {
             Diagnostics.RoadrunnerMetrics.CountDroppedConnection(reason);
+            Diagnostics.RoadrunnerLog.NetworkConnectionDropped(_log, Remote, reason.ToString(), _authenticated ? "authenticated" : "before the handshake completed");
         }
     }
 

@@ -116,6 +116,7 @@ internal sealed class TrySendQueue(NetworkSender sender, NetworkOptions options,
             {
                 Interlocked.Increment(ref _failed);
                 RoadrunnerMetrics.Dropped.Add(1, new KeyValuePair<string, object?>("transport", "network"), new KeyValuePair<string, object?>("status", status.ToString()));
+                RoadrunnerLog.NetworkAcceptedSendDropped(sender.Link.Log, sender.Name, status);
             }
 
             lock (_lock)

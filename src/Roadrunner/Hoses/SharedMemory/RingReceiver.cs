@@ -1,3 +1,4 @@
+using Roadrunner.Diagnostics;
 using System.Collections.Concurrent;
 using System.Text;
 using Roadrunner.Regions;
@@ -347,7 +348,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
             return true;
         }
 
-        _endpoint.RecordFault($"{Name}: sender {_sender.ProcessId} died; {_pending.Count + (_stream is null ? 0 : 1)} partial payload(s) dropped");
+        RoadrunnerLog.SharedMemoryPeerDied(_endpoint.Log, Name, _sender.ProcessId, _pending.Count + (_stream is null ? 0 : 1));
         _endpoint.OnPeerDied();
         return false;
     }
@@ -676,7 +677,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         HoseStatus status = _inbox.TryDirect(bytes);
         if (status is not HoseStatus.Ok and not HoseStatus.WouldBlock)
         {
-            _endpoint.RecordFault($"{Name}: delivery failed with {status}");
+            RoadrunnerLog.SharedMemoryDeliveryFailed(_endpoint.Log, Name, status);
         }
 
         return status != HoseStatus.WouldBlock;
@@ -692,7 +693,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
                 payload.Release();
                 if (!_stop)
                 {
-                    _endpoint.RecordFault($"{Name}: sender died while its payload waited for room; dropped");
+                    RoadrunnerLog.SharedMemoryPayloadDropped(_endpoint.Log, Name);
                     _endpoint.OnPeerDied();
                 }
 
@@ -703,7 +704,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         HoseStatus status = _inbox.Enqueue(payload);
         if (status != HoseStatus.Ok)
         {
-            _endpoint.RecordFault($"{Name}: delivery failed with {status}");
+            RoadrunnerLog.SharedMemoryDeliveryFailed(_endpoint.Log, Name, status);
         }
 
         return true;
@@ -845,7 +846,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     /// <summary>A broken ring: tell the sender, drop partial payloads, stop. Always returns false.</summary>
     private bool Fail(string reason)
     {
-        _endpoint.RecordFault($"{Name}: {reason}");
+        RoadrunnerLog.SharedMemoryHoseFailed(_endpoint.Log, Name, reason);
         Refuse(_base, HoseStatus.PeerFailed);
         return false;
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Roadrunner.Diagnostics;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Roadrunner.Hosting;
@@ -31,7 +33,6 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     private readonly List<RingSender> _rings = [];
     private readonly List<RingReceiver> _receivers = [];
     private readonly HashSet<string> _knownRings = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _faults = new();
     private readonly Lock _connect = new();
     private readonly MappedRegion _bell;
     private readonly Thread _acceptor;
@@ -43,10 +44,11 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     {
         _host = host;
         Options = options;
+        Log = host.LoggerFactory.CreateLogger("Roadrunner.SharedMemory");
         Wait = IWaitStrategy.For(options.WaitMode, options.SpinTime);
         string folder = options.ResolvedDirectory();
         RefuseSymlinkedParents(folder);
-        Pool = new RegionPool(options.PoolOptions()); // creates and checks the folder (0700, ours, no symlink)
+        Pool = new RegionPool(options.PoolOptions(), host.LoggerFactory.CreateLogger("Roadrunner.Regions")); // creates and checks the folder (0700, ours, no symlink)
         Directory = Pool.Directory;
         Tag = Pool.OwnerTag;
         RendezvousFolder.SweepDead(Directory);
@@ -81,7 +83,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     internal string Tag { get; }
 
     /// <summary>What went wrong with peers so far (refused rings, bad descriptors, dead peers), newest last, at most 256.</summary>
-    public IReadOnlyCollection<string> Faults => _faults;
+    internal ILogger Log { get; }
 
     /// <summary>Receive threads running now.</summary>
     internal int ActiveReceivers
@@ -318,7 +320,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            RecordFault($"bell of {tag}: {e.Message}"); // the receiver is gone or refuses us: the sender finds out when it waits
+            RoadrunnerLog.SharedMemoryBellFailed(Log, tag, e.Message); // the receiver is gone or refuses us: the sender finds out when it waits
         }
     }
 
@@ -422,7 +424,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         }
         catch (IOException e)
         {
-            RecordFault($"sweep: {e.Message}");
+            RoadrunnerLog.SharedMemoryFolderError(Log, "sweep", e.Message);
         }
     }
 
@@ -431,14 +433,6 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         lock (_receivers)
         {
             _receivers.Remove(receiver);
-        }
-    }
-
-    internal void RecordFault(string fault)
-    {
-        _faults.Enqueue(fault);
-        while (_faults.Count > 256 && _faults.TryDequeue(out _))
-        {
         }
     }
 
@@ -489,7 +483,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
             }
             catch (IOException e)
             {
-                RecordFault($"scan: {e.Message}");
+                RoadrunnerLog.SharedMemoryFolderError(Log, "scan", e.Message);
             }
 
             if (!_disposed && Volatile.Read(ref *word) == seen)
@@ -527,7 +521,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
             }
             else
             {
-                RecordFault($"refused {file}: {reason}");
+                RoadrunnerLog.SharedMemoryRingRefused(Log, file, reason ?? "unknown");
             }
         }
     }

@@ -44,7 +44,8 @@ internal sealed class NetworkTestbed : IAsyncDisposable
         Action<NetworkOptions>? client = null,
         Action<FunctionHostOptions>? host = null,
         string? extraGuestName = null,
-        string? extraGuestWat = null)
+        string? extraGuestWat = null,
+        Microsoft.Extensions.Logging.ILoggerFactory? logs = null)
     {
         var bed = new NetworkTestbed();
         var hostOptions = new FunctionHostOptions
@@ -52,7 +53,7 @@ internal sealed class NetworkTestbed : IAsyncDisposable
             Regions = new RegionPoolOptions { Directory = bed.NewFolder(), SizeClasses = [TestPool.Small, TestPool.Large], MaxLeasedBytes = 64L * 1024 * 1024 },
         };
         host?.Invoke(hostOptions);
-        bed.Server = new FunctionHost(hostOptions);
+        bed.Server = new FunctionHost(hostOptions, loggerFactory: logs);
         bed.Server.LoadText("pull", Guests.Caller);
         bed.Server.LoadText("pull2", Guests.Caller);
         bed.Server.LoadText("push", Guests.PushReceiver);
@@ -74,7 +75,7 @@ internal sealed class NetworkTestbed : IAsyncDisposable
         bed.ClientOptions = Options();
         bed.ClientOptions.Directory = bed.Directory;
         client?.Invoke(bed.ClientOptions);
-        bed.Client = new NetworkEndpoint(new NoNames(), bed.ClientPool, bed.ClientOptions);
+        bed.Client = new NetworkEndpoint(new NoNames(), bed.ClientPool, bed.ClientOptions, logs);
         return bed;
     }
 

@@ -13,7 +13,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task GuestToGuestInAnotherProcessArrivesIntactAtBoundarySizes()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using CrossProcessChain chain = await CrossProcessChain.StartAsync(Folder, token);
+        await using CrossProcessChain chain = await CrossProcessChain.StartAsync(Folder, token, Logs);
         int[] sizes = [1, 7, 4095, 4096, 4097, 65535, 65536, 65537, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, (16 << 20) + 5, 40 << 20];
         foreach (int size in sizes)
         {
@@ -27,14 +27,14 @@ public class CrossProcessTests : SharedMemoryTest
         }
 
         Assert.That(await chain.Peer.RequestAsync("count consumer", token), Is.EqualTo(sizes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), "each payload once");
-        Assert.That(chain.Endpoint.Faults, Is.Empty);
+        Assert.That(Logs.Problems, Is.Empty, Logs.ToString());
     }
 
     [Test]
     public async Task DotNetSenderReachesChildInboxInOrderWithSendsAndZeroCopyClaims()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         IHoseSender sender = host.Open("sink");
@@ -68,7 +68,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task ChildSendsToDotNetInboxReadInPlaceInOrder()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token);
@@ -82,7 +82,7 @@ public class CrossProcessTests : SharedMemoryTest
         }
 
         Assert.That(sink.TryReceive(out _), Is.False, "nothing twice");
-        Assert.That(endpoint.Faults, Is.Empty);
+        Assert.That(Logs.Problems, Is.Empty, Logs.ToString());
     }
 
     [Test]
@@ -91,7 +91,7 @@ public class CrossProcessTests : SharedMemoryTest
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         const int Hoses = 8;
         const int PerHose = 60;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         string[] args = [.. Enumerable.Range(0, Hoses).SelectMany(i => new[] { "--inbox", $"sink{i}" })];
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, args);
@@ -117,7 +117,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task FanOutCopiesOnceAndEveryTargetGetsEveryPayload()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a", "--inbox", "b", "--inbox", "c");
         endpoint.AddRoute("all", "a", "b", "c");
@@ -139,7 +139,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task FullRingOrBudgetMakesSendersWaitTimeOutOrGetWouldBlock()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.RingSlots = 8;
         options.SizeClasses = [64 * 1024];
@@ -179,7 +179,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task PayloadsLargerThanTheBytesInFlightStreamThroughInChunks()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.SizeClasses = [64 * 1024, 256 * 1024];
@@ -208,7 +208,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task ReceiverKilledWhileSenderWaitsFailsTheSendReclaimsRegionsAndARestartedPeerServes()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.RingSlots = 4;
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
@@ -254,7 +254,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task SenderKilledMidTransfer(int size, long inFlight)
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink", new HoseOptions { MaxQueuedPayloads = 3 });
         PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--slots", "4", "--inflight", inFlight.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -285,14 +285,14 @@ public class CrossProcessTests : SharedMemoryTest
         }
 
         Assert.That(ShmSupport.Eventually(() => ShmSupport.FilesOf(Folder, childPid).Length == 0), "the dead sender's files are removed");
-        Assert.That(endpoint.Faults.Any(f => f.Contains("died", StringComparison.Ordinal)), Is.True);
+        Assert.That(Logs.Of("SharedMemoryPeerDied").Single().Fields["ProcessId"], Is.EqualTo(childPid), Logs.ToString());
     }
 
     [Test]
     public async Task ACorruptDescriptorSentToAChildFailsOnlyThatHose()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         string childTag = ChildTag(peer.Id);
@@ -319,7 +319,7 @@ public class CrossProcessTests : SharedMemoryTest
     public async Task DisposingEndpointsRemovesTheirFiles()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         await using (PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink"))
         {

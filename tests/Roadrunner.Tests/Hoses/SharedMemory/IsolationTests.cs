@@ -15,7 +15,7 @@ public class IsolationTests : SharedMemoryTest
     [Test]
     public async Task AWellFormedDescriptorIsDeliveredInPlace()
     {
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
@@ -24,13 +24,13 @@ public class IsolationTests : SharedMemoryTest
         using HoseLease lease = await ShmSupport.ReceiveAsync(sink, TestContext.CurrentContext.CancellationToken);
         Assert.That(lease.Length, Is.EqualTo(1000));
         Assert.That(lease.Payload.ToArray(), Is.All.EqualTo(0x5a));
-        Assert.That(endpoint.Faults, Is.Empty);
+        Assert.That(Logs.Problems, Is.Empty, Logs.ToString());
     }
 
     [Test]
     public async Task AWellFormedInlineDescriptorIsDeliveredFromItsSlot()
     {
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
@@ -40,14 +40,14 @@ public class IsolationTests : SharedMemoryTest
         using HoseLease lease = await ShmSupport.ReceiveAsync(sink, TestContext.CurrentContext.CancellationToken);
         Assert.That(lease.Payload.ToArray(), Is.EqualTo(payload));
         Assert.That(ShmSupport.Eventually(() => hostile.Mark(0) == 1), "the slot was released once the bytes were out");
-        Assert.That(endpoint.Faults, Is.Empty);
+        Assert.That(Logs.Problems, Is.Empty, Logs.ToString());
     }
 
     [Test]
     public async Task ASenderChurningThroughThousandsOfRegionsKeepsTheReceiverBounded()
     {
         const int Count = 4200; // more than the receiver may keep mapped at once
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink", slots: 8192);
@@ -64,7 +64,7 @@ public class IsolationTests : SharedMemoryTest
             Assert.That(lease.Payload.FirstSpan[0], Is.EqualTo((byte)i), $"payload {i} from its own region");
         }
 
-        Assert.That(endpoint.Faults, Is.Empty, "unused mappings were dropped instead of hitting the cap");
+        Assert.That(Logs.Problems, Is.Empty, "unused mappings were dropped instead of hitting the cap");
     }
 
     private static IEnumerable<TestCaseData> BadDescriptors()
@@ -89,7 +89,7 @@ public class IsolationTests : SharedMemoryTest
     public async Task ABadDescriptorFailsTheHoseAndDeliversNothing(long[] f, int head)
     {
         var descriptor = new Descriptor(f[0], f[1], (int)f[2], (int)f[3], (int)f[4], (int)f[5], f[6]);
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
@@ -97,7 +97,7 @@ public class IsolationTests : SharedMemoryTest
         hostile.Post(descriptor, head);
         Assert.That(ShmSupport.Eventually(() => hostile.ReceiverClosed), "the receiver closed the ring");
         Assert.That(hostile.Failure, Is.EqualTo((int)HoseStatus.PeerFailed));
-        Assert.That(endpoint.Faults, Is.Not.Empty);
+        Assert.That(Logs.Of("SharedMemoryHoseFailed"), Is.Not.Empty, Logs.ToString());
         Assert.That(sink.TryReceive(out _), Is.False, "nothing delivered");
         Assert.That(ShmSupport.Eventually(() => endpoint.ActiveReceivers == 0));
     }
@@ -105,7 +105,7 @@ public class IsolationTests : SharedMemoryTest
     [Test]
     public async Task ARegionFileThatIsASymlinkIsRefused()
     {
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
@@ -113,7 +113,7 @@ public class IsolationTests : SharedMemoryTest
         File.CreateSymbolicLink(RendezvousFolder.RegionPath(Folder, hostile.Tag, 2), real.Path);
         hostile.Post(new Descriptor(0, 2, Region, 0, 100, 0, 100), head: 1);
         Assert.That(ShmSupport.Eventually(() => hostile.ReceiverClosed));
-        Assert.That(endpoint.Faults.Any(f => f.Contains("symlink", StringComparison.OrdinalIgnoreCase)), Is.True, string.Join("; ", endpoint.Faults));
+        Assert.That(Logs.Of("SharedMemoryHoseFailed").Any(f => f.Message.Contains("symlink", StringComparison.OrdinalIgnoreCase)), Is.True, Logs.ToString());
         Assert.That(sink.TryReceive(out _), Is.False);
     }
 
@@ -121,7 +121,7 @@ public class IsolationTests : SharedMemoryTest
     public async Task ARegionFileOfAnotherUserIsRefused()
     {
         Assume.That(ShmSupport.IsRoot, "needs root to give a file away");
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
@@ -135,7 +135,7 @@ public class IsolationTests : SharedMemoryTest
     [Test]
     public async Task ARingFileThatIsASymlinkOrOfAnotherUserIsNeverAccepted()
     {
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         string elsewhere = ShmSupport.NewFolder();
@@ -155,7 +155,7 @@ public class IsolationTests : SharedMemoryTest
                 ShmSupport.ChangeOwner(foreign, 65534);
             }
 
-            Assert.That(ShmSupport.Eventually(() => endpoint.Faults.Count(f => f.StartsWith("refused", StringComparison.Ordinal)) == (ShmSupport.IsRoot ? 2 : 1)), string.Join("; ", endpoint.Faults));
+            Assert.That(ShmSupport.Eventually(() => Logs.Of("SharedMemoryRingRefused").Count() == (ShmSupport.IsRoot ? 2 : 1)), Logs.ToString());
             Assert.That(endpoint.ActiveReceivers, Is.EqualTo(1));
         }
         finally
@@ -167,9 +167,9 @@ public class IsolationTests : SharedMemoryTest
     [Test]
     public async Task AnAnnouncementThatIsASymlinkOrOfAnotherUserIsIgnored()
     {
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint server = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
-        await using FunctionHost client = ShmSupport.NewHost(Folder);
+        await using FunctionHost client = NewHost();
         await using SharedMemoryEndpoint resolver = SharedMemoryEndpoint.Start(client, ShmSupport.Options(Folder));
         server.CreateInbox("real");
         Assert.That(resolver.TryResolve("real", out _), Is.True, "a sound announcement resolves");
@@ -192,7 +192,7 @@ public class IsolationTests : SharedMemoryTest
     [Test]
     public async Task ARendezvousFolderThatIsASymlinkOrOfAnotherUserIsRefused()
     {
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         string real = Folder + "-real";
         Directory.CreateDirectory(real);
         try
@@ -219,7 +219,7 @@ public class IsolationTests : SharedMemoryTest
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task FilesAreOwnerOnlyAndTheFolderIsClosedToOthers()
     {
-        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
         endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");

@@ -21,7 +21,8 @@ internal static partial class ShmSupport
         }
     }
 
-    public static FunctionHost NewHost(string folder) => new(new FunctionHostOptions { Regions = { Directory = Path.Combine(folder, "local") } });
+    public static FunctionHost NewHost(string folder, Microsoft.Extensions.Logging.ILoggerFactory? logs = null) =>
+        new(new FunctionHostOptions { Regions = { Directory = Path.Combine(folder, "local") } }, loggerFactory: logs);
 
     public static SharedMemoryOptions Options(string folder) => new() { Directory = folder, PeerCheckInterval = TimeSpan.FromMilliseconds(20) };
 
