@@ -95,4 +95,46 @@ public class NodeLifecycleTests : HostedNodeTest
             TestPool.Delete(rendezvous);
         }
     }
+
+    [Test]
+    public async Task StoppingEndsEveryThreadTheNodeStarted()
+    {
+        string rendezvous = Folder + "-hoses";
+        int before = RoadrunnerThreads();
+        using IHost host = BuildHost($$"""
+            { "Roadrunner": {
+                "Functions": [ { "Name": "consumer", "Path": {{Json(CGuests.Consumer)}} } ],
+                "SharedMemory": { "Options": { "Directory": {{Json(rendezvous)}} } },
+                "Network": { "Listen": "127.0.0.1:0", "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==" } } }
+            """);
+        try
+        {
+            await host.StartAsync(Ct);
+            Assert.That(RoadrunnerThreads(), Is.GreaterThan(before), "the epoch ticker and the endpoints' threads run");
+
+            await host.StopAsync(Ct);
+
+            Assert.That(ShmSupportEventually(() => RoadrunnerThreads() <= before), Is.True, $"threads left: {RoadrunnerThreads() - before}");
+        }
+        finally
+        {
+            TestPool.Delete(rendezvous);
+        }
+    }
+
+    /// <summary>Threads of this process whose name starts with "roadrunner" (Linux keeps the first 15 characters in /proc).</summary>
+    private static int RoadrunnerThreads() =>
+        Directory.EnumerateDirectories("/proc/self/task").Count(task =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(task, "comm")).StartsWith("roadrunner", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false; // the thread ended while we looked
+            }
+        });
+
+    private static bool ShmSupportEventually(Func<bool> condition) => Roadrunner.Tests.Hoses.SharedMemory.ShmSupport.Eventually(condition);
 }
