@@ -41,6 +41,41 @@ public class NetworkReplicaSenderTests
     }
 
     [Test]
+    public async Task APayloadWhoseReplicaBrokeAfterTheFirstByteIsPeerFailedAndNotResentElsewhere()
+    {
+        await using var bed = NetworkTestbed.Start();
+        using var breaking = new TcpListener(IPAddress.Loopback, 0);
+        breaking.Start();
+        Exception? replicaFailure = null;
+        var replica = new Thread(() =>
+        {
+            try
+            {
+                BreakAfterTheFirstDataHeader(breaking);
+            }
+            catch (Exception e)
+            {
+                replicaFailure = e;
+            }
+        }) { IsBackground = true };
+        replica.Start();
+        using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
+            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, ((IPEndPoint)breaking.LocalEndpoint).Port, 1, 10),
+            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
+        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+
+        var sender = (NetworkReplicaSender)bed.Open("pull");
+        Assert.That(sender.Send([1], Wait), Is.EqualTo(HoseStatus.PeerFailed), "written, then the connection broke: outcome unknown");
+        Assert.That(replica.Join(Wait), Is.True);
+        Assert.That(replicaFailure, Is.Null);
+        Assert.That(bed.TakeFrom("pull"), Is.Null, "never resent to the other replica");
+        Assert.That(sender.Failovers, Is.Zero);
+
+        Assert.That(sender.Send([2], Wait), Is.EqualTo(HoseStatus.Ok), "the next payload goes to the live replica");
+        Assert.That(bed.TakeFrom("pull"), Is.EqualTo(new byte[] { 2 }));
+    }
+
+    [Test]
     public async Task ReplicasOfOnePriorityShareThePayloadsAndEachPayloadArrivesOnce()
     {
         await using var bed = NetworkTestbed.Start();
@@ -101,6 +136,26 @@ public class NetworkReplicaSenderTests
         Assert.That(first[heavy] / (double)Rounds, Is.EqualTo(30 / 41.0).Within(0.03));
         Assert.That(first[light] / (double)Rounds, Is.EqualTo(10 / 41.0).Within(0.03));
         Assert.That(first[idle] / (double)Rounds, Is.EqualTo(1 / 41.0).Within(0.01));
+    }
+
+    /// <summary>A replica that authenticates, opens the hose, reads the first data frame's header and drops the connection.</summary>
+    private static void BreakAfterTheFirstDataHeader(TcpListener listener)
+    {
+        using Socket socket = listener.AcceptSocket();
+        using var stream = new NetworkStream(socket) { ReadTimeout = 20_000, WriteTimeout = 20_000 };
+        Authenticator.Server(stream, NetworkTestbed.Key);
+        var head = new byte[FrameHeader.Size];
+        stream.ReadExactly(head);
+        FrameHeader open = FrameHeader.Read(head, 1 << 20);
+        stream.ReadExactly(new byte[open.Length]);
+        stream.Write(new FrameHeader(FrameKind.Ack, FrameFlags.None, open.Hose, 0, 0, 0, (uint)HoseStatus.Ok).ToArray());
+        stream.ReadExactly(head);
+        if (FrameHeader.Read(head, 1 << 20).Kind != FrameKind.Data)
+        {
+            throw new InvalidOperationException("expected the data frame");
+        }
+
+        socket.LingerState = new LingerOption(true, 0); // reset: the sender sees the break at once
     }
 
     private static int DeadPort()
