@@ -18,10 +18,10 @@ public sealed class DnsSrvDirectoryOptions
     public string Namespace { get; set; } = "default";
 
     /// <summary>
-    /// The DNS servers to ask (<c>ip:port</c>), in order; null or empty asks the system's resolvers
-    /// (<c>/etc/resolv.conf</c>, which in a pod points at the cluster's DNS). Default: null.
+    /// The DNS servers to ask, <c>ip</c> (port 53) or <c>ip:port</c> (<c>[ipv6]:port</c>), in order; null or empty asks
+    /// the system's resolvers (<c>/etc/resolv.conf</c>, which in a pod points at the cluster's DNS). Default: null.
     /// </summary>
-    public IList<IPEndPoint>? NameServers { get; set; }
+    public IList<string>? NameServers { get; set; }
 
     /// <summary>How long one query waits for an answer before it counts as unanswered. Default: 2 s.</summary>
     public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(2);
@@ -52,6 +52,15 @@ public sealed class DnsSrvDirectoryOptions
     internal string QueryFor(string function) =>
         QueryPattern.Replace("{function}", function, StringComparison.Ordinal).Replace("{namespace}", Namespace, StringComparison.Ordinal);
 
+    /// <summary>The parsed <see cref="NameServers"/>.</summary>
+    /// <exception cref="ArgumentException">One is not an address.</exception>
+    internal IPEndPoint[] NameServerEndPoints() =>
+    [
+        .. (NameServers ?? []).Select(text => IPEndPoint.TryParse(text, out IPEndPoint? e)
+            ? (e.Port == 0 ? new IPEndPoint(e.Address, 53) : e)
+            : throw new ArgumentException($"The name server '{text}' is not ip or ip:port.", nameof(NameServers))),
+    ];
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A setting is out of range or the pattern lacks <c>{function}</c>.</exception>
     internal void Validate()
@@ -71,5 +80,6 @@ public sealed class DnsSrvDirectoryOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(StaleFor, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MinTtl, MaxTtl);
+        _ = NameServerEndPoints();
     }
 }

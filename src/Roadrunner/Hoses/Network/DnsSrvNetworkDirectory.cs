@@ -48,7 +48,8 @@ public sealed partial class DnsSrvNetworkDirectory : INetworkReplicaDirectory
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        LookupClientOptions lookup = options.NameServers is { Count: > 0 } servers ? new LookupClientOptions([.. servers]) : new LookupClientOptions();
+        IPEndPoint[] servers = options.NameServerEndPoints();
+        LookupClientOptions lookup = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
         lookup.UseCache = false; // this class caches, on its own clock
         lookup.Timeout = options.QueryTimeout;
         lookup.Retries = options.QueryRetries;

@@ -105,7 +105,7 @@ public class DnsSrvNetworkDirectoryTests
         var options = new DnsSrvDirectoryOptions
         {
             QueryPattern = "_roadrunner._tcp.{function}." + Zone,
-            NameServers = [dns.EndPoint],
+            NameServers = [dns.EndPoint.ToString()],
             QueryTimeout = TimeSpan.FromMilliseconds(500),
             QueryRetries = 0,
         };
