@@ -130,6 +130,10 @@ internal sealed class NetworkReplicaSender : IHoseSender
                 {
                     _failedAt[endPoint] = Environment.TickCount64; // written, outcome unknown: never resent elsewhere
                 }
+                else if (!_failedAt.IsEmpty)
+                {
+                    _failedAt.TryRemove(endPoint, out _); // it answered: back in its RFC 2782 place
+                }
 
                 return status;
             }
