@@ -44,35 +44,22 @@ public class NetworkReplicaSenderTests
     public async Task APayloadWhoseReplicaBrokeAfterTheFirstByteIsPeerFailedAndNotResentElsewhere()
     {
         await using var bed = NetworkTestbed.Start();
-        using var breaking = new TcpListener(IPAddress.Loopback, 0);
-        breaking.Start();
-        Exception? replicaFailure = null;
-        var replica = new Thread(() =>
-        {
-            try
-            {
-                BreakAfterTheFirstDataHeader(breaking);
-            }
-            catch (Exception e)
-            {
-                replicaFailure = e;
-            }
-        }) { IsBackground = true };
-        replica.Start();
+        byte[] doomed = [.. "cut-this-payload-"u8, .. Guid.NewGuid().ToByteArray()];
+        using var relay = new CuttingRelay(bed.ServerAddress, doomed); // the preferred replica: breaks once the payload is written
         using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, ((IPEndPoint)breaking.LocalEndpoint).Port, 1, 10),
+            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, relay.Port, 1, 10),
             Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
         bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
 
         var sender = (NetworkReplicaSender)bed.Open("pull");
-        Assert.That(sender.Send([1], Wait), Is.EqualTo(HoseStatus.PeerFailed), "written, then the connection broke: outcome unknown");
-        Assert.That(replica.Join(Wait), Is.True);
-        Assert.That(replicaFailure, Is.Null);
-        Assert.That(bed.TakeFrom("pull"), Is.Null, "never resent to the other replica");
-        Assert.That(sender.Failovers, Is.Zero);
+        Assert.That(sender.Send(doomed, Wait), Is.EqualTo(HoseStatus.PeerFailed), "written, then the connection broke: outcome unknown");
+        Assert.That(relay.Cut.IsSet, Is.True, "the relay saw the payload and cut");
+        Assert.That(sender.Failovers, Is.Zero, "no other replica was tried");
 
-        Assert.That(sender.Send([2], Wait), Is.EqualTo(HoseStatus.Ok), "the next payload goes to the live replica");
-        Assert.That(bed.TakeFrom("pull"), Is.EqualTo(new byte[] { 2 }));
+        Assert.That(sender.Send([2], Wait), Is.EqualTo(HoseStatus.Ok), "the next payload goes to the other replica");
+        Assert.That(bed.TakeFrom("pull"), Is.EqualTo(new byte[] { 2 }), "and the cut one was never resent there");
+        Assert.That(bed.TakeFrom("pull"), Is.Null);
+        Assert.That(relay.Failure, Is.Null);
     }
 
     [Test]
@@ -138,30 +125,82 @@ public class NetworkReplicaSenderTests
         Assert.That(first[idle] / (double)Rounds, Is.EqualTo(1 / 41.0).Within(0.01));
     }
 
-    /// <summary>A replica that authenticates, opens the hose, reads the first data frame's header and drops the connection.</summary>
-    private static void BreakAfterTheFirstDataHeader(TcpListener listener)
-    {
-        using Socket socket = listener.AcceptSocket();
-        using var stream = new NetworkStream(socket) { ReadTimeout = 20_000, WriteTimeout = 20_000 };
-        Authenticator.Server(stream, NetworkTestbed.Key);
-        var head = new byte[FrameHeader.Size];
-        stream.ReadExactly(head);
-        FrameHeader open = FrameHeader.Read(head, 1 << 20);
-        stream.ReadExactly(new byte[open.Length]);
-        stream.Write(new FrameHeader(FrameKind.Ack, FrameFlags.None, open.Hose, 0, 0, 0, (uint)HoseStatus.Ok).ToArray());
-        stream.ReadExactly(head);
-        if (FrameHeader.Read(head, 1 << 20).Kind != FrameKind.Data)
-        {
-            throw new InvalidOperationException("expected the data frame");
-        }
-
-        socket.LingerState = new LingerOption(true, 0); // reset: the sender sees the break at once
-    }
-
     private static int DeadPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port; // nothing listens there once the socket is closed
+    }
+
+    /// <summary>
+    /// A TCP relay in front of a replica that forwards both ways until the client sends the bytes of
+    /// <c>marker</c>; then it resets both connections instead of forwarding them. So the sender has written the payload
+    /// and the replica never gets it (independent of the protocol's frames).
+    /// </summary>
+    private sealed class CuttingRelay : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+
+        public CuttingRelay(IPEndPoint target, byte[] marker)
+        {
+            _listener.Start();
+            new Thread(() => Run(target, marker)) { IsBackground = true }.Start();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public ManualResetEventSlim Cut { get; } = new();
+
+        public Exception? Failure { get; private set; }
+
+        public void Dispose() => _listener.Stop();
+
+        private void Run(IPEndPoint target, byte[] marker)
+        {
+            try
+            {
+                using Socket client = _listener.AcceptSocket();
+                using var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                server.Connect(target);
+                new Thread(() => Pump(server, client)) { IsBackground = true }.Start();
+                var seen = new List<byte>();
+                var buffer = new byte[64 * 1024];
+                int n;
+                while ((n = client.Receive(buffer)) > 0)
+                {
+                    seen.AddRange(buffer.AsSpan(0, n)); // the marker may straddle two reads
+                    if (System.Runtime.InteropServices.CollectionsMarshal.AsSpan(seen).IndexOf(marker) >= 0)
+                    {
+                        client.LingerState = new LingerOption(true, 0);
+                        server.LingerState = new LingerOption(true, 0);
+                        Cut.Set();
+                        return; // disposing both resets them
+                    }
+
+                    server.Send(buffer, 0, n, SocketFlags.None);
+                }
+            }
+            catch (Exception e)
+            {
+                Failure = e;
+            }
+        }
+
+        private static void Pump(Socket from, Socket to)
+        {
+            var buffer = new byte[64 * 1024];
+            try
+            {
+                int n;
+                while ((n = from.Receive(buffer)) > 0)
+                {
+                    to.Send(buffer, 0, n, SocketFlags.None);
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // the other side was cut
+            }
+        }
     }
 }
