@@ -24,5 +24,5 @@ for path in sorted(glob.glob("*.yaml")):
             for mount in container["volumeMounts"]:
                 assert mount["name"] in volumes, f"{path}: no volume {mount['name']}"
         manifest = tomllib.loads(maps[volumes["manifest"]["configMap"]["name"]]["data"]["roadrunner.toml"])
-        assert "{function}" in manifest["Network"]["Dns"]["QueryPattern"], f"{path}: the query pattern needs {{function}}"
+        assert "{function}" in manifest["network"]["dns"]["query_pattern"], f"{path}: the query pattern needs {{function}}"
     print(f"{path}: {', '.join(d['kind'] for d in docs)}: ok")
