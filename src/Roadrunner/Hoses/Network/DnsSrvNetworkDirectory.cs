@@ -226,22 +226,22 @@ public sealed partial class DnsSrvNetworkDirectory : INetworkReplicaDirectory
     private static bool IsDnsLabel(string name) =>
         name.Length is > 0 and <= 63 && name[0] != '-' && name[^1] != '-' && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "'{Name}' ({Query}): {Count} replica(s) for {Ttl}: {Replicas}")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "'{Name}' ({Query}): {Count} replica(s) for {Ttl}: {Replicas}")]
     private static partial void LogReplicas(ILogger logger, string name, string query, int count, string replicas, TimeSpan ttl);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "'{Name}' ({Query}) has no SRV records ({Code}): it resolves to nothing")]
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "'{Name}' ({Query}) has no SRV records ({Code}): it resolves to nothing")]
     private static partial void LogNoRecords(ILogger logger, string name, string query, string code);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "'{Name}': SRV target {Target} has no address; skipped")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "'{Name}': SRV target {Target} has no address; skipped")]
     private static partial void LogNoAddress(ILogger logger, string name, string target);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "'{Name}' ({Query}): no answer from DNS ({Error}); serving the last answer until {Until:O}")]
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "'{Name}' ({Query}): no answer from DNS ({Error}); serving the last answer until {Until:O}")]
     private static partial void LogStale(ILogger logger, string name, string query, string error, DateTimeOffset until);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "'{Name}' ({Query}): no answer from DNS ({Error}) and no recent answer to serve: it resolves to nothing")]
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "'{Name}' ({Query}): no answer from DNS ({Error}) and no recent answer to serve: it resolves to nothing")]
     private static partial void LogFailed(ILogger logger, string name, string query, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "'{Name}' is not a DNS label (1-63 letters, digits, '-'): it cannot be looked up and resolves to nothing")]
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "'{Name}' is not a DNS label (1-63 letters, digits, '-'): it cannot be looked up and resolves to nothing")]
     private static partial void LogNotALabel(ILogger logger, string name);
 
     /// <summary>The cache slot of one name; its monitor lets one query run at a time.</summary>
