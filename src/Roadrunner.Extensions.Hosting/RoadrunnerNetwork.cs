@@ -23,6 +23,13 @@ public sealed class RoadrunnerNetwork
     /// <summary>Functions on other nodes: name → endpoints (<c>host:port</c>); several endpoints each get every payload.</summary>
     public IDictionary<string, string[]> Peers { get; set; } = new Dictionary<string, string[]>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Finds functions through DNS SRV records instead of <see cref="Peers"/>: each function's replicas (for example the
+    /// pods behind a Kubernetes headless Service) get one payload each, not every payload (docs/cluster.md). Not with
+    /// <see cref="Peers"/>. Null (the default): off.
+    /// </summary>
+    public DnsSrvDirectoryOptions? Dns { get; set; }
+
     /// <summary>Limits and timeouts. <c>ListenEndPoint</c>, <c>PreSharedKey</c> and <c>Directory</c> here are set from the properties above.</summary>
     public NetworkOptions Options { get; set; } = new();
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roadrunner.Hoses.Network;
 
@@ -8,7 +9,7 @@ namespace Roadrunner.Extensions.Hosting;
 /// Fills the parts of the network options that configuration gives in friendlier form (the listen address, the key,
 /// the peers) before validation. What cannot be read is left alone: <see cref="RoadrunnerOptionsValidator"/> says why.
 /// </summary>
-internal sealed class RoadrunnerOptionsSetup(string contentRoot) : IPostConfigureOptions<RoadrunnerOptions>
+internal sealed class RoadrunnerOptionsSetup(string contentRoot, ILoggerFactory? loggers = null) : IPostConfigureOptions<RoadrunnerOptions>
 {
     public void PostConfigure(string? name, RoadrunnerOptions options)
     {
@@ -29,6 +30,18 @@ internal sealed class RoadrunnerOptionsSetup(string contentRoot) : IPostConfigur
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
             // reported by the validator
+        }
+
+        if (network.Dns is { } dns && network.Peers.Count == 0 && network.Options.Directory is null)
+        {
+            try
+            {
+                network.Options.Directory = new DnsSrvNetworkDirectory(dns, TimeProvider.System, loggers?.CreateLogger<DnsSrvNetworkDirectory>());
+            }
+            catch (ArgumentException)
+            {
+                // reported by the validator
+            }
         }
 
         if (network.Peers.Count > 0 && network.Options.Directory is null)

@@ -123,6 +123,16 @@ internal sealed class RoadrunnerOptionsValidator(string contentRoot) : IValidate
             }
         }
 
+        if (network.Dns is { } dns)
+        {
+            if (network.Peers.Count > 0)
+            {
+                errors.Add($"{key}:Dns: not with Peers (one directory per node: DNS SRV records or a static list)");
+            }
+
+            Check(errors, $"{key}:Dns", dns.Validate);
+        }
+
         Check(errors, $"{key}:Options", network.Options.Validate);
     }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Roadrunner.Hosting;
 
@@ -55,7 +56,7 @@ public static class RoadrunnerServiceCollectionExtensions
         }
 
         services.AddOptions<RoadrunnerOptions>().ValidateOnStart();
-        services.AddSingleton<IPostConfigureOptions<RoadrunnerOptions>>(sp => new RoadrunnerOptionsSetup(ContentRoot(sp)));
+        services.AddSingleton<IPostConfigureOptions<RoadrunnerOptions>>(sp => new RoadrunnerOptionsSetup(ContentRoot(sp), sp.GetService<ILoggerFactory>()));
         services.AddSingleton<IValidateOptions<RoadrunnerOptions>>(sp => new RoadrunnerOptionsValidator(ContentRoot(sp)));
         services.AddSingleton<RoadrunnerNode>();
         services.AddHostedService(sp => sp.GetRequiredService<RoadrunnerNode>());

@@ -116,6 +116,24 @@ public static class RoadrunnerMetrics
     /// <summary>Cross-process payloads the receiver read straight out of the sending guest's memory (one copy between the guests).</summary>
     internal static readonly Counter<long> DirectReads = Meter.CreateCounter<long>("roadrunner.shm.direct_reads", "{payload}", "Cross-process payloads read straight from the sending guest's memory");
 
+    /// <summary>
+    /// DNS-SRV lookups of <see cref="Hoses.Network.DnsSrvNetworkDirectory"/>; tag <c>function</c> the name, tag
+    /// <c>result</c> <c>answer</c> (records found), <c>empty</c> (the server said there are none), <c>stale</c> (no answer;
+    /// the last good one is served) or <c>failed</c> (no answer and nothing to serve).
+    /// </summary>
+    internal static readonly Counter<long> DnsLookups = Meter.CreateCounter<long>("roadrunner.dns.lookups", "{lookup}", "DNS-SRV lookups by result");
+
+    /// <summary>Sends that moved on from a replica that could not take the payload; tags <c>function</c>, <c>status</c>.</summary>
+    internal static readonly Counter<long> ReplicaFailovers = Meter.CreateCounter<long>("roadrunner.network.replica_failovers", "{attempt}", "Sends moved on to another replica");
+
+    /// <summary>Counts one DNS-SRV lookup.</summary>
+    internal static void DnsLookup(string function, string result) =>
+        DnsLookups.Add(1, new KeyValuePair<string, object?>("function", function), new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>Counts one move to another replica.</summary>
+    internal static void ReplicaFailedOver(string function, HoseStatus status) =>
+        ReplicaFailovers.Add(1, new KeyValuePair<string, object?>("function", function), new KeyValuePair<string, object?>("status", status.ToString()));
+
     /// <summary>Counts one payload a push receiver refused.</summary>
     internal static void RefusedBy(string function, bool direct)
     {

@@ -37,6 +37,26 @@ public class ConfigurationBindingTests : HostedNodeTest
     }
 
     [Test]
+    public void ADnsSectionMakesADnsSrvDirectory()
+    {
+        using IHost host = BuildHost("""
+            { "Roadrunner": { "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==",
+                "Dns": { "QueryPattern": "_roadrunner._tcp.{function}.{namespace}.svc.cluster.local", "Namespace": "demo",
+                         "NameServers": [ "127.0.0.1:5353" ], "MinTtl": "00:00:02", "StaleFor": "00:01:00" } } } }
+            """);
+
+        RoadrunnerNetwork network = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value.Network!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(network.Options.Directory, Is.InstanceOf<DnsSrvNetworkDirectory>());
+            Assert.That(network.Dns!.QueryFor("consumer"), Is.EqualTo("_roadrunner._tcp.consumer.demo.svc.cluster.local"));
+            Assert.That(network.Dns.NameServers, Is.EqualTo(new[] { "127.0.0.1:5353" }));
+            Assert.That(network.Dns.MinTtl, Is.EqualTo(TimeSpan.FromSeconds(2)));
+            Assert.That(network.Dns.StaleFor, Is.EqualTo(TimeSpan.FromMinutes(1)));
+        });
+    }
+
+    [Test]
     public void DefaultsStandWhenListsAreNotConfigured()
     {
         using IHost host = BuildHost("""{ "Roadrunner": { } }""");

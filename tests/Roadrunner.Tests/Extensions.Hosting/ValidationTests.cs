@@ -30,6 +30,9 @@ public class ValidationTests : HostedNodeTest
         yield return Case("""{ "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==", "Listen": "localhost" } }""", "Roadrunner:Network:Listen", "not ip:port");
         yield return Case("""{ "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==", "Peers": { "b": [ "10.0.0.2" ] } } }""", "Roadrunner:Network:Peers:b", "not host:port");
         yield return Case("""{ "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==", "Options": { "CongestionControl": [ "no such algorithm" ] } } }""", "Roadrunner:Network:Options:CongestionControl", "congestion-control");
+        yield return Case("""{ "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==", "Peers": { "b": [ "10.0.0.2:7000" ] }, "Dns": { "Namespace": "demo" } } }""", "Roadrunner:Network:Dns", "not with Peers");
+        yield return Case("""{ "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==", "Dns": { "QueryPattern": "_rr._tcp.example" } } }""", "Roadrunner:Network:Dns", "no {function} placeholder");
+        yield return Case("""{ "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==", "Dns": { "NameServers": [ "dns.example" ] } } }""", "Roadrunner:Network:Dns", "'dns.example' is not ip or ip:port");
     }
 
     [TestCaseSource(nameof(BadConfigurations))]

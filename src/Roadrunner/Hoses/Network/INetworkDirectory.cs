@@ -11,7 +11,10 @@ public interface INetworkDirectory
 {
     /// <summary>Finds the endpoints that serve <paramref name="name"/>.</summary>
     /// <param name="name">A function or route name.</param>
-    /// <param name="endpoints">One endpoint, or several for a fan-out (every endpoint gets every payload).</param>
+    /// <param name="endpoints">
+    /// One endpoint, or several for a fan-out (every endpoint gets every payload) — unless the directory is an
+    /// <see cref="INetworkReplicaDirectory"/> that answers the name as replicas (each payload to one of them).
+    /// </param>
     /// <returns>True when the name is known.</returns>
     bool TryResolve(string name, [NotNullWhen(true)] out IReadOnlyList<EndPoint>? endpoints);
 }

@@ -83,6 +83,13 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
             return true;
         }
 
+        if (directory is INetworkReplicaDirectory replicas && replicas.TryResolveReplicas(name, out _))
+        {
+            // Replicas: each payload to one of them, looked up again on every send (NetworkReplicaSender).
+            sender = _senders.GetOrAdd(name, n => new NetworkReplicaSender(n, replicas, e => Volatile.Read(ref _disposed) != 0 ? null : _links.GetOrAdd(e, static (e, o) => new PeerLink(e, o), _options), _options, _pool));
+            return true;
+        }
+
         if (!directory.TryResolve(name, out IReadOnlyList<EndPoint>? endpoints) || endpoints.Count == 0)
         {
             return false;

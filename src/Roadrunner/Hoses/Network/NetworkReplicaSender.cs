@@ -1,0 +1,226 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using Roadrunner.Diagnostics;
+using Roadrunner.Regions;
+
+namespace Roadrunner.Hoses.Network;
+
+/// <summary>
+/// The hose to a function served by interchangeable replicas (<see cref="INetworkReplicaDirectory"/>): each payload goes
+/// to ONE replica. Per send it asks the directory for the current replicas, orders them by RFC 2782 priority and weight
+/// (<see cref="ReplicaOrder"/>; a replica that failed lately goes last), and tries them in turn. It moves on to the next
+/// replica only while no byte of the payload was written: when the connection could not be made or was refused, the
+/// replica does not serve the name, or the replica's credit did not come within its share of the time. Once the
+/// payload is being written, the replica's answer is the send's (a broken connection then is
+/// <see cref="HoseStatus.PeerFailed"/>: the outcome is unknown and the payload is never resent elsewhere). One deadline
+/// covers every attempt; each attempt but the last gets at most <see cref="NetworkOptions.ConnectTimeout"/> of it.
+/// </summary>
+internal sealed class NetworkReplicaSender : IHoseSender
+{
+    private readonly INetworkReplicaDirectory _directory;
+    private readonly Func<EndPoint, PeerLink?> _linkFor;
+    private readonly NetworkOptions _options;
+    private readonly RegionPool _pool;
+    private readonly Random _random;
+    private readonly ConcurrentDictionary<EndPoint, NetworkSender> _senders = new();
+    private readonly ConcurrentDictionary<EndPoint, long> _failedAt = new();
+    private long _failovers;
+    private volatile bool _completed;
+
+    /// <param name="name">The function name.</param>
+    /// <param name="directory">Answers the replicas on every send.</param>
+    /// <param name="linkFor">The shared link to an endpoint, or null once the owning endpoint is disposed.</param>
+    /// <param name="options">The endpoint's options.</param>
+    /// <param name="pool">Regions for claims.</param>
+    /// <param name="random">Spreads the load; <see cref="Random.Shared"/> when null (tests pass a seeded one).</param>
+    public NetworkReplicaSender(string name, INetworkReplicaDirectory directory, Func<EndPoint, PeerLink?> linkFor, NetworkOptions options, RegionPool pool, Random? random = null)
+    {
+        Name = name;
+        _directory = directory;
+        _linkFor = linkFor;
+        _options = options;
+        _pool = pool;
+        _random = random ?? Random.Shared;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Attempts that moved on to another replica because one could not take the payload.</summary>
+    public long Failovers => Interlocked.Read(ref _failovers);
+
+    private TimeSpan AsyncTimeout => _options.DeliveryTimeout + _options.FrameTimeout;
+
+    /// <summary>A network send always waits for its Ack; "try" only bounds it tightly (as <see cref="NetworkSender"/>).</summary>
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => Send(payload, _options.FrameTimeout);
+
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(payload.Length, Deadline.After(timeout), cancellationToken, new SpanMessage(payload));
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        // The network send path blocks end to end (docs/network.md, Threads), as NetworkSender.SendAsync does.
+        HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
+        SendOutcome.ThrowIfNotSent(status, $"Network send to '{Name}'", cancellationToken);
+    }
+
+    public async ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default)
+    {
+        HoseStatus status = await Task.Run(() => SendCore(payload.Length, Deadline.After(AsyncTimeout), cancellationToken, new SequenceMessage(payload)), cancellationToken).ConfigureAwait(false);
+        SendOutcome.ThrowIfNotSent(status, $"Network send to '{Name}'", cancellationToken);
+    }
+
+    public async ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length > _pool.LargestRegion || length > _options.MaxPayloadBytes)
+        {
+            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_pool.LargestRegion} bytes, not {length}");
+        }
+
+        return new ReplicaClaim(this, await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false));
+    }
+
+    public void Complete()
+    {
+        _completed = true;
+        foreach (NetworkSender sender in _senders.Values)
+        {
+            sender.Complete();
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private HoseStatus SendCore<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message)
+        where TMessage : IMessage, allows ref struct
+    {
+        if (_completed)
+        {
+            return HoseStatus.Closed;
+        }
+
+        if (!_directory.TryResolveReplicas(Name, out IReadOnlyList<NetworkReplica>? replicas) || replicas.Count == 0)
+        {
+            return HoseStatus.UnknownTarget; // the directory logged why; nothing was sent
+        }
+
+        NetworkReplica[] order = InTurn(replicas);
+        HoseStatus failure = HoseStatus.UnknownTarget;
+        for (int i = 0; i < order.Length; i++)
+        {
+            EndPoint endPoint = order[i].EndPoint;
+            NetworkSender? sender = SenderFor(endPoint);
+            if (sender is null)
+            {
+                return HoseStatus.Closed; // the endpoint is disposed
+            }
+
+            bool last = i == order.Length - 1;
+            Deadline attempt = last ? deadline : new Deadline(Math.Min(deadline.At, Deadline.After(_options.ConnectTimeout).At));
+            HoseStatus status = sender.Acquire(length, attempt, cancellationToken, out NetworkSender.Credits credits);
+            if (status == HoseStatus.Ok)
+            {
+                using (credits)
+                {
+                    status = message.Send(credits, deadline, cancellationToken);
+                }
+
+                if (status == HoseStatus.PeerFailed)
+                {
+                    _failedAt[endPoint] = Environment.TickCount64; // written, outcome unknown: never resent elsewhere
+                }
+                else if (!_failedAt.IsEmpty)
+                {
+                    _failedAt.TryRemove(endPoint, out _); // it answered: back in its RFC 2782 place
+                }
+
+                return status;
+            }
+
+            // Nothing of the payload was written: another replica may take it, unless the caller's own time is up.
+            if (deadline.Passed || cancellationToken.IsCancellationRequested || status == HoseStatus.TooLarge || _completed)
+            {
+                return status;
+            }
+
+            failure = status;
+            _failedAt[endPoint] = Environment.TickCount64;
+            if (!last)
+            {
+                Interlocked.Increment(ref _failovers);
+                RoadrunnerMetrics.ReplicaFailedOver(Name, status);
+            }
+        }
+
+        return failure;
+    }
+
+    /// <summary>RFC 2782 order, with the replicas that failed within the reconnect delay moved to the end.</summary>
+    private NetworkReplica[] InTurn(IReadOnlyList<NetworkReplica> replicas)
+    {
+        NetworkReplica[] order = ReplicaOrder.Arrange(replicas, _random);
+        long since = Environment.TickCount64 - (long)_options.ReconnectMaxDelay.TotalMilliseconds;
+        return [.. order.OrderBy(r => _failedAt.TryGetValue(r.EndPoint, out long at) && at > since ? 1 : 0)];
+    }
+
+    private NetworkSender? SenderFor(EndPoint endPoint)
+    {
+        if (_senders.TryGetValue(endPoint, out NetworkSender? sender))
+        {
+            return sender;
+        }
+
+        return _linkFor(endPoint) is { } link ? _senders.GetOrAdd(endPoint, new NetworkSender(Name, link, _options, _pool)) : null;
+    }
+
+    /// <summary>A message and the connection call that sends it (after the credit was taken).</summary>
+    private interface IMessage
+    {
+        HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken);
+    }
+
+    private readonly ref struct SpanMessage(ReadOnlySpan<byte> payload) : IMessage
+    {
+        private readonly ReadOnlySpan<byte> _payload = payload;
+
+        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.Send(credits.Hose, _payload, deadline, cancellationToken);
+    }
+
+    private readonly struct SequenceMessage(ReadOnlySequence<byte> payload) : IMessage
+    {
+        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.Send(credits.Hose, payload, deadline, cancellationToken);
+    }
+
+    private readonly struct RegionMessage(RegionPayload payload) : IMessage
+    {
+        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.SendRegions(credits.Hose, payload, deadline, cancellationToken);
+    }
+
+    /// <summary>Room in a local region; committing sends it to one replica like any other payload.</summary>
+    private sealed class ReplicaClaim(NetworkReplicaSender sender, RegionPayload payload) : HoseClaim
+    {
+        private RegionPayload? _payload = payload;
+
+        public override Memory<byte> Memory =>
+            _payload is { } p ? (p.Chunks.Length == 0 ? Memory<byte>.Empty : p.Chunks[0].Memory) : throw new ObjectDisposedException(nameof(HoseClaim));
+
+        public override HoseStatus Commit()
+        {
+            RegionPayload taken = Interlocked.Exchange(ref _payload, null) ?? throw new InvalidOperationException("The claim was already committed or abandoned.");
+            try
+            {
+                return sender.SendCore(taken.Length, Deadline.After(sender.AsyncTimeout), CancellationToken.None, new RegionMessage(taken));
+            }
+            finally
+            {
+                taken.Release();
+            }
+        }
+
+        protected override void Dispose(bool disposing) => Interlocked.Exchange(ref _payload, null)?.Release();
+    }
+}
