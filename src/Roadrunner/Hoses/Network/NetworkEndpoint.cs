@@ -86,7 +86,7 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
         if (directory is INetworkReplicaDirectory replicas && replicas.TryResolveReplicas(name, out _))
         {
             // Replicas: each payload to one of them, looked up again on every send (NetworkReplicaSender).
-            sender = _senders.GetOrAdd(name, n => new NetworkReplicaSender(n, replicas, e => Volatile.Read(ref _disposed) != 0 ? null : _links.GetOrAdd(e, static (e, o) => new PeerLink(e, o), _options), _options, _pool));
+            sender = _senders.GetOrAdd(name, n => new NetworkReplicaSender(n, replicas, e => Volatile.Read(ref _disposed) != 0 ? null : LinkTo(e, create: true), _options, _pool));
             return true;
         }
 
@@ -95,7 +95,7 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
             return false;
         }
 
-        NetworkSender[] targets = [.. endpoints.Select(e => new NetworkSender(name, _links.GetOrAdd(e, static (e, o) => new PeerLink(e, o.Options, o.Log), (Options: _options, Log: _log)), _options, _pool))];
+        NetworkSender[] targets = [.. endpoints.Select(e => new NetworkSender(name, LinkTo(e, create: true)!, _options, _pool))];
         sender = _senders.GetOrAdd(name, targets.Length == 1 ? targets[0] : new NetworkFanOutSender(name, targets, _options, _pool));
         return true;
     }
@@ -125,8 +125,10 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
     /// <summary>The listener serving peers (for tests).</summary>
     internal NetworkListener Listener => _listener;
 
-    /// <summary>The link to <paramref name="endPoint"/>, if one was made (for tests).</summary>
-    internal PeerLink? LinkTo(EndPoint endPoint) => _links.TryGetValue(endPoint, out PeerLink? link) ? link : null;
+    /// <summary>The link to <paramref name="endPoint"/>: made on first use when <paramref name="create"/>, else only if one was made (for tests).</summary>
+    internal PeerLink? LinkTo(EndPoint endPoint, bool create = false) =>
+        create ? _links.GetOrAdd(endPoint, static (e, self) => new PeerLink(e, self._options, self._log), this)
+        : _links.TryGetValue(endPoint, out PeerLink? link) ? link : null;
 
     private IHoseSender? ResolveServed(string name)
     {

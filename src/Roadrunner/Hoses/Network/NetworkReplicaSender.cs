@@ -52,7 +52,43 @@ internal sealed class NetworkReplicaSender : IHoseSender
     private TimeSpan AsyncTimeout => _options.DeliveryTimeout + _options.FrameTimeout;
 
     /// <summary>A network send always waits for its Ack; "try" only bounds it tightly (as <see cref="NetworkSender"/>).</summary>
-    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => Send(payload, _options.FrameTimeout);
+    /// <summary>
+    /// Hands the payload to the first replica, in RFC 2782 order, that is not known to be down; never waits
+    /// (<see cref="NetworkSender.TrySend"/> queues it on this host). A replica whose link is in its reconnect backoff
+    /// answers PeerFailed at once and the next is tried.
+    /// </summary>
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload)
+    {
+        if (_completed)
+        {
+            return HoseStatus.Closed;
+        }
+
+        if (!_directory.TryResolveReplicas(Name, out IReadOnlyList<NetworkReplica>? replicas) || replicas.Count == 0)
+        {
+            return HoseStatus.UnknownTarget;
+        }
+
+        HoseStatus failure = HoseStatus.UnknownTarget;
+        foreach (NetworkReplica replica in InTurn(replicas))
+        {
+            if (SenderFor(replica.EndPoint) is not { } sender)
+            {
+                return HoseStatus.Closed;
+            }
+
+            HoseStatus status = sender.TrySend(payload);
+            if (status != HoseStatus.PeerFailed)
+            {
+                return status; // queued, or a refusal no other replica would answer differently (WouldBlock, TooLarge)
+            }
+
+            failure = status;
+            _failedAt[replica.EndPoint] = Environment.TickCount64;
+        }
+
+        return failure;
+    }
 
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         SendCore(payload.Length, Deadline.After(timeout), cancellationToken, new SpanMessage(payload));

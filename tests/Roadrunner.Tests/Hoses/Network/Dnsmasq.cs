@@ -30,6 +30,7 @@ internal sealed class Dnsmasq : IDisposable
     /// <summary>Starts dnsmasq on a free UDP port of 127.0.0.1 (another port if that one was taken meanwhile).</summary>
     public static Dnsmasq Start(int ttl, params string[] records)
     {
+        EnsureInstalled();
         for (int attempt = 1; ; attempt++)
         {
             var server = new Dnsmasq(FreeUdpPort());
@@ -44,6 +45,56 @@ internal sealed class Dnsmasq : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Installs Debian's dnsmasq-base with .ci/install.sh when it is missing and this runs as root (as on CI and the
+    /// project's machines), so the README's test command needs nothing installed by hand; elsewhere the start fails
+    /// and says what to install.
+    /// </summary>
+    private static void EnsureInstalled()
+    {
+        lock (InstallLock)
+        {
+            if (s_installChecked || Environment.GetEnvironmentVariable("PATH")?.Split(':').Any(d => File.Exists(Path.Combine(d, "dnsmasq"))) == true)
+            {
+                s_installChecked = true;
+                return;
+            }
+
+            s_installChecked = true;
+            string? script = FindUp(".ci/install.sh");
+            if (Environment.UserName != "root" || script is null)
+            {
+                return; // Restart reports the missing program
+            }
+
+            using Process install = Process.Start(new ProcessStartInfo("bash", [script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            Task<string> errors = install.StandardError.ReadToEndAsync(); // both pipes drained at once: neither can fill and stall apt-get
+            install.StandardOutput.ReadToEnd();
+            install.WaitForExit();
+            if (install.ExitCode != 0)
+            {
+                throw new AssertionException($"installing dnsmasq-base with {script} failed (exit {install.ExitCode}): {errors.Result}");
+            }
+        }
+    }
+
+    private static string? FindUp(string relative)
+    {
+        for (DirectoryInfo? folder = new(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            string candidate = Path.Combine(folder.FullName, relative);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly Lock InstallLock = new();
+    private static bool s_installChecked;
 
     /// <summary>Stops the running process (if any) and starts one with these records on the same port.</summary>
     public void Restart(int ttl, params string[] records)
