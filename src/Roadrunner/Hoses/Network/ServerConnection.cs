@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
@@ -322,7 +323,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     private HoseStatus DeliverToInbox(InProcessHose inbox, IncomingMessage message)
     {
         // 1. Straight from the socket into an idle push guest's memory: one copy, no region.
-        HoseStatus status = inbox.TryDirect((int)message.Length, message.Read);
+        HoseStatus status = inbox.TryDirect((int)message.Length, message.Read, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Streamed, message.Trace));
         if (status != HoseStatus.WouldBlock)
         {
             return status;
@@ -338,7 +339,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         try
         {
             status = ReadIntoRegions(inbox.Pool, message, deadline, out RegionPayload payload);
-            return status == HoseStatus.Ok ? inbox.Enqueue(payload) : status;
+            return status == HoseStatus.Ok ? inbox.Enqueue(payload, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Queued, message.Trace)) : status;
         }
         finally
         {

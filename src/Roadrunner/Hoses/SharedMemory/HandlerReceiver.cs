@@ -1,3 +1,4 @@
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.SharedMemory;
@@ -26,7 +27,7 @@ internal sealed class HandlerReceiver(InProcessHose inbox, PayloadHandler handle
                 return HoseStatus.WouldBlock; // earlier payloads first
             }
 
-            return Call(payload);
+            return RoadrunnerActivity.Ended(RoadrunnerActivity.StartDirectDeliver(inbox.Name, payload.Length), Call(payload));
         }
         finally
         {
@@ -58,6 +59,7 @@ internal sealed class HandlerReceiver(InProcessHose inbox, PayloadHandler handle
         {
             while (inbox.TryTake(out RegionPayload? payload))
             {
+                using System.Diagnostics.Activity? span = RoadrunnerActivity.StartQueuedDeliver(inbox.Name, payload);
                 try
                 {
                     if (payload.Chunks.Length <= 1)
