@@ -38,6 +38,9 @@ internal static class RoadrunnerActivity
     /// <summary>Larger than the bytes in flight (cross-process), or read from the socket straight into the receiver (network).</summary>
     public const string Streamed = "streamed";
 
+    /// <summary>Handed on to another sender (a route served over the network).</summary>
+    public const string Forwarded = "forwarded";
+
     public static readonly ActivitySource Source = new(RoadrunnerMetrics.ActivitySourceName, "1.0");
 
     /// <summary>Where the payload an inbox is about to hand to a direct receiver came from (set for the call only).</summary>
@@ -156,6 +159,13 @@ internal static class RoadrunnerActivity
     /// <summary>Starts the deliver span of a payload taken from a queue; its parent is the context the payload carries.</summary>
     public static Activity? StartQueuedDeliver(string target, RegionPayload payload) =>
         Source.HasListeners() ? StartDeliver(target, payload.Length, payload.TraceMode ?? InProcess, Queued, payload.Trace) : null;
+
+    /// <summary>
+    /// Starts the deliver span of a payload a transport hands on to another sender (a route): current while it is sent
+    /// on, so the onward sends are its children.
+    /// </summary>
+    public static Activity? StartForwarded(string target, long bytes, in Inbound from) =>
+        Source.HasListeners() ? StartDeliver(target, bytes, from.Mode ?? InProcess, Forwarded, from.Trace) : null;
 
     /// <summary>Stamps a payload about to be queued with where it came from (an in-process send: the current activity).</summary>
     public static void Stamp(RegionPayload payload, in Inbound from)

@@ -78,6 +78,25 @@ public class TracingTests : FolderTest
     }
 
     [Test]
+    public async Task ARouteSendsOnceAndEachTargetsDeliveryIsItsChild()
+    {
+        using var spans = new SpanRecorder();
+        await using FunctionHost host = CreateHost();
+        host.LoadText("push", Guests.PushReceiver);
+        IDataHose inbox = host.CreateInbox("inbox");
+        host.AddRoute("both", "push", "inbox");
+
+        Assert.That(host.Open("both").Send(new byte[30], Wait), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(inbox.TryReceive(out HoseLease? lease), Is.True);
+        lease!.Dispose();
+
+        Activity send = spans.Single(RoadrunnerActivity.SendName, "both");
+        Assert.That(send.GetTagItem("roadrunner.mode"), Is.EqualTo("in-process"));
+        AssertChild(spans.Single(RoadrunnerActivity.DeliverName, "push"), send);
+        AssertChild(spans.Single(RoadrunnerActivity.DeliverName, "inbox"), send);
+    }
+
+    [Test]
     public async Task WithoutAListenerNoSpanIsMadeAndNoContextTravels()
     {
         Assert.That(RoadrunnerActivity.Source.HasListeners(), Is.False, "another test left a listener behind");

@@ -51,5 +51,14 @@ internal sealed class SpanRecorder : IDisposable
         }
     }
 
+    /// <summary>Every span named <paramref name="operation"/> for <paramref name="target"/> that ended so far.</summary>
+    public IReadOnlyList<Activity> All(string operation, string target)
+    {
+        lock (_stopped)
+        {
+            return [.. _stopped.Where(s => s.OperationName == operation && Equals(s.GetTagItem("messaging.destination.name"), target))];
+        }
+    }
+
     public void Dispose() => _listener.Dispose();
 }

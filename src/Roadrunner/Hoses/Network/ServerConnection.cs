@@ -279,7 +279,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         IHoseSender? target = _hoses.Count >= _options.MaxHosesPerConnection ? null : _resolve(name);
         if (target is not null)
         {
-            _hoses.Add(header.Hose, new OpenHose(target));
+            _hoses.Add(header.Hose, new OpenHose(target, name));
         }
 
         WriteAck(header.Hose, 0, target is not null ? HoseStatus.Ok : _hoses.Count >= _options.MaxHosesPerConnection ? HoseStatus.TooManyHandles : HoseStatus.UnknownTarget);
@@ -303,7 +303,8 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
             // Over this endpoint's limit (a sender that ignored the Welcome): refused, skipped, the connection kept.
             status = message.Length > _options.MaxPayloadBytes ? HoseStatus.TooLarge
-                : hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message) : DeliverToSender(hose.Target, message);
+                : hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message)
+                : RoadrunnerActivity.Ended(RoadrunnerActivity.StartForwarded(hose.Name, message.Length, new(RoadrunnerActivity.Network, null, message.Trace)), DeliverToSender(hose.Target, message));
         }
         catch (OperationCanceledException)
         {
@@ -424,9 +425,11 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
     }
 
-    private sealed class OpenHose(IHoseSender target)
+    private sealed class OpenHose(IHoseSender target, string name)
     {
         public IHoseSender Target { get; } = target;
+
+        public string Name { get; } = name;
 
         public ulong NextSequence { get; set; } = 1;
     }

@@ -64,13 +64,13 @@ internal sealed class HandlerReceiver(InProcessHose inbox, PayloadHandler handle
                 {
                     if (payload.Chunks.Length <= 1)
                     {
-                        Call(payload.Chunks.Length == 0 ? default : payload.Chunks[0].Memory.Span);
+                        RoadrunnerActivity.Ended(span, Call(payload.Chunks.Length == 0 ? default : payload.Chunks[0].Memory.Span));
                     }
                     else
                     {
                         byte[] joined = GC.AllocateUninitializedArray<byte>(checked((int)payload.Length));
                         payload.CopyTo(joined);
-                        Call(joined);
+                        RoadrunnerActivity.Ended(span, Call(joined));
                     }
                 }
                 finally

@@ -42,6 +42,29 @@ public class NetworkTracingTests
     }
 
     [Test]
+    public async Task ARouteServedOverTheNetworkForwardsInsideTheSendersTrace()
+    {
+        using var spans = new SpanRecorder();
+        await using var bed = NetworkTestbed.Start();
+        bed.Server.AddRoute("both", "pull", "pull2");
+        bed.Directory.Add("both", bed.ServerAddress);
+
+        Assert.That(bed.Open("both").Send(new byte[500], Wait), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(bed.TakeFrom("pull"), Has.Length.EqualTo(500));
+        Assert.That(bed.TakeFrom("pull2"), Has.Length.EqualTo(500));
+
+        Activity[] sends = [.. spans.All(RoadrunnerActivity.SendName, "both")];
+        Assert.That(sends, Has.Length.EqualTo(2), "the network send and the route's send on the server");
+        Activity remote = sends.Single(s => Equals(s.GetTagItem("roadrunner.mode"), "network"));
+        Activity local = sends.Single(s => Equals(s.GetTagItem("roadrunner.mode"), "in-process"));
+        Activity forwarded = spans.Single(RoadrunnerActivity.DeliverName, "both");
+        Assert.That(forwarded.GetTagItem("roadrunner.path"), Is.EqualTo("forwarded"));
+        TracingTests.AssertChild(forwarded, remote);
+        TracingTests.AssertChild(local, forwarded);
+        TracingTests.AssertChild(spans.Single(RoadrunnerActivity.DeliverName, "pull2"), local);
+    }
+
+    [Test]
     public void ATraceContextOnAnythingButAMessagesFirstFrameIsAProtocolError()
     {
         byte[] header = new FrameHeader(FrameKind.Data, FrameFlags.Last | FrameFlags.TraceContext, 1, 10, 1, 0, 0).ToArray();
