@@ -12,7 +12,7 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationO
 builder.Services.AddRoadrunner(builder.Configuration);
 builder.Services.AddHealthChecks().AddRoadrunner();
 builder.Services.AddOpenTelemetry()
-    .WithTracing(tracing => tracing.AddSource(RoadrunnerMetrics.MeterName).AddConsoleExporter())
+    .WithTracing(tracing => tracing.AddSource(RoadrunnerMetrics.ActivitySourceName).AddConsoleExporter())
     .WithMetrics(metrics => metrics.AddMeter(RoadrunnerMetrics.MeterName).AddConsoleExporter());
 builder.Services.AddHostedService<Traffic>();
 builder.Services.Configure<TrafficOptions>(options => options.Once = args.Contains("--once"));

@@ -7,7 +7,7 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES]</c>:
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES] [--trace on]</c>:
 /// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory (<c>--local-dir</c>:
 /// the host's own regions, where streamed payloads are reassembled, live there instead of in the rendezvous folder). Commands, one line
 /// each, one line answered:
@@ -20,6 +20,7 @@ namespace Roadrunner.Peer;
 /// <c>collect_background INBOX STOP</c> (the same without waiting: replies "started"), <c>collected INBOX</c> (waits for its answer),
 /// <c>latency N</c> (one-way latency of the first N timestamped payloads the <c>--latency NAME</c> handler got: "median p99 min p10" µs),
 /// <c>uds_latency N</c> (the same for the messages of the <c>--uds-latency</c> UNIX socket, the baseline),
+/// <c>trace NAME</c> (with <c>--trace on</c>: the last delivery span of NAME, see <see cref="TraceRecorder"/>),
 /// <c>faults</c>, <c>pid</c>, <c>exit</c>. <c>--spin-us</c> sets how long receivers spin before sleeping on the futex.
 /// </summary>
 internal static class SharedMemoryCommand
@@ -27,6 +28,7 @@ internal static class SharedMemoryCommand
     private static readonly LatencyRecorder s_latencies = new();
     private static readonly Dictionary<string, Task<string>> s_collecting = new(StringComparer.Ordinal);
     private static UnixSocketLatencySink? s_unixSocketLatency;
+    private static TraceRecorder? s_traces;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -69,6 +71,9 @@ internal static class SharedMemoryCommand
                     break;
                 case "--host-budget":
                     hostBudget = long.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--trace":
+                    s_traces = value == "on" ? new TraceRecorder() : null;
                     break;
                 case "--spin-us":
                     options.SpinTime = TimeSpan.FromMicroseconds(double.Parse(value, CultureInfo.InvariantCulture));
@@ -148,6 +153,8 @@ internal static class SharedMemoryCommand
                 return s_latencies.Report(int.Parse(count, CultureInfo.InvariantCulture));
             case ["uds_latency", string count]:
                 return s_unixSocketLatency?.Latencies.Report(int.Parse(count, CultureInfo.InvariantCulture)) ?? "error no --uds-latency";
+            case ["trace", string name]:
+                return s_traces?.Last(name) ?? "error no --trace on";
             case ["faults"]:
                 return Fmt(problems.Count); // log entries at Warning or above
             case ["pid"]:

@@ -16,6 +16,12 @@ public static class RoadrunnerMetrics
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Roadrunner";
 
+    /// <summary>
+    /// The name of the <see cref="System.Diagnostics.ActivitySource"/> Roadrunner's spans come from (the meter's name):
+    /// <c>roadrunner.send</c> and <c>roadrunner.deliver</c>, see docs/observability.md.
+    /// </summary>
+    public const string ActivitySourceName = MeterName;
+
     private static readonly Meter Meter = new(MeterName, "1.0");
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Roadrunner.Diagnostics;
 
 namespace Roadrunner.Hoses;
 
@@ -17,10 +18,14 @@ internal abstract class FanOutBase(string name) : IHoseSender
     /// <summary>How long an asynchronous send may wait for room (cancellation ends it sooner).</summary>
     protected virtual TimeSpan AsyncTimeout => Timeout.InfiniteTimeSpan;
 
-    public HoseStatus TrySend(ReadOnlySpan<byte> payload) => SendCore(payload, wait: false, TimeSpan.Zero, CancellationToken.None);
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload) =>
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendCore(payload, wait: false, TimeSpan.Zero, CancellationToken.None));
 
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        SendCore(payload, wait: true, timeout, cancellationToken);
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendCore(payload, wait: true, timeout, cancellationToken));
+
+    /// <summary>The <c>roadrunner.mode</c> of this fan-out's send span (its targets' transport).</summary>
+    protected virtual string TraceMode => RoadrunnerActivity.InProcess;
 
     public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using Roadrunner.Diagnostics;
@@ -52,7 +53,10 @@ internal sealed class InProcessHose : IDataHose
         set => _direct = value;
     }
 
-    public HoseStatus TrySend(ReadOnlySpan<byte> payload)
+    public HoseStatus TrySend(ReadOnlySpan<byte> payload) =>
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), TrySendCore(payload));
+
+    private HoseStatus TrySendCore(ReadOnlySpan<byte> payload)
     {
         HoseStatus status = TryDirect(payload);
         if (status != HoseStatus.WouldBlock)
@@ -80,7 +84,10 @@ internal sealed class InProcessHose : IDataHose
         return Enqueue(regions);
     }
 
-    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, timeout, cancellationToken));
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken)
     {
         HoseStatus status = TryDirect(payload);
         if (status != HoseStatus.WouldBlock)
@@ -124,7 +131,10 @@ internal sealed class InProcessHose : IDataHose
         return Enqueue(regions);
     }
 
-    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        RoadrunnerActivity.Traced(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendAsyncCore(payload, cancellationToken));
+
+    private ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         HoseStatus status = TryDirect(payload.Span);
         if (status == HoseStatus.Ok)
@@ -141,7 +151,8 @@ internal sealed class InProcessHose : IDataHose
     }
 
     public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
-        payload.IsSingleSegment ? SendAsync(payload.First, cancellationToken) : SendQueuedAsync(payload, cancellationToken);
+        payload.IsSingleSegment ? SendAsync(payload.First, cancellationToken)
+            : RoadrunnerActivity.Traced(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendQueuedAsync(payload, cancellationToken));
 
     public async ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
     {
@@ -202,6 +213,7 @@ internal sealed class InProcessHose : IDataHose
     {
         if (TryTake(out RegionPayload? payload))
         {
+            RoadrunnerActivity.Ended(RoadrunnerActivity.StartQueuedDeliver(Name, payload), HoseStatus.Ok); // taken by a .NET receiver
             lease = new RegionLease(payload);
             return true;
         }
@@ -318,8 +330,10 @@ internal sealed class InProcessHose : IDataHose
     public void ReleaseSlot() => _slots.Release();
 
     /// <summary>Queues a payload whose slot is reserved; takes over its reference (released on failure).</summary>
-    public HoseStatus Enqueue(RegionPayload payload)
+    /// <remarks><paramref name="from"/>: where the payload came from (another transport's receiver); default: an in-process send.</remarks>
+    public HoseStatus Enqueue(RegionPayload payload, in RoadrunnerActivity.Inbound from = default)
     {
+        RoadrunnerActivity.Stamp(payload, from);
         if (_terminal != 0 || !_queue.Writer.TryWrite(payload))
         {
             _slots.Release();
@@ -329,6 +343,7 @@ internal sealed class InProcessHose : IDataHose
 
         RoadrunnerMetrics.Accepted(Name, payload.Length, direct: false);
         WakeBlockedReaders();
+        RoadrunnerActivity.TagPath(RoadrunnerActivity.Queued);
         _direct?.OnQueued();
         return HoseStatus.Ok;
     }
@@ -349,19 +364,21 @@ internal sealed class InProcessHose : IDataHose
     }
 
     /// <summary>Tries the direct receiver first; <see cref="HoseStatus.WouldBlock"/> means "queue it".</summary>
-    public HoseStatus TryDirect(ReadOnlySpan<byte> payload)
+    public HoseStatus TryDirect(ReadOnlySpan<byte> payload, in RoadrunnerActivity.Inbound from = default)
     {
         HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
+        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
         return direct is null ? status : Counted(direct.TryDeliver(payload), payload.Length);
     }
 
     /// <summary>
-    /// Like <see cref="TryDirect(ReadOnlySpan{byte})"/> for a payload that <paramref name="write"/> produces straight into
+    /// Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/> for a payload that <paramref name="write"/> produces straight into
     /// an idle direct receiver's memory (used by the network hose to read from the socket into the guest).
     /// </summary>
-    public HoseStatus TryDirect(int length, PayloadWriter write)
+    public HoseStatus TryDirect(int length, PayloadWriter write, in RoadrunnerActivity.Inbound from = default)
     {
         HoseStatus status = DirectReceiverFor(length, out IDirectReceiver? direct);
+        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
         return direct is null ? status : Counted(direct.TryDeliver(length, write), length);
     }
 
@@ -402,6 +419,7 @@ internal sealed class InProcessHose : IDataHose
         if (status == HoseStatus.Ok)
         {
             RoadrunnerMetrics.Accepted(Name, length, direct: true);
+            RoadrunnerActivity.TagPath(RoadrunnerActivity.Direct);
         }
 
         return status;

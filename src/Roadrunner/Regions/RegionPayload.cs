@@ -29,6 +29,12 @@ internal sealed class RegionPayload
     /// <summary>Bytes taken from the owner's budget.</summary>
     public long Footprint { get; }
 
+    /// <summary>The sender's trace context, carried to the span that delivers the payload from a queue (none by default).</summary>
+    public Diagnostics.TraceContext Trace { get; set; }
+
+    /// <summary>The transport that brought the payload (a <see cref="Diagnostics.RoadrunnerActivity"/> mode); null: in-process.</summary>
+    public string? TraceMode { get; set; }
+
     /// <summary>The payload as a sequence over the regions, in place.</summary>
     public ReadOnlySequence<byte> AsSequence()
     {

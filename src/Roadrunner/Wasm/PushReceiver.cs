@@ -96,15 +96,16 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
 
             outer = guest.ArmPushDeadline();
             armed = true;
+            using System.Diagnostics.Activity? span = RoadrunnerActivity.StartDirectDeliver(guest.Name, length);
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
                 RoadrunnerMetrics.RefusedBy(guest.Name, direct: true);
                 RoadrunnerLog.PushRefused(guest.Logger, guest.Name, length, "direct");
-                return HoseStatus.PeerFailed;
+                return RoadrunnerActivity.Ended(span, HoseStatus.PeerFailed);
             }
 
             copy.CopyTo(destination);
-            return Handle(address, length);
+            return RoadrunnerActivity.Ended(span, Handle(address, length));
         }
         finally
         {
@@ -120,15 +121,17 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     /// <summary>Pushes a queued payload: region → guest memory, one copy. A refused payload is dropped.</summary>
     private void Deliver(RegionPayload payload)
     {
+        using System.Diagnostics.Activity? span = RoadrunnerActivity.StartQueuedDeliver(guest.Name, payload);
         if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
         {
             RoadrunnerMetrics.RefusedBy(guest.Name, direct: false);
             RoadrunnerLog.PushRefused(guest.Logger, guest.Name, payload.Length, "queued");
+            RoadrunnerActivity.Ended(span, HoseStatus.PeerFailed);
             return;
         }
 
         payload.CopyTo(destination);
-        Handle(address, (int)payload.Length);
+        RoadrunnerActivity.Ended(span, Handle(address, (int)payload.Length));
     }
 
     /// <summary>

@@ -51,6 +51,12 @@ internal enum FrameFlags : ushort
 
     /// <summary><see cref="FrameHeader.Checksum"/> is the CRC-32C of the body.</summary>
     Checksummed = 4,
+
+    /// <summary>
+    /// First Data frame only: the sender's W3C trace context (<see cref="Diagnostics.TraceContext.Size"/> bytes: trace
+    /// id, parent span id, trace flags) follows the header, before the body; not counted in the length nor the checksum.
+    /// </summary>
+    TraceContext = 8,
 }
 
 /// <summary>
@@ -67,7 +73,7 @@ internal readonly record struct FrameHeader(FrameKind Kind, FrameFlags Flags, ui
     /// <summary>The protocol version every frame carries; 2 added the receiver's limits to Welcome.</summary>
     public const byte CurrentVersion = 2;
 
-    private const FrameFlags KnownFlags = FrameFlags.First | FrameFlags.Last | FrameFlags.Checksummed;
+    private const FrameFlags KnownFlags = FrameFlags.First | FrameFlags.Last | FrameFlags.Checksummed | FrameFlags.TraceContext;
 
     public bool Has(FrameFlags flag) => (Flags & flag) == flag;
 
@@ -116,6 +122,11 @@ internal readonly record struct FrameHeader(FrameKind Kind, FrameFlags Flags, ui
         if ((flags & ~KnownFlags) != 0)
         {
             throw new ProtocolException("unknown flags");
+        }
+
+        if ((flags & FrameFlags.TraceContext) != 0 && (kind != FrameKind.Data || (flags & FrameFlags.First) == 0))
+        {
+            throw new ProtocolException("a trace context on a frame that is not a message's first");
         }
 
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(source[12..]);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
@@ -31,12 +32,22 @@ internal sealed class IncomingMessage
         Hose = first.Hose;
         Sequence = first.Sequence;
         Length = first.Extra;
+        if (first.Has(FrameFlags.TraceContext))
+        {
+            Span<byte> trace = stackalloc byte[TraceContext.Size];
+            _source.ReadExactly(trace);
+            Trace = TraceContext.Read(trace);
+        }
+
         StartFrame(first);
     }
 
     public uint Hose { get; }
 
     public ulong Sequence { get; }
+
+    /// <summary>The sender's trace context from the first frame's extension (none when it had no span).</summary>
+    public TraceContext Trace { get; }
 
     /// <summary>The declared length (up to 4 GiB − 1: the receiver refuses what is over its maximum, and skips it).</summary>
     public long Length { get; }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
@@ -16,6 +17,9 @@ namespace Roadrunner.Hoses.Network;
 internal sealed class NetworkConnection : IAsyncDisposable
 {
     private const int CoalesceBytes = 16 * 1024;
+
+    /// <summary>A Data frame's header with the trace-context extension.</summary>
+    private const int MaxHead = FrameHeader.Size + TraceContext.Size;
 
     private readonly Socket _socket;
     private readonly Stream _stream;
@@ -386,9 +390,26 @@ internal sealed class NetworkConnection : IAsyncDisposable
         }
     }
 
-    private FrameHeader Header(uint hose, ulong sequence, int total, int offset, ReadOnlySpan<byte> body)
+    /// <summary>
+    /// Writes a Data frame's header into <paramref name="head"/> (at least <see cref="MaxHead"/> bytes), on the first frame
+    /// followed by the send span's trace context when there is one; returns how many bytes that took.
+    /// </summary>
+    private int WriteHead(Span<byte> head, uint hose, ulong sequence, int total, int offset, ReadOnlySpan<byte> body)
     {
-        FrameFlags flags = (offset == 0 ? FrameFlags.First : 0) | (offset + body.Length == total ? FrameFlags.Last : 0);
+        TraceContext trace = offset == 0 ? TraceContext.Current : default;
+        Header(hose, sequence, total, offset, body, trace.IsValid).Write(head);
+        if (!trace.IsValid)
+        {
+            return FrameHeader.Size;
+        }
+
+        trace.Write(head[FrameHeader.Size..]);
+        return FrameHeader.Size + TraceContext.Size;
+    }
+
+    private FrameHeader Header(uint hose, ulong sequence, int total, int offset, ReadOnlySpan<byte> body, bool traced)
+    {
+        FrameFlags flags = (offset == 0 ? FrameFlags.First : 0) | (offset + body.Length == total ? FrameFlags.Last : 0) | (traced ? FrameFlags.TraceContext : 0);
         uint crc = 0;
         if (_options.Checksums)
         {
@@ -405,12 +426,12 @@ internal sealed class NetworkConnection : IAsyncDisposable
         if (total <= CoalesceBytes)
         {
             // Small: one write of header + body (one small copy beats a second system call).
-            byte[] frame = ArrayPool<byte>.Shared.Rent(FrameHeader.Size + total);
+            byte[] frame = ArrayPool<byte>.Shared.Rent(MaxHead + total);
             try
             {
-                Header(hose, sequence, total, 0, payload).Write(frame);
-                payload.CopyTo(frame.AsSpan(FrameHeader.Size));
-                _stream.Write(frame, 0, FrameHeader.Size + total);
+                int headLength = WriteHead(frame, hose, sequence, total, 0, payload);
+                payload.CopyTo(frame.AsSpan(headLength));
+                _stream.Write(frame, 0, headLength + total);
             }
             finally
             {
@@ -420,13 +441,12 @@ internal sealed class NetworkConnection : IAsyncDisposable
             return;
         }
 
-        Span<byte> head = stackalloc byte[FrameHeader.Size];
+        Span<byte> head = stackalloc byte[MaxHead];
         for (int offset = 0; offset < total;)
         {
             stop.ThrowIfStopped(offset);
             ReadOnlySpan<byte> body = payload.Slice(offset, Math.Min(Limits.MaxFrameBytes, total - offset));
-            Header(hose, sequence, total, offset, body).Write(head);
-            WriteFrame(head, body);
+            WriteFrame(head[..WriteHead(head, hose, sequence, total, offset, body)], body);
             offset += body.Length;
         }
     }
@@ -455,7 +475,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
 
         int total = checked((int)payload.Length);
         int offset = 0;
-        Span<byte> head = stackalloc byte[FrameHeader.Size];
+        Span<byte> head = stackalloc byte[MaxHead];
         foreach (ReadOnlyMemory<byte> segment in payload)
         {
             ReadOnlySpan<byte> rest = segment.Span;
@@ -463,8 +483,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             {
                 stop.ThrowIfStopped(offset);
                 ReadOnlySpan<byte> body = rest[..Math.Min(Limits.MaxFrameBytes, rest.Length)];
-                Header(hose, sequence, total, offset, body).Write(head);
-                WriteFrame(head, body);
+                WriteFrame(head[..WriteHead(head, hose, sequence, total, offset, body)], body);
                 offset += body.Length;
                 rest = rest[body.Length..];
             }
@@ -476,7 +495,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
     {
         int total = checked((int)payload.Length);
         int offset = 0;
-        Span<byte> head = stackalloc byte[FrameHeader.Size];
+        Span<byte> head = stackalloc byte[MaxHead];
         foreach (RegionPayload.Chunk chunk in payload.Chunks)
         {
             FileStream file = chunk.Region.File; // the region's own descriptor: its name may already be gone (pool disposed)
@@ -485,8 +504,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
                 stop.ThrowIfStopped(offset);
                 int length = Math.Min(Limits.MaxFrameBytes, chunk.Length - inChunk);
                 ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
-                Header(hose, sequence, total, offset, body).Write(head);
-                _stream.Write(head);
+                _stream.Write(head[..WriteHead(head, hose, sequence, total, offset, body)]);
                 SendFile.Send(_socket, file, inChunk, length);
                 inChunk += length;
                 offset += length;

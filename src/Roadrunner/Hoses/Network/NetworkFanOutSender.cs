@@ -14,6 +14,8 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
 {
     protected override TimeSpan AsyncTimeout => options.DeliveryTimeout + options.FrameTimeout;
 
+    protected override string TraceMode => Diagnostics.RoadrunnerActivity.Network;
+
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (payload.Length > options.MaxPayloadBytes)

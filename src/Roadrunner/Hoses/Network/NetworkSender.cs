@@ -1,4 +1,5 @@
 using System.Buffers;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
@@ -75,7 +76,7 @@ internal sealed class NetworkSender : IHoseSender
 
     /// <summary>Sends a payload <see cref="TrySend"/> accepted (it goes out even after <see cref="Complete"/>).</summary>
     internal HoseStatus SendQueued(RegionPayload payload, Deadline deadline) =>
-        SendCore(payload.Length, deadline, CancellationToken.None, new RegionMessage(payload), queued: true);
+        SendCore(payload.Length, deadline, CancellationToken.None, new RegionMessage(payload), queued: true, payload.Trace.AsParent(isRemote: false));
 
     /// <inheritdoc cref="IHoseSender.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
     /// <remarks>
@@ -132,7 +133,12 @@ internal sealed class NetworkSender : IHoseSender
     }
 
     /// <summary>Keeps the order after accepted try-sends, takes credit, then sends on the connection and waits for the Ack.</summary>
-    private HoseStatus SendCore<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message, bool queued)
+    /// <remarks><paramref name="parent"/>: the accepting try-send's context for a queued payload; default: the current activity.</remarks>
+    private HoseStatus SendCore<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message, bool queued, System.Diagnostics.ActivityContext parent = default)
+        where TMessage : IMessage, allows ref struct =>
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, length, RoadrunnerActivity.Network, parent), SendUntraced(length, deadline, cancellationToken, message, queued));
+
+    private HoseStatus SendUntraced<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message, bool queued)
         where TMessage : IMessage, allows ref struct
     {
         if (!queued)

@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
@@ -298,7 +299,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         IHoseSender? target = _hoses.Count >= _options.MaxHosesPerConnection ? null : _resolve(name);
         if (target is not null)
         {
-            _hoses.Add(header.Hose, new OpenHose(target));
+            _hoses.Add(header.Hose, new OpenHose(target, name));
         }
 
         WriteAck(header.Hose, 0, target is not null ? HoseStatus.Ok : _hoses.Count >= _options.MaxHosesPerConnection ? HoseStatus.TooManyHandles : HoseStatus.UnknownTarget);
@@ -322,7 +323,8 @@ internal sealed class ServerConnection : IAsyncDisposable
         {
             // Over this endpoint's limit (a sender that ignored the Welcome): refused, skipped, the connection kept.
             status = message.Length > _options.MaxPayloadBytes ? HoseStatus.TooLarge
-                : hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message) : DeliverToSender(hose.Target, message);
+                : hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message)
+                : RoadrunnerActivity.Ended(RoadrunnerActivity.StartForwarded(hose.Name, message.Length, new(RoadrunnerActivity.Network, null, message.Trace)), DeliverToSender(hose.Target, message));
         }
         catch (OperationCanceledException)
         {
@@ -342,7 +344,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     private HoseStatus DeliverToInbox(InProcessHose inbox, IncomingMessage message)
     {
         // 1. Straight from the socket into an idle push guest's memory: one copy, no region.
-        HoseStatus status = inbox.TryDirect((int)message.Length, message.Read);
+        HoseStatus status = inbox.TryDirect((int)message.Length, message.Read, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Streamed, message.Trace));
         if (status != HoseStatus.WouldBlock)
         {
             return status;
@@ -358,7 +360,7 @@ internal sealed class ServerConnection : IAsyncDisposable
         try
         {
             status = ReadIntoRegions(inbox.Pool, message, deadline, out RegionPayload payload);
-            return status == HoseStatus.Ok ? inbox.Enqueue(payload) : status;
+            return status == HoseStatus.Ok ? inbox.Enqueue(payload, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Queued, message.Trace)) : status;
         }
         finally
         {
@@ -443,9 +445,11 @@ internal sealed class ServerConnection : IAsyncDisposable
         }
     }
 
-    private sealed class OpenHose(IHoseSender target)
+    private sealed class OpenHose(IHoseSender target, string name)
     {
         public IHoseSender Target { get; } = target;
+
+        public string Name { get; } = name;
 
         public ulong NextSequence { get; set; } = 1;
     }

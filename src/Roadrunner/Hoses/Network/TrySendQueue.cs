@@ -45,6 +45,7 @@ internal sealed class TrySendQueue(NetworkSender sender, NetworkOptions options,
         }
 
         regions.Fill(payload);
+        regions.Trace = TraceContext.Current; // the queued send's span is this caller's child
         lock (_lock)
         {
             _queue.Enqueue(regions);

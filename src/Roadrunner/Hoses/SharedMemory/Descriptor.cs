@@ -1,10 +1,12 @@
+using Roadrunner.Diagnostics;
+
 namespace Roadrunner.Hoses.SharedMemory;
 
 /// <summary>
 /// One descriptor of a ring: which region of the sender holds which bytes of which payload. Read from shared memory
 /// once into this copy, then validated: the peer may be buggy or hostile.
 /// </summary>
-internal readonly record struct Descriptor(long Sequence, long RegionNumber, int RegionSize, int Offset, int Length, int Flags, long PayloadLength, long MemorySize = 0)
+internal readonly record struct Descriptor(long Sequence, long RegionNumber, int RegionSize, int Offset, int Length, int Flags, long PayloadLength, long MemorySize = 0, TraceContext Trace = default)
 {
     /// <summary>Largest memory a borrowed descriptor may point into (a 32-bit guest's whole address space).</summary>
     public const long MaxMemorySize = 1L << 32;
@@ -32,7 +34,8 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
             Volatile.Read(ref *(int*)(slot + 24)),
             Volatile.Read(ref *(int*)(slot + 28)),
             Volatile.Read(ref *(long*)(slot + 32)),
-            Volatile.Read(ref *(long*)(slot + 40)));
+            Volatile.Read(ref *(long*)(slot + 40)),
+            TraceContext.Read(new ReadOnlySpan<byte>(slot + RingLayout.TraceOffset, TraceContext.Size)));
     }
 
     /// <summary>Writes this descriptor into slot <paramref name="index"/> (before the head moves past it).</summary>
@@ -47,6 +50,7 @@ internal readonly record struct Descriptor(long Sequence, long RegionNumber, int
         *(int*)(slot + 28) = Flags;
         *(long*)(slot + 32) = PayloadLength;
         *(long*)(slot + 40) = MemorySize;
+        Trace.Write(new Span<byte>(slot + RingLayout.TraceOffset, TraceContext.Size));
     }
 
     /// <summary>

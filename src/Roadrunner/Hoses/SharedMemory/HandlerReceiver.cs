@@ -1,3 +1,4 @@
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.SharedMemory;
@@ -26,7 +27,7 @@ internal sealed class HandlerReceiver(InProcessHose inbox, PayloadHandler handle
                 return HoseStatus.WouldBlock; // earlier payloads first
             }
 
-            return Call(payload);
+            return RoadrunnerActivity.Ended(RoadrunnerActivity.StartDirectDeliver(inbox.Name, payload.Length), Call(payload));
         }
         finally
         {
@@ -58,17 +59,18 @@ internal sealed class HandlerReceiver(InProcessHose inbox, PayloadHandler handle
         {
             while (inbox.TryTake(out RegionPayload? payload))
             {
+                using System.Diagnostics.Activity? span = RoadrunnerActivity.StartQueuedDeliver(inbox.Name, payload);
                 try
                 {
                     if (payload.Chunks.Length <= 1)
                     {
-                        Call(payload.Chunks.Length == 0 ? default : payload.Chunks[0].Memory.Span);
+                        RoadrunnerActivity.Ended(span, Call(payload.Chunks.Length == 0 ? default : payload.Chunks[0].Memory.Span));
                     }
                     else
                     {
                         byte[] joined = GC.AllocateUninitializedArray<byte>(checked((int)payload.Length));
                         payload.CopyTo(joined);
-                        Call(joined);
+                        RoadrunnerActivity.Ended(span, Call(joined));
                     }
                 }
                 finally

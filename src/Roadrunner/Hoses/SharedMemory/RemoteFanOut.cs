@@ -14,6 +14,8 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
 
     public bool IsUsable => _targets.All(t => t.IsUsable);
 
+    protected override string TraceMode => Diagnostics.RoadrunnerActivity.CrossProcess;
+
     public override void Complete()
     {
         foreach (RingSender target in _targets)

@@ -4,7 +4,7 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// Byte layout of a hose's control file (one file per sender → function hose). Counters that one side writes and the
 /// other reads sit on their own 64-byte lines. See docs/cross-process.md.
 /// <code>
-///    0  u32 magic 'RRSH'    4 u32 version     8 i32 slot count      12 i32 slot size (128)
+///    0  u32 magic 'RRSH'    4 u32 version (4) 8 i32 slot count      12 i32 slot size (192)
 ///   16  i32 sender pid     24 i64 sender start time                  32 i32 receiver pid   40 i64 receiver start
 ///   48  i32 name length    52 i32 sender tag length
 ///   64  i32 head: descriptors published (sender writes; the receiver's futex)   68 i32 receiver waiting
@@ -12,9 +12,10 @@ namespace Roadrunner.Hoses.SharedMemory;
 ///  192  i32 release count (receiver writes; the sender's futex)                196 i32 sender waiting
 ///  256  i32 state flags     260 i32 failure status
 ///  512  name (UTF-8, up to 255 bytes)        768 sender's region tag (ASCII, up to 64 bytes)
-/// 4096  descriptors[slot count], 128 bytes each: i64 sequence, i64 region number, i32 region size, i32 offset,
+/// 4096  descriptors[slot count], 192 bytes each: i64 sequence, i64 region number, i32 region size, i32 offset,
 ///       i32 length, i32 flags, i64 payload length, i64 memory size (borrowed descriptors only, else 0),
-///       then up to 80 payload bytes (inline descriptors only)
+///       at 48 the sender's W3C trace context (16 trace id, 8 parent span id, 1 trace flags; all zero: none),
+///       3 reserved, then at 80 up to 112 payload bytes (inline descriptors only)
 ///  ...  released[slot count]: i64, sequence + 1 once the receiver gave that descriptor's bytes back; for a borrowed
 ///       descriptor first pending / taking / revoked (negative, see <see cref="BorrowPending"/>)
 /// </code>
@@ -22,11 +23,15 @@ namespace Roadrunner.Hoses.SharedMemory;
 internal static class RingLayout
 {
     public const uint Magic = 0x48535252; // "RRSH"
-    public const uint Version = 3;
-    public const int SlotSize = 128;
+    /// <summary>The ring format; 4 added the trace context to every descriptor (and grew the slot to 192 bytes).</summary>
+    public const uint Version = 4;
+    public const int SlotSize = 192;
 
-    /// <summary>Where an inline payload starts in its slot (after the descriptor's fields).</summary>
-    public const int InlineOffset = 48;
+    /// <summary>Where the sender's trace context (<see cref="Diagnostics.TraceContext.Size"/> bytes) sits in a slot.</summary>
+    public const int TraceOffset = 48;
+
+    /// <summary>Where an inline payload starts in its slot (after the descriptor's fields and trace context).</summary>
+    public const int InlineOffset = 80;
 
     /// <summary>Largest payload carried in the slot itself.</summary>
     public const int MaxInlineBytes = SlotSize - InlineOffset;

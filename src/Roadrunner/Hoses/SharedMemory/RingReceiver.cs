@@ -29,6 +29,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     private readonly ConcurrentDictionary<RegionPayload, (long First, int Count)> _leased = new(ReferenceEqualityComparer.Instance);
     private readonly List<Descriptor> _pending = [];
     private readonly Lock _life = new();
+    private RoadrunnerActivity.Inbound _from; // the descriptor being handled: transport, path and the sender's trace context
     private readonly Thread _thread;
     private long _taken;
     private int _outstanding;
@@ -209,7 +210,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         sender = default;
         if (*(uint*)(p + RingLayout.VersionOffset) != RingLayout.Version || *(int*)(p + RingLayout.SlotSizeOffset) != RingLayout.SlotSize)
         {
-            return "unknown version or slot size";
+            return $"ring format version {*(uint*)(p + RingLayout.VersionOffset)} with {*(int*)(p + RingLayout.SlotSizeOffset)}-byte slots; this receiver reads version {RingLayout.Version} with {RingLayout.SlotSize}-byte slots (the sender runs another Roadrunner release)";
         }
 
         if (slots < 2 || slots > 65536 || (slots & (slots - 1)) != 0 || RingLayout.FileSize(slots) != length)
@@ -356,6 +357,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     private bool Handle(Descriptor d)
     {
         long sequence = _taken - 1;
+        _from = new RoadrunnerActivity.Inbound(RoadrunnerActivity.CrossProcess, d.IsInline ? RoadrunnerActivity.Inline : d.IsBorrowed ? RoadrunnerActivity.Borrowed : d.IsStreamed ? RoadrunnerActivity.Streamed : RoadrunnerActivity.Regions, d.Trace);
         if (_regions.Count >= EvictAbove)
         {
             EvictUnused(); // here, never while a payload's regions are being gathered
@@ -674,7 +676,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     /// </summary>
     private bool TryDeliverDirect(ReadOnlySpan<byte> bytes)
     {
-        HoseStatus status = _inbox.TryDirect(bytes);
+        HoseStatus status = _inbox.TryDirect(bytes, _from);
         if (status is not HoseStatus.Ok and not HoseStatus.WouldBlock)
         {
             RoadrunnerLog.SharedMemoryDeliveryFailed(_endpoint.Log, Name, status);
@@ -701,7 +703,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
             }
         }
 
-        HoseStatus status = _inbox.Enqueue(payload);
+        HoseStatus status = _inbox.Enqueue(payload, _from);
         if (status != HoseStatus.Ok)
         {
             RoadrunnerLog.SharedMemoryDeliveryFailed(_endpoint.Log, Name, status);

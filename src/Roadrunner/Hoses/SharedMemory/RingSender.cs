@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.SharedMemory;
@@ -294,7 +295,13 @@ internal sealed unsafe class RingSender : IHoseSender
         return HoseStatus.Ok;
     }
 
-    private HoseStatus SendCore(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Every send variant comes here: one <c>roadrunner.send</c> span per attempt.</summary>
+    private HoseStatus SendCore(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, bool wait, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RoadrunnerActivity.Ended(
+            RoadrunnerActivity.StartSend(Name, useSequence ? sequence.Length : span.Length, RoadrunnerActivity.CrossProcess),
+            SendUntraced(span, sequence, useSequence, wait, timeout, cancellationToken));
+
+    private HoseStatus SendUntraced(ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool useSequence, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         CheckReceiverNow();
         HoseStatus failure = CurrentFailure();
@@ -313,11 +320,13 @@ internal sealed unsafe class RingSender : IHoseSender
         long deadline = Environment.TickCount64 + (infinite ? 0 : (long)timeout.TotalMilliseconds);
         if (length <= RingLayout.MaxInlineBytes)
         {
+            RoadrunnerActivity.TagPath(RoadrunnerActivity.Inline);
             return PostInline(span, sequence, useSequence, (int)length, wait, deadline, infinite, cancellationToken);
         }
 
         if (wait && !useSequence && length >= _endpoint.Options.DirectReadThreshold && _endpoint.TryShare(span, out long memory, out long memorySize, out long offset))
         {
+            RoadrunnerActivity.TagPath(RoadrunnerActivity.Borrowed);
             return SendBorrowed(memory, memorySize, offset, span.Length, deadline, infinite, cancellationToken);
         }
 
@@ -325,6 +334,7 @@ internal sealed unsafe class RingSender : IHoseSender
         Reclaim(); // regions the receiver gave back are reused at once: warm pages, already mapped over there
         if (pool.FootprintOf(length) <= pool.MaxLeasedBytes && (length + pool.LargestRegion - 1) / pool.LargestRegion <= _slots / 2)
         {
+            RoadrunnerActivity.TagPath(RoadrunnerActivity.Regions);
             HoseStatus rented = RentRegions(length, wait, deadline, infinite, cancellationToken, out RegionPayload? payload);
             if (rented != HoseStatus.Ok)
             {
@@ -350,6 +360,7 @@ internal sealed unsafe class RingSender : IHoseSender
             }
         }
 
+        RoadrunnerActivity.TagPath(RoadrunnerActivity.Streamed);
         return Stream(span, sequence, useSequence, length, wait, deadline, infinite, cancellationToken);
     }
 
@@ -497,7 +508,7 @@ internal sealed unsafe class RingSender : IHoseSender
             span.CopyTo(bytes);
         }
 
-        new Descriptor(_published, 0, 0, 0, length, RingLayout.Inline, length).Write(_base, index);
+        new Descriptor(_published, 0, 0, 0, length, RingLayout.Inline, length, Trace: TraceContext.Current).Write(_base, index);
         _inFlight[index] = null;
         _published++;
         Publish();
@@ -526,7 +537,7 @@ internal sealed unsafe class RingSender : IHoseSender
             int index = (int)(sequence & (_slots - 1));
             long* mark = (long*)(_base + RingLayout.ReleasedOffset(_slots, index));
             Volatile.Write(ref *mark, RingLayout.BorrowPending(sequence));
-            new Descriptor(sequence, memory, 0, (int)(uint)offset, length, RingLayout.Borrowed, length, memorySize).Write(_base, index);
+            new Descriptor(sequence, memory, 0, (int)(uint)offset, length, RingLayout.Borrowed, length, memorySize, TraceContext.Current).Write(_base, index);
             _inFlight[index] = null;
             _published++;
             Publish();
@@ -591,7 +602,7 @@ internal sealed unsafe class RingSender : IHoseSender
     private void WriteChunk(RegionPayload.Chunk chunk, int flags, long payloadLength, RegionPayload payload)
     {
         int index = (int)(_published & (_slots - 1));
-        var descriptor = new Descriptor(_published, RegionNumber(chunk.Region), chunk.Region.Length, 0, chunk.Length, flags, payloadLength);
+        var descriptor = new Descriptor(_published, RegionNumber(chunk.Region), chunk.Region.Length, 0, chunk.Length, flags, payloadLength, Trace: TraceContext.Current);
         descriptor.Write(_base, index);
         payload.AddReference();
         _inFlight[index] = payload;

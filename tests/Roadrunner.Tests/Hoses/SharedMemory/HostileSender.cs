@@ -16,7 +16,7 @@ internal sealed unsafe class HostileSender : IDisposable
     private readonly List<MappedRegion> _regions = [];
     private readonly int _slots;
 
-    public HostileSender(string folder, string receiverTag, string name, int slots = 8)
+    public HostileSender(string folder, string receiverTag, string name, int slots = 8, uint version = RingLayout.Version)
     {
         _folder = folder;
         _slots = slots;
@@ -29,7 +29,7 @@ internal sealed unsafe class HostileSender : IDisposable
         *(long*)(p + RingLayout.SenderStartOffset) = PeerIdentity.Current.StartTime;
         *(int*)(p + RingLayout.NameLengthOffset) = Encoding.UTF8.GetBytes(name, new Span<byte>(p + RingLayout.NameOffset, 255));
         *(int*)(p + RingLayout.TagLengthOffset) = Encoding.ASCII.GetBytes(Tag, new Span<byte>(p + RingLayout.TagOffset, 64));
-        *(uint*)(p + RingLayout.VersionOffset) = RingLayout.Version;
+        *(uint*)(p + RingLayout.VersionOffset) = version;
         Volatile.Write(ref *(uint*)(p + RingLayout.MagicOffset), RingLayout.Magic);
         RingBell(folder, receiverTag);
     }
