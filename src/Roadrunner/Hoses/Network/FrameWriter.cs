@@ -24,7 +24,7 @@ internal sealed class FrameWriter
     private readonly int _maxFrameBytes;
     private readonly bool _plainTcp; // region payloads can go out with sendfile (no TLS)
     private readonly bool _gather;
-    private int _sendTimeoutMilliseconds; // the socket's send timeout now (see BoundSendTimeout)
+    private int _sendTimeoutMilliseconds = -1; // the socket's send timeout now, -1 until set (see BoundSendTimeout)
 
     /// <summary>A writer onto <paramref name="stream"/> (over <paramref name="socket"/>), cutting Data frames at <paramref name="maxFrameBytes"/>.</summary>
     public FrameWriter(Socket socket, Stream stream, NetworkOptions options, int maxFrameBytes)
@@ -35,7 +35,6 @@ internal sealed class FrameWriter
         _maxFrameBytes = maxFrameBytes;
         _plainTcp = stream is NetworkStream && SendFile.IsSupported;
         _gather = stream is NetworkStream && GatherWrite.IsSupported;
-        _sendTimeoutMilliseconds = socket.SendTimeout;
     }
 
     /// <summary>
