@@ -17,11 +17,10 @@ internal sealed class InProcessHose : IDataHose
     private readonly RegionPool _pool;
     private readonly HoseOptions _options;
     private readonly Channel<RegionPayload> _queue = Channel.CreateUnbounded<RegionPayload>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-    private readonly SemaphoreSlim _slots;
+    private readonly InboxSlots _slots;
+    private readonly BlockingReadWait _readers = new();
     private volatile IDirectReceiver? _direct;
     private volatile int _terminal; // 0 while open, else the status every send now gets
-    private readonly object _readSignal = new(); // blocking readers wait on it (WaitToRead)
-    private int _blockedReaders;
 
     public InProcessHose(string name, RegionPool pool, HoseOptions? options = null)
     {
@@ -31,7 +30,7 @@ internal sealed class InProcessHose : IDataHose
         Name = name;
         _pool = pool;
         _options = options;
-        _slots = new SemaphoreSlim(options.MaxQueuedPayloads, options.MaxQueuedPayloads);
+        _slots = new InboxSlots(options.MaxQueuedPayloads);
         RoadrunnerMetrics.Observe(this);
     }
 
@@ -69,14 +68,14 @@ internal sealed class InProcessHose : IDataHose
             return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
         }
 
-        if (!_slots.Wait(0))
+        if (!_slots.TryTake())
         {
             return HoseStatus.WouldBlock;
         }
 
         if (!_pool.TryRent(payload.Length, out RegionPayload regions))
         {
-            _slots.Release();
+            _slots.Return();
             return HoseStatus.WouldBlock;
         }
 
@@ -98,7 +97,7 @@ internal sealed class InProcessHose : IDataHose
         long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
         try
         {
-            if (!WaitForSlot(timeout, cancellationToken))
+            if (!_slots.Take(timeout, cancellationToken))
             {
                 return HoseStatus.TimedOut;
             }
@@ -123,7 +122,7 @@ internal sealed class InProcessHose : IDataHose
 
         if (rented != HoseStatus.Ok)
         {
-            _slots.Release();
+            _slots.Return();
             return rented;
         }
 
@@ -163,14 +162,14 @@ internal sealed class InProcessHose : IDataHose
             throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_pool.LargestRegion} bytes, not {length}");
         }
 
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.TakeAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return new RegionClaim(this, await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false));
         }
         catch
         {
-            _slots.Release();
+            _slots.Return();
             throw;
         }
     }
@@ -194,7 +193,7 @@ internal sealed class InProcessHose : IDataHose
     {
         Interlocked.CompareExchange(ref _terminal, (int)reason, 0);
         _queue.Writer.TryComplete();
-        WakeBlockedReaders();
+        _readers.Wake();
     }
 
     public bool TryPeekLength(out long length)
@@ -243,7 +242,7 @@ internal sealed class InProcessHose : IDataHose
     {
         if (_queue.Reader.TryRead(out payload))
         {
-            _slots.Release();
+            _slots.Return();
             return true;
         }
 
@@ -251,83 +250,28 @@ internal sealed class InProcessHose : IDataHose
     }
 
     /// <summary>
-    /// Waits, blocking the thread, until a payload is queued or the hose is completed and empty. The wait is a
-    /// monitor with its own timeout: it needs no thread-pool thread to time out or to wake (a pool timer under a
-    /// blocking wait made a 10 ms wait last seconds while the pool was busy).
+    /// Waits, blocking the thread, until a payload is queued or the hose is completed and empty (see
+    /// <see cref="BlockingReadWait"/>: no thread-pool thread is needed to time out or to wake).
     /// </summary>
     /// <returns>False when the timeout passed or the hose is completed and empty.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
-    public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (_queue.Reader.Count > 0)
-        {
-            return true;
-        }
-
-        long deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
-        using CancellationTokenRegistration woken = cancellationToken.UnsafeRegister(static self => ((InProcessHose)self!).WakeBlockedReaders(), this);
-        lock (_readSignal)
-        {
-            // Counted before the queue is looked at, so a writer that queues after the look sees us and wakes us.
-            Interlocked.Increment(ref _blockedReaders);
-            try
-            {
-                while (true)
-                {
-                    if (_queue.Reader.Count > 0)
-                    {
-                        return true;
-                    }
-
-                    if (_queue.Reader.Completion.IsCompleted)
-                    {
-                        return false;
-                    }
-
-                    cancellationToken.ThrowIfCancellationRequested();
-                    long left = deadline - Environment.TickCount64;
-                    if (left <= 0)
-                    {
-                        return false;
-                    }
-
-                    Monitor.Wait(_readSignal, (int)Math.Min(left, int.MaxValue));
-                }
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _blockedReaders);
-            }
-        }
-    }
+    public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken) => _readers.Wait(_queue.Reader, timeout, cancellationToken);
 
     /// <summary>Reserves a queue slot without waiting (for a fan-out that shares one payload).</summary>
-    public bool TryReserveSlot() => _slots.Wait(0);
+    public bool TryReserveSlot() => _slots.TryTake();
 
-    /// <summary>Waits for a queue slot.</summary>
-    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => WaitForSlot(timeout, cancellationToken);
+    /// <summary>Waits for a queue slot (not when only the calling thread could free one).</summary>
+    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => _slots.Take(timeout, cancellationToken);
 
-    /// <summary>
-    /// True when only the calling thread could take payloads out of this hose now (its receiver is inside a call on
-    /// this thread and nothing else reads it): a sender on that thread must not wait for a slot.
-    /// </summary>
-    public Func<bool>? OnlyThisThreadCanDrain { get; set; }
-
-    /// <summary>Waits for a queue slot, but not when the wait could only end by the waiting thread itself.</summary>
-    private bool WaitForSlot(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <inheritdoc cref="InboxSlots.OnlyThisThreadCanDrain"/>
+    public Func<bool>? OnlyThisThreadCanDrain
     {
-        if (_slots.Wait(0))
-        {
-            return true;
-        }
-
-        // A guest sending to its own full inbox (directly, through a route, or from .NET code inside its call): room
-        // comes only when that call ends, so waiting would last the whole timeout, or forever.
-        return OnlyThisThreadCanDrain?.Invoke() != true && _slots.Wait(timeout, cancellationToken);
+        get => _slots.OnlyThisThreadCanDrain;
+        set => _slots.OnlyThisThreadCanDrain = value;
     }
 
     /// <summary>Gives back a slot reserved but not used.</summary>
-    public void ReleaseSlot() => _slots.Release();
+    public void ReleaseSlot() => _slots.Return();
 
     /// <summary>Queues a payload whose slot is reserved; takes over its reference (released on failure).</summary>
     /// <remarks><paramref name="from"/>: where the payload came from (another transport's receiver); default: an in-process send.</remarks>
@@ -336,31 +280,16 @@ internal sealed class InProcessHose : IDataHose
         RoadrunnerActivity.Stamp(payload, from);
         if (_terminal != 0 || !_queue.Writer.TryWrite(payload))
         {
-            _slots.Release();
+            _slots.Return();
             payload.Release();
             return _terminal != 0 ? (HoseStatus)_terminal : HoseStatus.Closed;
         }
 
         RoadrunnerMetrics.Accepted(Name, payload.Length, direct: false);
-        WakeBlockedReaders();
+        _readers.Wake();
         RoadrunnerActivity.TagPath(RoadrunnerActivity.Queued);
         _direct?.OnQueued();
         return HoseStatus.Ok;
-    }
-
-    /// <summary>Wakes threads blocked in <see cref="WaitToRead"/> (cheap when there are none).</summary>
-    private void WakeBlockedReaders()
-    {
-        // Full fence: the write that made the queue non-empty or completed must not pass this read.
-        if (Interlocked.CompareExchange(ref _blockedReaders, 0, 0) == 0)
-        {
-            return;
-        }
-
-        lock (_readSignal)
-        {
-            Monitor.PulseAll(_readSignal);
-        }
     }
 
     /// <summary>Tries the direct receiver first; <see cref="HoseStatus.WouldBlock"/> means "queue it".</summary>
@@ -441,7 +370,7 @@ internal sealed class InProcessHose : IDataHose
     private async ValueTask SendQueuedAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         CheckSendable(payload.Length);
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _slots.TakeAsync(cancellationToken).ConfigureAwait(false);
         RegionPayload regions;
         try
         {
@@ -449,7 +378,7 @@ internal sealed class InProcessHose : IDataHose
         }
         catch
         {
-            _slots.Release();
+            _slots.Return();
             throw;
         }
 

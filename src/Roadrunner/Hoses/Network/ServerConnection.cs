@@ -1,34 +1,28 @@
 using Microsoft.Extensions.Logging;
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Text;
-using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
 
 /// <summary>
-/// One accepted connection: authenticates the peer, then reads frames with a <see cref="PipeReader"/> and delivers
-/// each message into its target — straight into an idle push guest's memory, else into rented regions that are
-/// queued in the target's inbox — and answers every message with an Ack carrying the delivery status. Anything that
-/// breaks the protocol, a stalled read or an idle connection drops this connection only.
+/// One accepted connection: runs the <see cref="Handshake"/>, then reads frames with a <see cref="PipeReader"/>, binds
+/// the hoses the client opens (<see cref="ServedHoseTable"/>), delivers each message into its target
+/// (<see cref="NetworkDelivery"/>) and answers every message with an Ack carrying the delivery status. Anything that
+/// breaks the protocol, a stalled read or an idle connection drops this connection only (<see cref="Drop"/>).
 /// </summary>
 internal sealed class ServerConnection : IAsyncDisposable
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
-
     private readonly Socket _socket;
     private readonly NetworkOptions _options;
-    private readonly Func<string, IHoseSender?> _resolve;
-    private readonly RegionPool _pool;
-    private readonly ReceiveShare _share;
+    private readonly NetworkDelivery _delivery;
     private readonly ReceiveMeter _meter;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Dictionary<uint, OpenHose> _hoses = [];
+    private readonly ServedHoseTable _hoses;
     private readonly object _writeLock = new();
     private Stream? _stream;
+    private FrameWriter? _writer;
     private Stream? _reads;
     private volatile bool _authenticated;
     private int _dropReason; // 0, else the first ConnectionDrop recorded
@@ -39,9 +33,8 @@ internal sealed class ServerConnection : IAsyncDisposable
         _log = log;
         _socket = socket;
         _options = options;
-        _resolve = resolve;
-        _pool = pool;
-        _share = share;
+        _hoses = new ServedHoseTable(options, resolve);
+        _delivery = new NetworkDelivery(options, pool, share, _stop.Token);
         _meter = new ReceiveMeter(options.MinReceiveBytesPerSecond, options.MinReceiveRateGracePeriod);
     }
 
@@ -91,14 +84,7 @@ internal sealed class ServerConnection : IAsyncDisposable
             {
                 try
                 {
-                    if (_options.ServerTls is { } tls)
-                    {
-                        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
-                        _stream = ssl;
-                        ssl.AuthenticateAsServer(tls);
-                    }
-
-                    Authenticator.Server(_stream, _options.PreSharedKey, PeerLimits.Of(_options));
+                    _stream = Handshake.AsServer(network, _options);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -107,6 +93,7 @@ internal sealed class ServerConnection : IAsyncDisposable
                 }
             }
 
+            _writer = new FrameWriter(_socket, _stream, _options, _options.MaxFrameBytes);
             _authenticated = true;
             _reads = new MeteredStream(_stream, _meter);
             Serve(network);
@@ -257,7 +244,7 @@ internal sealed class ServerConnection : IAsyncDisposable
                         return buffer.Start;
                     }
 
-                    Open(header, buffer.Slice(FrameHeader.Size, header.Length));
+                    WriteAck(header.Hose, 0, _hoses.Open(header, buffer.Slice(FrameHeader.Size, header.Length)));
                     buffer = buffer.Slice(FrameHeader.Size + header.Length);
                     break;
 
@@ -278,58 +265,10 @@ internal sealed class ServerConnection : IAsyncDisposable
         return buffer.Start;
     }
 
-    private void Open(FrameHeader header, ReadOnlySequence<byte> nameBytes)
-    {
-        if (header.Sequence != 0 || header.Length is 0 or > 255 || _hoses.ContainsKey(header.Hose))
-        {
-            throw new ProtocolException("bad open");
-        }
-
-        string name;
-        try
-        {
-            name = StrictUtf8.GetString(nameBytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new ProtocolException("a hose name is not UTF-8");
-        }
-
-        // Over the limit the open is refused, not the connection: the client's other hoses keep working.
-        IHoseSender? target = _hoses.Count >= _options.MaxHosesPerConnection ? null : _resolve(name);
-        if (target is not null)
-        {
-            _hoses.Add(header.Hose, new OpenHose(target, name));
-        }
-
-        WriteAck(header.Hose, 0, target is not null ? HoseStatus.Ok : _hoses.Count >= _options.MaxHosesPerConnection ? HoseStatus.TooManyHandles : HoseStatus.UnknownTarget);
-    }
-
     private HoseStatus Deliver(IncomingMessage message)
     {
-        if (!_hoses.TryGetValue(message.Hose, out OpenHose? hose))
-        {
-            throw new ProtocolException($"data for hose {message.Hose} that was never opened");
-        }
-
-        if (message.Sequence != hose.NextSequence)
-        {
-            throw new ProtocolException($"hose {message.Hose} expected message {hose.NextSequence}, got {message.Sequence}");
-        }
-
-        hose.NextSequence++;
-        HoseStatus status;
-        try
-        {
-            // Over this endpoint's limit (a sender that ignored the Welcome): refused, skipped, the connection kept.
-            status = message.Length > _options.MaxPayloadBytes ? HoseStatus.TooLarge
-                : hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message)
-                : RoadrunnerActivity.Ended(RoadrunnerActivity.StartForwarded(hose.Name, message.Length, new(RoadrunnerActivity.Network, null, message.Trace)), DeliverToSender(hose.Target, message));
-        }
-        catch (OperationCanceledException)
-        {
-            status = HoseStatus.Closed;
-        }
+        ServedHose hose = _hoses.Next(message.Hose, message.Sequence);
+        HoseStatus status = _delivery.Deliver(hose, message);
 
         // A refused message is still read to its end, so the next frame starts where the header says.
         message.SkipRest();
@@ -341,116 +280,19 @@ internal sealed class ServerConnection : IAsyncDisposable
         return status;
     }
 
-    private HoseStatus DeliverToInbox(InProcessHose inbox, IncomingMessage message)
+    private void WriteAck(uint hose, ulong sequence, HoseStatus status)
     {
-        // 1. Straight from the socket into an idle push guest's memory: one copy, no region.
-        HoseStatus status = inbox.TryDirect((int)message.Length, message.Read, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Streamed, message.Trace));
-        if (status != HoseStatus.WouldBlock)
+        lock (_writeLock)
         {
-            return status;
-        }
-
-        // 2. Into regions (read from the socket straight into the mapping), then queued.
-        var deadline = Deadline.After(_options.DeliveryTimeout);
-        if (!inbox.ReserveSlot(_options.DeliveryTimeout, _stop.Token))
-        {
-            return HoseStatus.TimedOut;
-        }
-
-        try
-        {
-            status = ReadIntoRegions(inbox.Pool, message, deadline, out RegionPayload payload);
-            return status == HoseStatus.Ok ? inbox.Enqueue(payload, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Queued, message.Trace)) : status;
-        }
-        finally
-        {
-            if (status != HoseStatus.Ok)
-            {
-                inbox.ReleaseSlot();
-            }
+            _writer!.WriteAck(hose, sequence, status);
         }
     }
-
-    /// <summary>The message into regions, within this connection's share of the budget; nothing stays held on failure.</summary>
-    private HoseStatus ReadIntoRegions(RegionPool pool, IncomingMessage message, Deadline deadline, out RegionPayload payload)
-    {
-        payload = null!;
-        if (!_share.Enter(pool.FootprintOf(message.Length), deadline.Remaining, _stop.Token))
-        {
-            return HoseStatus.TimedOut;
-        }
-
-        try
-        {
-            return message.ReadIntoRegions(pool, deadline, _stop.Token, out payload);
-        }
-        finally
-        {
-            _share.Exit();
-        }
-    }
-
-    /// <summary>
-    /// Any other target (a route, a .NET sink): read into regions from the pool (so memory stays within its budget),
-    /// then hand the bytes on.
-    /// </summary>
-    private HoseStatus DeliverToSender(IHoseSender target, IncomingMessage message)
-    {
-        HoseStatus rented = ReadIntoRegions(_pool, message, Deadline.After(_options.DeliveryTimeout), out RegionPayload payload);
-        if (rented != HoseStatus.Ok)
-        {
-            return rented;
-        }
-
-        try
-        {
-            if (payload.Chunks.Length <= 1)
-            {
-                Span<byte> bytes = payload.Chunks.Length == 0 ? [] : payload.Chunks[0].Region.AsSpan(payload.Chunks[0].Length);
-                return target.Send(bytes, _options.DeliveryTimeout, _stop.Token);
-            }
-
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-            timeout.CancelAfter(_options.DeliveryTimeout);
-            try
-            {
-                target.SendAsync(payload.AsSequence(), timeout.Token).AsTask().GetAwaiter().GetResult();
-                return HoseStatus.Ok;
-            }
-            catch (HoseException e)
-            {
-                return e.Status;
-            }
-            catch (OperationCanceledException)
-            {
-                return HoseStatus.TimedOut;
-            }
-        }
-        finally
-        {
-            payload.Release();
-        }
-    }
-
-    private void WriteAck(uint hose, ulong sequence, HoseStatus status) =>
-        WriteFrame(new FrameHeader(FrameKind.Ack, FrameFlags.None, hose, 0, sequence, 0, unchecked((uint)(int)status)));
 
     private void WriteFrame(FrameHeader header)
     {
-        Span<byte> bytes = stackalloc byte[FrameHeader.Size];
-        header.Write(bytes);
         lock (_writeLock)
         {
-            _stream!.Write(bytes);
+            _writer!.WriteHeader(header);
         }
-    }
-
-    private sealed class OpenHose(IHoseSender target, string name)
-    {
-        public IHoseSender Target { get; } = target;
-
-        public string Name { get; } = name;
-
-        public ulong NextSequence { get; set; } = 1;
     }
 }

@@ -26,16 +26,13 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     private readonly FunctionHost _host;
     private readonly ConcurrentDictionary<string, InProcessHose> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IHoseSender> _senders = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, MappedRegion> _bells = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<GuestMemoryFile, long> _sharedMemories = new(); // region number of each link, 0: cannot link
     private readonly ConcurrentDictionary<string, string[]> _routes = new(StringComparer.Ordinal);
     private readonly List<InProcessHose> _ownInboxes = [];
     private readonly List<RingSender> _rings = [];
-    private readonly List<RingReceiver> _receivers = [];
-    private readonly HashSet<string> _knownRings = new(StringComparer.Ordinal);
     private readonly Lock _connect = new();
-    private readonly MappedRegion _bell;
-    private readonly Thread _acceptor;
+    private readonly RingAcceptor _acceptor;
+    private readonly PeerBells _peerBells;
+    private readonly GuestMemoryLinks _guestMemories;
     private long _ringNumber;
     private long _directReads;
     private volatile bool _disposed;
@@ -52,14 +49,15 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         Directory = Pool.Directory;
         Tag = Pool.OwnerTag;
         RendezvousFolder.SweepDead(Directory);
-        _bell = MappedRegion.Create(RendezvousFolder.BellPath(Directory, Tag), 4096);
+        _acceptor = new RingAcceptor(this);
+        _peerBells = new PeerBells(Directory, Log);
+        _guestMemories = new GuestMemoryLinks(Pool);
         foreach (WasmFunction function in host.Functions)
         {
             _served[function.Name] = function.Guest.InboxHose;
         }
 
         Announce();
-        _acceptor = new Thread(AcceptLoop) { IsBackground = true, Name = "roadrunner-shm accept" };
         _acceptor.Start();
     }
 
@@ -86,16 +84,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     internal ILogger Log { get; }
 
     /// <summary>Receive threads running now.</summary>
-    internal int ActiveReceivers
-    {
-        get
-        {
-            lock (_receivers)
-            {
-                return _receivers.Count;
-            }
-        }
-    }
+    internal int ActiveReceivers => _acceptor.ActiveReceivers;
 
     /// <summary>Starts serving <paramref name="host"/>'s functions and resolving the functions of other processes.</summary>
     /// <param name="host">The host whose functions are served; the endpoint joins its directory so its guests reach other processes.</param>
@@ -262,19 +251,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
 
         _disposed = true;
         RendezvousFolder.TryDelete(RendezvousFolder.NamesPath(Directory, Tag));
-        Ring(_bell);
-        _acceptor.Join(TimeSpan.FromSeconds(5));
-        RingReceiver[] receivers;
-        lock (_receivers)
-        {
-            receivers = [.. _receivers];
-        }
-
-        foreach (RingReceiver receiver in receivers)
-        {
-            receiver.Stop(TimeSpan.FromSeconds(5));
-        }
-
+        _acceptor.Stop(TimeSpan.FromSeconds(5));
         _senders.Clear();
         RingSender[] rings;
         lock (_rings)
@@ -299,12 +276,8 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
             await inbox.DisposeAsync().ConfigureAwait(false);
         }
 
-        foreach (MappedRegion bell in _bells.Values)
-        {
-            ((IDisposable)bell).Dispose();
-        }
-
-        ((IDisposable)_bell).Dispose();
+        _peerBells.Dispose();
+        _acceptor.Dispose();
         Pool.Dispose();
     }
 
@@ -312,17 +285,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     internal InProcessHose? FindInbox(string name) => _served.TryGetValue(name, out InProcessHose? inbox) ? inbox : null;
 
     /// <summary>Tells the endpoint <paramref name="tag"/> that a new ring waits for it.</summary>
-    internal void RingBell(string tag)
-    {
-        try
-        {
-            Ring(_bells.GetOrAdd(tag, t => MappedRegion.OpenExisting(RendezvousFolder.BellPath(Directory, t), 4096)));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            RoadrunnerLog.SharedMemoryBellFailed(Log, tag, e.Message); // the receiver is gone or refuses us: the sender finds out when it waits
-        }
-    }
+    internal void RingBell(string tag) => _peerBells.Ring(tag);
 
     /// <summary>Payloads this endpoint's senders had read straight out of a guest's memory (see <see cref="TryShare"/>).</summary>
     internal long DirectReads => Interlocked.Read(ref _directReads);
@@ -339,31 +302,8 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     /// region names: that name's number, the memory's size and where the bytes start. The file gets a hard link in
     /// this endpoint's naming the first time (false, and remembered, when the file system refuses).
     /// </summary>
-    internal bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset)
-    {
-        number = memorySize = 0;
-        if (!GuestMemoryFile.TryFind(bytes, out GuestMemoryFile? memory, out offset))
-        {
-            return false;
-        }
-
-        if (!_sharedMemories.TryGetValue(memory, out number))
-        {
-            foreach (GuestMemoryFile gone in _sharedMemories.Keys.Where(m => m.IsDisposed))
-            {
-                _sharedMemories.TryRemove(gone, out _); // its links went with it
-            }
-
-            number = _sharedMemories.GetOrAdd(memory, static (m, pool) =>
-            {
-                string link = pool.Folder.NextRegionPath();
-                return m.TryLink(link) ? RendezvousFolder.RegionNumberOf(link) : 0;
-            }, Pool);
-        }
-
-        memorySize = (long)memory.Size;
-        return number > 0;
-    }
+    internal bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset) =>
+        _guestMemories.TryShare(bytes, out number, out memorySize, out offset);
 
     /// <summary>
     /// Reclaims released regions on every hose, failed ones too: their regions come back as their receiver releases
@@ -410,13 +350,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     /// <summary>A peer died: remove its files and forget its bell.</summary>
     internal void OnPeerDied()
     {
-        foreach (string tag in _bells.Keys)
-        {
-            if (!PeerAlive(tag) && _bells.TryRemove(tag, out MappedRegion? bell))
-            {
-                ((IDisposable)bell).Dispose();
-            }
-        }
+        _peerBells.ForgetDead(PeerAlive);
 
         try
         {
@@ -428,19 +362,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         }
     }
 
-    internal void OnReceiverEnded(RingReceiver receiver)
-    {
-        lock (_receivers)
-        {
-            _receivers.Remove(receiver);
-        }
-    }
-
-    private static unsafe void Ring(MappedRegion bell)
-    {
-        Interlocked.Increment(ref *(int*)bell.Pointer);
-        Futex.WakeAll((int*)bell.Pointer);
-    }
+    internal void OnReceiverEnded(RingReceiver receiver) => _acceptor.OnReceiverEnded(receiver);
 
     private static bool PeerAlive(string tag) => new PeerIdentity(RendezvousFolder.PidOf(tag), 0).IsAlive();
 
@@ -468,61 +390,6 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         if (!_disposed)
         {
             RendezvousFolder.Announce(Directory, Tag, PeerIdentity.Current, _served.Keys);
-        }
-    }
-
-    private unsafe void AcceptLoop()
-    {
-        int* word = (int*)_bell.Pointer;
-        while (!_disposed)
-        {
-            int seen = Volatile.Read(ref *word);
-            try
-            {
-                ScanRings();
-            }
-            catch (IOException e)
-            {
-                RoadrunnerLog.SharedMemoryFolderError(Log, "scan", e.Message);
-            }
-
-            if (!_disposed && Volatile.Read(ref *word) == seen)
-            {
-                Futex.Wait(word, seen, 100_000); // also rescans every 100 ms: a bell can be missed by a dying sender
-            }
-        }
-    }
-
-    private void ScanRings()
-    {
-        foreach (string path in System.IO.Directory.EnumerateFiles(Directory, $"ch-{Tag}-*.ring"))
-        {
-            string file = Path.GetFileName(path);
-            if (_knownRings.Contains(file) || !RendezvousFolder.TryParseRingName(file, out string receiverTag, out string senderTag) || receiverTag != Tag)
-            {
-                continue;
-            }
-
-            RingReceiver.AcceptResult result = RingReceiver.TryAccept(this, path, senderTag, out RingReceiver? receiver, out string? reason);
-            if (result == RingReceiver.AcceptResult.NotReady)
-            {
-                continue;
-            }
-
-            _knownRings.Add(file);
-            if (receiver is not null)
-            {
-                lock (_receivers)
-                {
-                    _receivers.Add(receiver);
-                }
-
-                receiver.Start();
-            }
-            else
-            {
-                RoadrunnerLog.SharedMemoryRingRefused(Log, file, reason ?? "unknown");
-            }
         }
     }
 }

@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Roadrunner.Regions;
+using Roadrunner.Wasm;
+
+namespace Roadrunner.Hoses.SharedMemory;
+
+/// <summary>
+/// Hard links that give the guest memories kept in files a name in an endpoint's region naming, so a receiver in
+/// another process can map a payload straight out of the sending guest's memory (a direct read). One link per memory,
+/// made the first time one of its payloads is sent; a file system that refuses it is remembered (number 0).
+/// </summary>
+internal sealed class GuestMemoryLinks(RegionPool pool)
+{
+    private readonly ConcurrentDictionary<GuestMemoryFile, long> _links = new(); // region number of each link, 0: cannot link
+
+    /// <summary>
+    /// When <paramref name="bytes"/> lie in a guest memory kept in a file that receivers can open under the pool's
+    /// region names: that name's number, the memory's size and where the bytes start.
+    /// </summary>
+    public bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset)
+    {
+        number = memorySize = 0;
+        if (!GuestMemoryFile.TryFind(bytes, out GuestMemoryFile? memory, out offset))
+        {
+            return false;
+        }
+
+        if (!_links.TryGetValue(memory, out number))
+        {
+            foreach (GuestMemoryFile gone in _links.Keys.Where(m => m.IsDisposed))
+            {
+                _links.TryRemove(gone, out _); // its links went with it
+            }
+
+            number = _links.GetOrAdd(memory, static (m, pool) =>
+            {
+                string link = pool.Folder.NextRegionPath();
+                return m.TryLink(link) ? RendezvousFolder.RegionNumberOf(link) : 0;
+            }, pool);
+        }
+
+        memorySize = (long)memory.Size;
+        return number > 0;
+    }
+}
