@@ -176,6 +176,7 @@ internal static class InvokeCommand
                 throw new ArgumentException(manifest.SyntaxErrors[0].Format(manifest.Path));
             }
 
+            Environment.CurrentDirectory = manifest.Folder; // as `run` does: relative folders start at the manifest's
             RoadrunnerOptions options = Bind(manifest.Data, manifest.Folder);
             bool local = options.Functions.Any(f => f.Name == name) || options.Routes.ContainsKey(name);
             if (options.Network is { Enabled: true } network && network.Peers.ContainsKey(name))

@@ -40,6 +40,9 @@ internal static class RunCommand
             return 1;
         }
 
+        // Relative paths in the manifest start at its folder: the content root for modules and key files, and the
+        // current folder for what the library resolves itself (region and rendezvous folders).
+        Environment.CurrentDirectory = manifest.Folder;
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = manifest.Folder,
