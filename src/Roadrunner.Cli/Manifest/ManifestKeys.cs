@@ -23,11 +23,13 @@ internal static partial class ManifestKeys
 
     /// <summary>
     /// The value as configuration takes it: a duration such as <c>5s</c>, <c>500ms</c>, <c>2m</c> or <c>1h</c> becomes
-    /// <c>hh:mm:ss.fffffff</c> when the key names a time (…Timeout, …Delay, …Interval, …Time, …Wait, …Period).
+    /// <c>hh:mm:ss.fffffff</c> when the key names a time (…Timeout, …Delay, …Interval, …Time, …Wait, …Period) and is
+    /// not data (an environment variable keeps its value as written).
     /// </summary>
     public static string Value(string configurationKey, string value)
     {
-        if (!TimeKey().IsMatch(configurationKey) || Duration().Match(value) is not { Success: true } match)
+        int colon = configurationKey.LastIndexOf(':');
+        if (!TimeKey().IsMatch(configurationKey) || (colon > 0 && IsDataTable(configurationKey[..colon])) || Duration().Match(value) is not { Success: true } match)
         {
             return value;
         }
