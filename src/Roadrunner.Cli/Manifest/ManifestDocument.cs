@@ -22,6 +22,7 @@ internal sealed class ManifestDocument
     private readonly Dictionary<string, string> _spellings = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, int> _tableArrays = new(StringComparer.OrdinalIgnoreCase); // key → elements so far
     private readonly List<ManifestError> _errors = [];
+    private readonly List<ManifestError> _emptyTables = [];
 
     private ManifestDocument(string path)
     {
@@ -41,6 +42,9 @@ internal sealed class ManifestDocument
 
     /// <summary>TOML syntax errors (with <see cref="Data"/> incomplete), or none.</summary>
     public IReadOnlyList<ManifestError> SyntaxErrors => _errors;
+
+    /// <summary>Tables that set nothing: configuration cannot see them, so <c>[shared_memory]</c> alone would not turn the endpoint on.</summary>
+    public IReadOnlyList<ManifestError> EmptyTables => _emptyTables;
 
     /// <summary>Reads and parses a manifest file.</summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
@@ -93,10 +97,17 @@ internal sealed class ManifestDocument
     private void Read(DocumentSyntax document)
     {
         ReadKeyValues(ManifestKeys.Root, "", document.KeyValues);
+        var tables = new List<(string Key, string Spelled, int Line)>();
         foreach (TableSyntaxBase table in document.Tables)
         {
             (string key, string spelled) = TablePath(table);
             ReadKeyValues(key, spelled, table.Items);
+            tables.Add((key, spelled, table.Span.Start.Line + 1));
+        }
+
+        foreach ((string key, string spelled, int line) in tables.Where(t => !_data.Keys.Any(k => k.StartsWith(t.Key + ":", StringComparison.OrdinalIgnoreCase))))
+        {
+            _emptyTables.Add(new ManifestError(line, spelled, "an empty table sets nothing (configuration cannot see it): add enabled = true to turn an endpoint on, or remove it"));
         }
     }
 

@@ -34,7 +34,7 @@ internal static class ManifestOptions
             return manifest.SyntaxErrors;
         }
 
-        var errors = new List<ManifestError>();
+        var errors = new List<ManifestError>(manifest.EmptyTables);
         var data = new Dictionary<string, string?>(manifest.Data, StringComparer.OrdinalIgnoreCase);
         if (BindError(data, manifest.Folder) is { } whole)
         {

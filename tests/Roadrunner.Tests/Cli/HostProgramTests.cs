@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Roadrunner.Cli;
 using Roadrunner.Tests.Support;
 
 namespace Roadrunner.Tests.Cli;
@@ -94,6 +95,21 @@ public partial class HostProgramTests : FolderTest
         using var node = CliProcess.Start("run", manifest);
         Assert.That(await node.WaitForExitAsync(Ct), Is.EqualTo(1));
         Assert.That(node.Output, Does.Contain("bad.toml:3: functions[0].path: 'missing.wasm' does not exist"));
+    }
+
+    [Test]
+    public void InvokeExitCodesAreZeroOnlyForOkAndTellEveryStatusApart()
+    {
+        HoseStatus[] failures = [.. Enum.GetValues<HoseStatus>().Where(s => s != HoseStatus.Ok)];
+        int[] codes = [.. failures.Select(InvokeCommand.ExitCode)];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(InvokeCommand.ExitCode(HoseStatus.Ok), Is.Zero);
+            Assert.That(InvokeCommand.ExitCode(HoseStatus.PeerFailed), Is.EqualTo(10));
+            Assert.That(codes, Is.All.GreaterThan(1), "1 is for bad arguments");
+            Assert.That(codes, Is.Unique);
+        });
     }
 
     [GeneratedRegex(@"listening on (\S+)")]

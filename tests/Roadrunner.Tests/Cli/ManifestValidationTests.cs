@@ -29,6 +29,8 @@ public class ManifestValidationTests : FolderTest
         "m.toml:4: network.connect_timeout: unknown key", TestName = "A key at the wrong level")]
     [TestCase("[host]\nenable_wasi = \"maybe\"\n",
         "m.toml:2: host.enable_wasi: Failed to convert configuration value 'maybe'", TestName = "A value of the wrong type")]
+    [TestCase("[[functions]]\nname = \"a\"\npath = \"printer.wat\"\n\n[shared_memory]\n",
+        "m.toml:5: shared_memory: an empty table sets nothing", TestName = "An empty table")]
     [TestCase("[[functions]]\nname = \"a\"\n",
         "m.toml:1: functions[0].path: a module file (.wasm or .wat) is required", TestName = "A missing key points at its table")]
     public void AnErrorPointsAtItsLine(string toml, string expected)
