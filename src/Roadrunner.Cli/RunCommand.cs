@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -49,7 +51,10 @@ internal static class RunCommand
             ApplicationName = "roadrunner",
             Args = [],
         });
-        builder.Configuration.AddManifest(manifest.Data);
+        // The manifest comes before the environment variables, so that a container can override a key (Roadrunner__…).
+        IList<IConfigurationSource> sources = ((IConfigurationBuilder)builder.Configuration).Sources;
+        int environment = sources.ToList().FindIndex(source => source is EnvironmentVariablesConfigurationSource);
+        sources.Insert(environment < 0 ? sources.Count : environment, new ManifestConfigurationSource(manifest.Data));
         builder.Logging.AddSimpleConsole(console =>
         {
             console.SingleLine = true;
