@@ -503,8 +503,8 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
                 continue;
             }
 
-            RingReceiver.AcceptResult result = RingReceiver.TryAccept(this, path, senderTag, out RingReceiver? receiver, out string? reason);
-            if (result == RingReceiver.AcceptResult.NotReady)
+            RingAdmission.Result result = RingAdmission.TryAccept(this, path, senderTag, out RingReceiver? receiver, out string? reason);
+            if (result == RingAdmission.Result.NotReady)
             {
                 continue;
             }
