@@ -56,7 +56,10 @@ internal sealed class PayloadAssembler(long maxPayloadBytes)
     /// <summary>The chunks of the region payload in progress, or (after <see cref="AssemblyStep.Regions"/>) complete.</summary>
     public ReadOnlySpan<Descriptor> Pending => _regionsDone || _pending.Count > 0 ? CollectionsMarshal.AsSpan(_pending) : default;
 
-    /// <summary>Payloads begun and not complete (lost if the sender dies now).</summary>
+    /// <summary>
+    /// What is lost if the sender dies now: the chunks of a region payload in progress, plus one for a stream in
+    /// progress (the count the "partial payloads dropped" log reports).
+    /// </summary>
     public int Partial => (_regionsDone ? 0 : _pending.Count) + (_streaming ? 1 : 0);
 
     /// <summary>Takes the next descriptor; a failed one is not taken.</summary>
