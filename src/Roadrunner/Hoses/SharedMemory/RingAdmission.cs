@@ -119,7 +119,7 @@ internal static unsafe class RingAdmission
 
         int nameLength = header.NameLength;
         int tagLength = header.TagLength;
-        if (nameLength is < 1 or > RingLayout.MaxNameBytes || tagLength is < 1 or > RingLayout.MaxTagBytes)
+        if (nameLength is < 1 or > RingHeader.MaxNameBytes || tagLength is < 1 or > RingHeader.MaxTagBytes)
         {
             return "bad name or tag length";
         }
