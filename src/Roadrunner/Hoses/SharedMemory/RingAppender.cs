@@ -143,7 +143,9 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
 
             long lastProgress = Environment.TickCount64;
             long graceEnd = 0;
-            YieldWhileCopying(mark, sequence + 1, length);
+            // The receiver needs at least the time of one copy (at 4 GB/s, at most a millisecond): poll through that
+            // rather than sleep on the futex, whose wake-up costs tens of microseconds on top.
+            IWaitStrategy.YieldFor(mark, sequence + 1, Stopwatch.Frequency * Math.Min(length, 4_000_000) / 4_000_000_000);
             while (Volatile.Read(ref *mark) != sequence + 1)
             {
                 status = slots.CheckWait(wait, ref lastProgress);
@@ -179,20 +181,6 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
             slots.ReclaimLocked();
             endpoint.OnDirectRead();
             return HoseStatus.Ok;
-        }
-    }
-
-    /// <summary>
-    /// The receiver needs at least the time of one copy: poll through about that long (a copy at 4 GB/s, at most a
-    /// millisecond), yielding the core to anyone who wants it, rather than sleep on the futex, whose wake-up costs tens
-    /// of microseconds on top.
-    /// </summary>
-    private static void YieldWhileCopying(long* mark, long released, int length)
-    {
-        long end = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * Math.Min(length, 4_000_000) / 4_000_000_000);
-        while (Volatile.Read(ref *mark) != released && Stopwatch.GetTimestamp() < end)
-        {
-            Thread.Yield();
         }
     }
 
