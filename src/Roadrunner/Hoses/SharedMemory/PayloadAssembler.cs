@@ -5,7 +5,7 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// <summary>What the receiver does with a descriptor the <see cref="PayloadAssembler"/> took.</summary>
 internal enum AssemblyStep
 {
-    /// <summary>The ring is broken (see <see cref="Assembly.Error"/>): fail the hose.</summary>
+    /// <summary>The ring is broken (see <see cref="AssemblyDecision.Error"/>): fail the hose.</summary>
     Fail,
 
     /// <summary>A chunk of a region payload; more follow before it can be delivered.</summary>
@@ -20,7 +20,7 @@ internal enum AssemblyStep
     /// <summary>A region payload is complete: its descriptors are <see cref="PayloadAssembler.Pending"/>.</summary>
     Regions,
 
-    /// <summary>A chunk of a streamed payload: copy it out at <see cref="Assembly.Position"/>.</summary>
+    /// <summary>A chunk of a streamed payload: copy it out at <see cref="AssemblyDecision.Position"/>.</summary>
     StreamChunk,
 }
 
@@ -31,9 +31,9 @@ internal enum AssemblyStep
 /// <param name="StartsStream">The chunk is a stream's first: rent room for the whole payload first.</param>
 /// <param name="EndsStream">The chunk is a stream's last: deliver the payload after it.</param>
 /// <param name="InPlace">A complete region payload starts each chunk at offset 0, so it can be leased in place.</param>
-internal readonly record struct Assembly(AssemblyStep Step, string? Error = null, long Position = 0, bool StartsStream = false, bool EndsStream = false, bool InPlace = false)
+internal readonly record struct AssemblyDecision(AssemblyStep Step, string? Error = null, long Position = 0, bool StartsStream = false, bool EndsStream = false, bool InPlace = false)
 {
-    public static Assembly Failed(string error) => new(AssemblyStep.Fail, error);
+    public static AssemblyDecision Failed(string error) => new(AssemblyStep.Fail, error);
 }
 
 /// <summary>
@@ -63,7 +63,7 @@ internal sealed class PayloadAssembler(long maxPayloadBytes)
     public int Partial => (_regionsDone ? 0 : _pending.Count) + (_streaming ? 1 : 0);
 
     /// <summary>Takes the next descriptor; a failed one is not taken.</summary>
-    public Assembly Take(in Descriptor d)
+    public AssemblyDecision Take(in Descriptor d)
     {
         if (_regionsDone)
         {
@@ -75,15 +75,15 @@ internal sealed class PayloadAssembler(long maxPayloadBytes)
         string? error = d.Validate(sequence, maxPayloadBytes);
         if (error is not null)
         {
-            return Assembly.Failed($"descriptor {sequence}: {error}");
+            return AssemblyDecision.Failed($"descriptor {sequence}: {error}");
         }
 
         Next++;
         if (d.IsInline || d.IsBorrowed)
         {
             return _streaming || _pending.Count > 0
-                ? Assembly.Failed($"descriptor {sequence}: {(d.IsInline ? "inline payload" : "borrowed bytes")} inside a chunked payload")
-                : new Assembly(d.IsInline ? AssemblyStep.Inline : AssemblyStep.Borrowed);
+                ? AssemblyDecision.Failed($"descriptor {sequence}: {(d.IsInline ? "inline payload" : "borrowed bytes")} inside a chunked payload")
+                : new AssemblyDecision(d.IsInline ? AssemblyStep.Inline : AssemblyStep.Borrowed);
         }
 
         return d.IsStreamed ? TakeStreamed(d, sequence) : TakeRegion(d, sequence);
@@ -97,11 +97,11 @@ internal sealed class PayloadAssembler(long maxPayloadBytes)
         _streaming = false;
     }
 
-    private Assembly TakeRegion(in Descriptor d, long sequence)
+    private AssemblyDecision TakeRegion(in Descriptor d, long sequence)
     {
         if (_streaming || (_pending.Count > 0 && _pending[0].PayloadLength != d.PayloadLength))
         {
-            return Assembly.Failed($"descriptor {sequence}: chunk does not continue the payload in progress");
+            return AssemblyDecision.Failed($"descriptor {sequence}: chunk does not continue the payload in progress");
         }
 
         _pending.Add(d);
@@ -115,23 +115,23 @@ internal sealed class PayloadAssembler(long maxPayloadBytes)
 
         if (sum > d.PayloadLength || (d.HasMoreChunks && sum == d.PayloadLength && d.PayloadLength > 0) || (!d.HasMoreChunks && sum != d.PayloadLength))
         {
-            return Assembly.Failed($"descriptor {sequence}: chunks add up to {sum}, not {d.PayloadLength}");
+            return AssemblyDecision.Failed($"descriptor {sequence}: chunks add up to {sum}, not {d.PayloadLength}");
         }
 
         if (d.HasMoreChunks)
         {
-            return new Assembly(AssemblyStep.Wait);
+            return new AssemblyDecision(AssemblyStep.Wait);
         }
 
         _regionsDone = true;
-        return new Assembly(AssemblyStep.Regions, InPlace: inPlace);
+        return new AssemblyDecision(AssemblyStep.Regions, InPlace: inPlace);
     }
 
-    private Assembly TakeStreamed(in Descriptor d, long sequence)
+    private AssemblyDecision TakeStreamed(in Descriptor d, long sequence)
     {
         if (_pending.Count > 0)
         {
-            return Assembly.Failed($"descriptor {sequence}: a stream starts inside another payload");
+            return AssemblyDecision.Failed($"descriptor {sequence}: a stream starts inside another payload");
         }
 
         bool starts = !_streaming;
@@ -142,18 +142,18 @@ internal sealed class PayloadAssembler(long maxPayloadBytes)
         }
         else if (_streamLength != d.PayloadLength)
         {
-            return Assembly.Failed($"descriptor {sequence}: stream length changed");
+            return AssemblyDecision.Failed($"descriptor {sequence}: stream length changed");
         }
 
         long end = _streamPosition + d.Length;
         if (end > d.PayloadLength || (d.HasMoreChunks && end == d.PayloadLength) || (!d.HasMoreChunks && end != d.PayloadLength))
         {
-            return Assembly.Failed($"descriptor {sequence}: stream chunk does not fit");
+            return AssemblyDecision.Failed($"descriptor {sequence}: stream chunk does not fit");
         }
 
         long position = _streamPosition;
         _streamPosition = end;
         _streaming = d.HasMoreChunks;
-        return new Assembly(AssemblyStep.StreamChunk, Position: position, StartsStream: starts, EndsStream: !d.HasMoreChunks);
+        return new AssemblyDecision(AssemblyStep.StreamChunk, Position: position, StartsStream: starts, EndsStream: !d.HasMoreChunks);
     }
 }

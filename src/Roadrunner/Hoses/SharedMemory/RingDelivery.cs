@@ -25,7 +25,7 @@ internal sealed unsafe class RingDelivery(RingReceiver receiver, RingHeader ring
     }
 
     /// <summary>Acts on the assembler's decision for a descriptor; false when the hose ends.</summary>
-    public bool Handle(in Descriptor d, Assembly step)
+    public bool Handle(in Descriptor d, AssemblyDecision step)
     {
         _delivery.From = new RoadrunnerActivity.Inbound(RoadrunnerActivity.CrossProcess, d.IsInline ? RoadrunnerActivity.Inline : d.IsBorrowed ? RoadrunnerActivity.Borrowed : d.IsStreamed ? RoadrunnerActivity.Streamed : RoadrunnerActivity.Regions, d.Trace);
         _cache.EvictUnusedWhenFull(); // here, never while a payload's regions are being gathered
@@ -98,7 +98,7 @@ internal sealed unsafe class RingDelivery(RingReceiver receiver, RingHeader ring
     }
 
     /// <summary>A chunk of a payload larger than the bytes in flight: copy it out now and give the region back.</summary>
-    private bool HandleStreamed(in Descriptor d, Assembly step)
+    private bool HandleStreamed(in Descriptor d, AssemblyDecision step)
     {
         if (step.StartsStream)
         {

@@ -115,7 +115,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
                 }
 
                 Descriptor descriptor = _ring.ReadDescriptor(taken);
-                Assembly step = _assembler.Take(descriptor);
+                AssemblyDecision step = _assembler.Take(descriptor);
                 if (step.Step == AssemblyStep.Fail)
                 {
                     Fail(step.Error!);

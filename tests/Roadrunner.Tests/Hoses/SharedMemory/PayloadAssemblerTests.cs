@@ -35,9 +35,9 @@ public class PayloadAssemblerTests
     [Test]
     public void AOneRegionPayloadIsCompleteAndLeasableInPlace()
     {
-        Assembly step = Take(Chunk(0, number: 7, length: 1000, payload: 1000, more: false));
+        AssemblyDecision step = Take(Chunk(0, number: 7, length: 1000, payload: 1000, more: false));
 
-        Assert.That(step, Is.EqualTo(new Assembly(AssemblyStep.Regions, InPlace: true)));
+        Assert.That(step, Is.EqualTo(new AssemblyDecision(AssemblyStep.Regions, InPlace: true)));
         Assert.That(_assembler.Pending.ToArray().Select(d => d.RegionNumber), Is.EqualTo(new long[] { 7 }));
     }
 
@@ -48,9 +48,9 @@ public class PayloadAssemblerTests
         Assert.That(_assembler.Partial, Is.EqualTo(1));
         Assert.That(Take(Chunk(1, 2, Region, 150_000, more: true)).Step, Is.EqualTo(AssemblyStep.Wait));
         Assert.That(_assembler.Partial, Is.EqualTo(2));
-        Assembly last = Take(Chunk(2, 3, 150_000 - (2 * Region), 150_000, more: false));
+        AssemblyDecision last = Take(Chunk(2, 3, 150_000 - (2 * Region), 150_000, more: false));
 
-        Assert.That(last, Is.EqualTo(new Assembly(AssemblyStep.Regions, InPlace: true)));
+        Assert.That(last, Is.EqualTo(new AssemblyDecision(AssemblyStep.Regions, InPlace: true)));
         Assert.That(_assembler.Pending.ToArray().Select(d => d.Sequence), Is.EqualTo(new long[] { 0, 1, 2 }));
         Assert.That(_assembler.Partial, Is.Zero, "complete: nothing is lost if the sender dies now");
     }
@@ -58,7 +58,7 @@ public class PayloadAssemblerTests
     [Test]
     public void ARegionChunkAtAnOffsetCannotBeLeasedInPlace()
     {
-        Assembly step = Take(new Descriptor(0, 1, Region, 4096, 100, 0, 100));
+        AssemblyDecision step = Take(new Descriptor(0, 1, Region, 4096, 100, 0, 100));
 
         Assert.That(step.Step, Is.EqualTo(AssemblyStep.Regions));
         Assert.That(step.InPlace, Is.False);
@@ -79,22 +79,22 @@ public class PayloadAssemblerTests
     public void AStreamIsCopiedOutChunkByChunkAtItsPositions()
     {
         const long Length = (2 * Region) + 123;
-        Assembly first = Take(Streamed(0, 1, Region, Length, more: true));
-        Assembly middle = Take(Streamed(1, 2, Region, Length, more: true));
-        Assembly last = Take(Streamed(2, 1, 123, Length, more: false));
+        AssemblyDecision first = Take(Streamed(0, 1, Region, Length, more: true));
+        AssemblyDecision middle = Take(Streamed(1, 2, Region, Length, more: true));
+        AssemblyDecision last = Take(Streamed(2, 1, 123, Length, more: false));
 
-        Assert.That(first, Is.EqualTo(new Assembly(AssemblyStep.StreamChunk, Position: 0, StartsStream: true)));
-        Assert.That(middle, Is.EqualTo(new Assembly(AssemblyStep.StreamChunk, Position: Region)));
-        Assert.That(last, Is.EqualTo(new Assembly(AssemblyStep.StreamChunk, Position: 2 * Region, EndsStream: true)));
+        Assert.That(first, Is.EqualTo(new AssemblyDecision(AssemblyStep.StreamChunk, Position: 0, StartsStream: true)));
+        Assert.That(middle, Is.EqualTo(new AssemblyDecision(AssemblyStep.StreamChunk, Position: Region)));
+        Assert.That(last, Is.EqualTo(new AssemblyDecision(AssemblyStep.StreamChunk, Position: 2 * Region, EndsStream: true)));
         Assert.That(_assembler.Partial, Is.Zero);
-        Assert.That(Take(Streamed(3, 1, 10, 10, more: false)), Is.EqualTo(new Assembly(AssemblyStep.StreamChunk, StartsStream: true, EndsStream: true)), "the next stream starts afresh");
+        Assert.That(Take(Streamed(3, 1, 10, 10, more: false)), Is.EqualTo(new AssemblyDecision(AssemblyStep.StreamChunk, StartsStream: true, EndsStream: true)), "the next stream starts afresh");
     }
 
     [Test]
     public void ADescriptorOutOfOrderFailsAndIsNotTaken()
     {
         Take(Chunk(0, 1, Region, Region + 10, more: true));
-        Assembly step = _assembler.Take(Chunk(2, 2, 10, Region + 10, more: false)); // 1 skipped
+        AssemblyDecision step = _assembler.Take(Chunk(2, 2, 10, Region + 10, more: false)); // 1 skipped
 
         AssertFails(step, "sequence 2, expected 1");
         Assert.That(_assembler.Next, Is.EqualTo(1), "a descriptor that failed is not taken");
@@ -225,21 +225,21 @@ public class PayloadAssemblerTests
     private static Descriptor Streamed(long sequence, long number, int length, long payload, bool more) =>
         new(sequence, number, Region, 0, length, RingLayout.Streamed | (more ? RingLayout.MoreChunks : 0), payload);
 
-    private static void AssertFails(Assembly step, string error)
+    private static void AssertFails(AssemblyDecision step, string error)
     {
         Assert.That(step.Step, Is.EqualTo(AssemblyStep.Fail));
         Assert.That(step.Error, Does.Contain(error));
     }
 
-    private Assembly Take(Descriptor d, bool expectFail = false)
+    private AssemblyDecision Take(Descriptor d, bool expectFail = false)
     {
-        Assembly step = _assembler.Take(d);
+        AssemblyDecision step = _assembler.Take(d);
         Assert.That(step.Step == AssemblyStep.Fail, Is.EqualTo(expectFail), step.Error ?? step.Step.ToString());
         return step;
     }
 
     /// <summary>Takes every descriptor but the last (each must be accepted); returns the last one's decision.</summary>
-    private Assembly TakeAll(params Descriptor[] descriptors)
+    private AssemblyDecision TakeAll(params Descriptor[] descriptors)
     {
         foreach (Descriptor d in descriptors[..^1])
         {
