@@ -20,7 +20,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     private readonly PeerIdentity _sender;
     private readonly PayloadAssembler _assembler;
     private readonly PeerRegionCache _cache;
-    private readonly RingDelivery _handler;
+    private readonly RingDelivery _payloads;
     private readonly ConcurrentDictionary<RegionPayload, (long First, int Count)> _leased = new(ReferenceEqualityComparer.Instance);
     private readonly Lock _life = new();
     private readonly Thread _thread;
@@ -39,7 +39,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         _sender = sender;
         _assembler = new PayloadAssembler(endpoint.Options.MaxPayloadBytes);
         _cache = new PeerRegionCache(endpoint.Directory, senderTag);
-        _handler = new RingDelivery(this, _ring, _assembler, _cache, new InboxDelivery(endpoint, inbox, this, sender));
+        _payloads = new RingDelivery(this, _ring, _assembler, _cache, new InboxDelivery(endpoint, inbox, this, sender));
         _thread = new Thread(Run) { IsBackground = true, Name = $"roadrunner-shm {name}" };
     }
 
@@ -124,7 +124,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
 
                 _ring.SetTail(_assembler.Next);
                 _lastProgress = Environment.TickCount64;
-                if (!_handler.Handle(descriptor, step))
+                if (!_payloads.Handle(descriptor, step))
                 {
                     return;
                 }
@@ -227,7 +227,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     private void End()
     {
         _assembler.Reset();
-        _handler.Reset();
+        _payloads.Reset();
         _endpoint.OnReceiverEnded(this);
         lock (_life)
         {
