@@ -58,6 +58,19 @@ internal unsafe interface IWaitStrategy
             }
         }
     }
+
+    /// <summary>
+    /// Polls until <c>*word == expected</c> or <paramref name="budgetTicks"/> Stopwatch ticks pass, yielding the core to
+    /// anyone who wants it between checks: for a wait known to last about that long, shorter than a futex wake-up.
+    /// </summary>
+    public static void YieldFor(long* word, long expected, long budgetTicks)
+    {
+        long end = System.Diagnostics.Stopwatch.GetTimestamp() + budgetTicks;
+        while (Volatile.Read(ref *word) != expected && System.Diagnostics.Stopwatch.GetTimestamp() < end)
+        {
+            Thread.Yield();
+        }
+    }
 }
 
 /// <summary>Spin briefly (cheap when the peer is busy and answers within microseconds), then block on the futex.</summary>

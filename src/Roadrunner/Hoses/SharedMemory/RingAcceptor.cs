@@ -110,8 +110,8 @@ internal sealed class RingAcceptor : IDisposable
                 continue;
             }
 
-            RingReceiver.AcceptResult result = RingReceiver.TryAccept(_endpoint, path, senderTag, out RingReceiver? receiver, out string? reason);
-            if (result == RingReceiver.AcceptResult.NotReady)
+            RingAdmission.Result result = RingAdmission.TryAccept(_endpoint, path, senderTag, out RingReceiver? receiver, out string? reason);
+            if (result == RingAdmission.Result.NotReady)
             {
                 continue;
             }

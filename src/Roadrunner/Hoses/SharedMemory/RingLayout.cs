@@ -1,17 +1,10 @@
 namespace Roadrunner.Hoses.SharedMemory;
 
 /// <summary>
-/// Byte layout of a hose's control file (one file per sender → function hose). Counters that one side writes and the
-/// other reads sit on their own 64-byte lines. See docs/cross-process.md.
+/// The ring format: version, sizes and flags, and where the slots and released marks sit after the header page (whose
+/// byte map is <see cref="RingHeader"/>; a slot's is <see cref="Descriptor"/>). See docs/cross-process.md.
 /// <code>
-///    0  u32 magic 'RRSH'    4 u32 version (4) 8 i32 slot count      12 i32 slot size (192)
-///   16  i32 sender pid     24 i64 sender start time                  32 i32 receiver pid   40 i64 receiver start
-///   48  i32 name length    52 i32 sender tag length
-///   64  i32 head: descriptors published (sender writes; the receiver's futex)   68 i32 receiver waiting
-///  128  i32 tail: descriptors taken (receiver writes)
-///  192  i32 release count (receiver writes; the sender's futex)                196 i32 sender waiting
-///  256  i32 state flags     260 i32 failure status
-///  512  name (UTF-8, up to 255 bytes)        768 sender's region tag (ASCII, up to 64 bytes)
+///    0  header (<see cref="HeaderSize"/> bytes, see <see cref="RingHeader"/>)
 /// 4096  descriptors[slot count], 192 bytes each: i64 sequence, i64 region number, i32 region size, i32 offset,
 ///       i32 length, i32 flags, i64 payload length, i64 memory size (borrowed descriptors only, else 0),
 ///       at 48 the sender's W3C trace context (16 trace id, 8 parent span id, 1 trace flags; all zero: none),
@@ -36,28 +29,6 @@ internal static class RingLayout
     /// <summary>Largest payload carried in the slot itself.</summary>
     public const int MaxInlineBytes = SlotSize - InlineOffset;
     public const int HeaderSize = 4096;
-
-    public const int MagicOffset = 0;
-    public const int VersionOffset = 4;
-    public const int SlotCountOffset = 8;
-    public const int SlotSizeOffset = 12;
-    public const int SenderPidOffset = 16;
-    public const int SenderStartOffset = 24;
-    public const int ReceiverPidOffset = 32;
-    public const int ReceiverStartOffset = 40;
-    public const int NameLengthOffset = 48;
-    public const int TagLengthOffset = 52;
-    public const int HeadOffset = 64;
-    public const int ReceiverWaitingOffset = 68;
-    public const int TailOffset = 128;
-    public const int ReleaseCountOffset = 192;
-    public const int SenderWaitingOffset = 196;
-    public const int StateOffset = 256;
-    public const int FailureOffset = 260;
-    public const int NameOffset = 512;
-    public const int MaxNameBytes = 255;
-    public const int TagOffset = 768;
-    public const int MaxTagBytes = 64;
 
     /// <summary>State flag: the receiver took the hose and serves it.</summary>
     public const int Accepted = 1;

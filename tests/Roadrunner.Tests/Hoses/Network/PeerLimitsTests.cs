@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Roadrunner.Hoses;
 using Roadrunner.Hoses.Network;
 
 namespace Roadrunner.Tests.Hoses.Network;

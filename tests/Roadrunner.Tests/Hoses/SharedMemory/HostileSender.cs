@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Roadrunner.Hoses.SharedMemory;
 using Roadrunner.Regions;
 
@@ -14,23 +13,15 @@ internal sealed unsafe class HostileSender : IDisposable
     private readonly string _folder;
     private readonly MappedRegion _ring;
     private readonly List<MappedRegion> _regions = [];
-    private readonly int _slots;
+    private readonly RingHeader _header;
 
     public HostileSender(string folder, string receiverTag, string name, int slots = 8, uint version = RingLayout.Version)
     {
         _folder = folder;
-        _slots = slots;
         Tag = $"{Environment.ProcessId}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
         _ring = MappedRegion.Create(RendezvousFolder.RingPath(folder, receiverTag, Tag, 1), RingLayout.FileSize(slots));
-        byte* p = _ring.Pointer;
-        *(int*)(p + RingLayout.SlotCountOffset) = slots;
-        *(int*)(p + RingLayout.SlotSizeOffset) = RingLayout.SlotSize;
-        *(int*)(p + RingLayout.SenderPidOffset) = PeerIdentity.Current.ProcessId;
-        *(long*)(p + RingLayout.SenderStartOffset) = PeerIdentity.Current.StartTime;
-        *(int*)(p + RingLayout.NameLengthOffset) = Encoding.UTF8.GetBytes(name, new Span<byte>(p + RingLayout.NameOffset, 255));
-        *(int*)(p + RingLayout.TagLengthOffset) = Encoding.ASCII.GetBytes(Tag, new Span<byte>(p + RingLayout.TagOffset, 64));
-        *(uint*)(p + RingLayout.VersionOffset) = version;
-        Volatile.Write(ref *(uint*)(p + RingLayout.MagicOffset), RingLayout.Magic);
+        RingHeader.Create(_ring.Pointer, slots, PeerIdentity.Current, name, Tag, version);
+        _header = new RingHeader(_ring.Pointer, slots);
         RingBell(folder, receiverTag);
     }
 
@@ -38,9 +29,9 @@ internal sealed unsafe class HostileSender : IDisposable
 
     public byte* Ring => _ring.Pointer;
 
-    public int State => Volatile.Read(ref *(int*)(Ring + RingLayout.StateOffset));
+    public int State => _header.State;
 
-    public int Failure => Volatile.Read(ref *(int*)(Ring + RingLayout.FailureOffset));
+    public int Failure => _header.Failure;
 
     public bool ReceiverClosed => (State & RingLayout.ReceiverClosed) != 0;
 
@@ -55,25 +46,24 @@ internal sealed unsafe class HostileSender : IDisposable
 
     /// <summary>Sets the released mark of <paramref name="sequence"/>'s slot (a real sender marks borrowed descriptors pending).</summary>
     public void SetMark(long sequence, long value) =>
-        Volatile.Write(ref *(long*)(Ring + RingLayout.ReleasedOffset(_slots, (int)(sequence & (_slots - 1)))), value);
+        Volatile.Write(ref *_header.ReleasedMark(sequence), value);
 
     /// <summary>The released mark of <paramref name="sequence"/>'s slot.</summary>
     public long Mark(long sequence) =>
-        Volatile.Read(ref *(long*)(Ring + RingLayout.ReleasedOffset(_slots, (int)(sequence & (_slots - 1)))));
+        Volatile.Read(ref *_header.ReleasedMark(sequence));
 
     /// <summary>Writes an inline payload into <paramref name="sequence"/>'s slot, after the descriptor's fields.</summary>
     public void WriteInline(long sequence, ReadOnlySpan<byte> bytes) =>
-        bytes.CopyTo(new Span<byte>(Ring + RingLayout.SlotOffset((int)(sequence & (_slots - 1))) + RingLayout.InlineOffset, RingLayout.MaxInlineBytes));
+        bytes.CopyTo(_header.InlineBytes(sequence, RingLayout.MaxInlineBytes));
 
     /// <summary>Writes a descriptor in its slot without publishing it.</summary>
-    public void Write(Descriptor descriptor) => descriptor.Write(Ring, (int)(descriptor.Sequence & (_slots - 1)));
+    public void Write(Descriptor descriptor) => _header.WriteDescriptor(descriptor);
 
     /// <summary>Writes a descriptor in slot <c>sequence % slots</c> and moves the head to <paramref name="head"/>.</summary>
     public void Post(Descriptor descriptor, int head)
     {
-        descriptor.Write(Ring, (int)(descriptor.Sequence & (_slots - 1)));
-        Interlocked.Exchange(ref *(int*)(Ring + RingLayout.HeadOffset), head);
-        Futex.WakeAll((int*)(Ring + RingLayout.HeadOffset));
+        _header.WriteDescriptor(descriptor);
+        _header.PublishAndWake(head);
     }
 
     public void Dispose()
