@@ -7,6 +7,11 @@ using Roadrunner.Diagnostics;
 using Roadrunner.Extensions.Hosting;
 using Roadrunner.HostedSample;
 
+// `--once` is ours, not a configuration switch: taken out before the command line becomes configuration (which would
+// read `--once --urls X` as once = "--urls").
+bool once = args.Contains("--once");
+args = [.. args.Where(a => a != "--once")];
+
 // The content root is the output folder, where appsettings.json and the guests it names are copied.
 WebApplicationBuilder builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddRoadrunner(builder.Configuration);
@@ -15,7 +20,7 @@ builder.Services.AddOpenTelemetry()
     .WithTracing(tracing => tracing.AddSource(RoadrunnerMetrics.ActivitySourceName).AddConsoleExporter())
     .WithMetrics(metrics => metrics.AddMeter(RoadrunnerMetrics.MeterName).AddConsoleExporter());
 builder.Services.AddHostedService<Traffic>();
-builder.Services.Configure<TrafficOptions>(options => options.Once = args.Contains("--once"));
+builder.Services.Configure<TrafficOptions>(options => options.Once = once);
 
 WebApplication app = builder.Build();
 app.MapHealthChecks("/healthz");

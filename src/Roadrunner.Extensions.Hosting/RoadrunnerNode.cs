@@ -69,7 +69,7 @@ public sealed partial class RoadrunnerNode : IHostedService, IAsyncDisposable
             if (options.SharedMemory is { Enabled: true } shm)
             {
                 SharedMemory = SharedMemoryEndpoint.Start(host, shm.Options);
-                SharedMemoryStarted(_logger, shm.Options.Directory ?? "(default)");
+                SharedMemoryStarted(_logger, SharedMemory.Directory);
             }
 
             if (options.Network is { Enabled: true } network)
@@ -127,7 +127,7 @@ public sealed partial class RoadrunnerNode : IHostedService, IAsyncDisposable
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Shared-memory endpoint started in {Folder}")]
     private static partial void SharedMemoryStarted(ILogger logger, string folder);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Network endpoint listening on {EndPoint} with {PeerCount} peer names")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Network endpoint listening on {EndPoint} with {PeerCount} static peer names")]
     private static partial void NetworkStarted(ILogger logger, string endPoint, int peerCount);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Roadrunner node stopped")]

@@ -133,6 +133,13 @@ internal sealed class RoadrunnerOptionsValidator(string contentRoot) : IValidate
             Check(errors, $"{key}:Dns", dns.Validate);
         }
 
+        if (network.Options.PreSharedKey is null && network.PreSharedKey is null && network.PreSharedKeyFile is null && !network.Options.AllowUnauthenticatedWithTls)
+        {
+            // Say where the key goes (not the option class inside), and how to make one.
+            errors.Add($"{key}:PreSharedKeyFile: a pre-shared key is required: PreSharedKeyFile (a file of random bytes, e.g. `head -c 32 /dev/urandom > node.key`) or PreSharedKey (base64); the same key on every node");
+            return;
+        }
+
         Check(errors, $"{key}:Options", network.Options.Validate);
     }
 

@@ -69,6 +69,12 @@ public static class RoadrunnerServiceCollectionExtensions
     /// <summary>Binds with unknown keys as errors, and puts the binder's inner reasons (which name the key) in the message.</summary>
     private static void BindStrictly(IConfiguration section, RoadrunnerOptions options)
     {
+        List<string> unknown = UnknownKeys.Find(section, typeof(RoadrunnerOptions), RoadrunnerOptions.SectionName);
+        if (unknown.Count > 0)
+        {
+            throw new InvalidOperationException($"The '{RoadrunnerOptions.SectionName}' configuration has keys no setting takes (misspelt, or at the wrong level): {string.Join(", ", unknown)}.");
+        }
+
         try
         {
             section.Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);

@@ -81,6 +81,9 @@ internal static class ManifestOptions
         return new ManifestError(line, key.Equals(ManifestKeys.Root, StringComparison.OrdinalIgnoreCase) ? "" : spelled, message);
     }
 
+    /// <summary>What the hosting layer says when keys have no setting (it names them all; here each is bound alone).</summary>
+    private const string UnknownKeysMessage = "has keys no setting takes";
+
     /// <summary>Why <paramref name="data"/> does not bind, or null when it does (validation failures do not count here).</summary>
     private static string? BindError(IReadOnlyDictionary<string, string?> data, string contentRoot)
     {
@@ -96,7 +99,7 @@ internal static class ManifestOptions
         catch (InvalidOperationException e)
         {
             string message = e.Message.StartsWith(BindPrefix, StringComparison.Ordinal) ? e.Message[BindPrefix.Length..] : e.Message;
-            return message.Contains("were not found on the instance of", StringComparison.Ordinal)
+            return message.Contains("were not found on the instance of", StringComparison.Ordinal) || message.Contains(UnknownKeysMessage, StringComparison.Ordinal)
                 ? "unknown key (see docs/manifest.md for the keys a manifest has)"
                 : message;
         }

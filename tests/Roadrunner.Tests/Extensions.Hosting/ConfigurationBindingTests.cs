@@ -70,14 +70,31 @@ public class ConfigurationBindingTests : HostedNodeTest
         });
     }
 
-    [TestCase("""{ "Roadrunner": { "Functons": [] } }""", "Functons")]
-    [TestCase("""{ "Roadrunner": { "Host": { "Regions": { "SizeClass": [65536] } } } }""", "SizeClass")]
-    [TestCase("""{ "Roadrunner": { "Functions": [ { "Name": "a", "Pth": "a.wasm" } ] } }""", "Pth")]
+    [TestCase("""{ "Roadrunner": { "Functons": [ 1 ] } }""", "Roadrunner:Functons")]
+    [TestCase("""{ "Roadrunner": { "Host": { "Regions": { "SizeClass": [65536] } } } }""", "Roadrunner:Host:Regions:SizeClass")]
+    [TestCase("""{ "Roadrunner": { "Functions": [ { "Name": "a", "Pth": "a.wasm" } ] } }""", "Roadrunner:Functions:0:Pth")]
+    [TestCase("""{ "Roadrunner": { "Network": { "Options": { "MaxFrameByte": 1 } } } }""", "Roadrunner:Network:Options:MaxFrameByte")]
     public void AMisspeltKeyIsAnErrorThatNamesIt(string json, string key)
     {
         using IHost host = BuildHost(json);
 
         var error = Assert.Throws<InvalidOperationException>(() => _ = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value);
         Assert.That(error!.Message, Does.Contain(key));
+    }
+
+    [Test]
+    public void EveryMisspeltKeyIsNamedWithItsPathAtOnce()
+    {
+        using IHost host = BuildHost("""
+            { "Roadrunner": { "Functions": [ { "Name": "a", "Pth": "a.wasm" }, { "Nme": "b" } ],
+                              "Routes": { "any-name": [ "a" ] }, "Network": { "Peers": { "far": [ "10.0.0.2:7000" ] }, "Lisen": "x" },
+                              "Functions2": 1 } }
+            """);
+
+        var error = Assert.Throws<InvalidOperationException>(() => _ = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value);
+
+        Assert.That(error!.Message, Does.Contain("Roadrunner:Functions:0:Pth").And.Contain("Roadrunner:Functions:1:Nme")
+            .And.Contain("Roadrunner:Network:Lisen").And.Contain("Roadrunner:Functions2"));
+        Assert.That(error.Message, Does.Not.Contain("any-name").And.Not.Contain("far"), "route and peer names are data, not keys");
     }
 }

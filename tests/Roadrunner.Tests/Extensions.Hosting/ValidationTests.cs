@@ -23,7 +23,7 @@ public class ValidationTests : HostedNodeTest
         yield return Case("""{ "Host": { "Regions": { "SizeClasses": [ 1000 ] } } }""", "Roadrunner:Host:Regions:SizeClasses", "multiple of 4096");
         yield return Case("""{ "Host": { "Regions": { "SizeClasses": [ 65536, 65536 ] } } }""", "Roadrunner:Host:Regions:SizeClasses", "appears twice");
         yield return Case("""{ "SharedMemory": { "Options": { "RingSlots": 3 } } }""", "Roadrunner:SharedMemory:Options:RingSlots", "power of two");
-        yield return Case("""{ "Network": { "Enabled": true } }""", "Roadrunner:Network:Options:PreSharedKey", "required");
+        yield return Case("""{ "Network": { "Enabled": true } }""", "Roadrunner:Network:PreSharedKeyFile", "head -c 32 /dev/urandom");
         yield return Case("""{ "Network": { "PreSharedKey": "AAEC" } }""", "Roadrunner:Network:Options:PreSharedKey", "at least 16 bytes");
         yield return Case("""{ "Network": { "PreSharedKey": "not base64!" } }""", "Roadrunner:Network:PreSharedKey", "not valid base64");
         yield return Case("""{ "Network": { "PreSharedKeyFile": "no-such.key" } }""", "Roadrunner:Network:PreSharedKeyFile", "no-such.key");
