@@ -91,43 +91,15 @@ internal static class InvokeCommand
                 return (HoseStatus.UnknownTarget, $"no process serves '{request.Name}' in {endpoint.Directory}");
             }
 
-            HoseStatus status = sender.Send(payload, request.Timeout, cancellationToken);
-            return status == HoseStatus.Ok && sender is RingSender ring && !WaitUntilTaken(ring, request.Timeout, cancellationToken)
-                ? (HoseStatus.PeerFailed, $"posted, but '{request.Name}' did not take it within {request.Timeout.TotalSeconds} s; it may be lost when this process exits")
-                : (status, null);
+            // Ok means handed over; disposing the endpoint then waits (its DrainTimeout) until the receiver has taken the
+            // bytes, so this short-lived process never deletes a region before it was read.
+            return (sender.Send(payload, request.Timeout, cancellationToken), null);
         }
 
         await using NetworkEndpoint network = NetworkEndpoint.Start(host, target.Network!);
         return network.TryResolve(request.Name, out IHoseSender? remote)
             ? (remote.Send(payload, request.Timeout, cancellationToken), null)
             : (HoseStatus.UnknownTarget, null);
-    }
-
-    /// <summary>
-    /// Waits until the receiver released the payload's region: this process deletes its regions when it exits, and a
-    /// receiver that had not mapped one yet could no longer read it. Polls, because the ring has no waitable "released"
-    /// signal outside a send; the wait is once per invocation.
-    /// </summary>
-    private static bool WaitUntilTaken(RingSender ring, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        int pause = 1;
-        while (true)
-        {
-            ring.Reclaim(); // takes back what the receiver released so far
-            if (ring.InFlight == 0)
-            {
-                return true;
-            }
-
-            if (Environment.TickCount64 >= deadline || cancellationToken.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            Thread.Sleep(pause);
-            pause = Math.Min(pause * 2, 20);
-        }
     }
 
     private static async Task<byte[]> ReadStandardInputAsync(CancellationToken cancellationToken)

@@ -47,6 +47,9 @@ internal static partial class RoadrunnerLog
     [LoggerMessage(EventId = 1206, EventName = "SharedMemoryRingRefused", Level = LogLevel.Warning, Message = "Refused the ring {File}: {Reason}")]
     public static partial void SharedMemoryRingRefused(ILogger logger, string file, string reason);
 
+    [LoggerMessage(EventId = 1207, EventName = "SharedMemoryUndrained", Level = LogLevel.Warning, Message = "Hose {Hose}: the endpoint closed with {InFlight} payloads its receiver had not released when the drain timeout passed; one it had not mapped yet is lost")]
+    public static partial void SharedMemoryUndrained(ILogger logger, string hose, long inFlight);
+
     [LoggerMessage(EventId = 1300, EventName = "NetworkConnectionDropped", Level = LogLevel.Warning, Message = "Dropped the connection from {Remote}: {Reason} ({Detail})")]
     public static partial void NetworkConnectionDropped(ILogger logger, string remote, string reason, string detail);
 

@@ -13,7 +13,7 @@ namespace Roadrunner.Hoses.SharedMemory;
 ///   16  i32 sender pid     24 i64 sender start time                  32 i32 receiver pid   40 i64 receiver start
 ///   48  i32 name length    52 i32 sender tag length
 ///   64  i32 head: descriptors published (sender writes; the receiver's futex)   68 i32 receiver waiting
-///  128  i32 tail: descriptors taken (receiver writes)
+///  128  i32 tail: descriptors taken and handled, bytes mapped or copied (receiver writes)
 ///  192  i32 release count (receiver writes; the sender's futex)                196 i32 sender waiting
 ///  256  i32 state flags     260 i32 failure status
 ///  512  name (UTF-8, up to 255 bytes)        768 sender's region tag (ASCII, up to 64 bytes)
@@ -156,6 +156,9 @@ internal readonly unsafe struct RingHeader
 
     /// <summary>Records how many descriptors the receiver took.</summary>
     public void SetTail(long taken) => Volatile.Write(ref *(int*)(_p + TailOffset), (int)taken);
+
+    /// <summary>Descriptors the receiver has taken and handled (their bytes mapped or copied), modulo 2³².</summary>
+    public int Tail => Volatile.Read(ref *(int*)(_p + TailOffset));
 
     public Descriptor ReadDescriptor(long sequence) => Descriptor.Read(_p, SlotOf(sequence));
 

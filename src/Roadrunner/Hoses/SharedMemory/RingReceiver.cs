@@ -122,12 +122,14 @@ internal sealed unsafe class RingReceiver : IRegionOwner
                     return;
                 }
 
-                _ring.SetTail(_assembler.Next);
                 _lastProgress = Environment.TickCount64;
                 if (!_payloads.Handle(descriptor, step))
                 {
                     return;
                 }
+
+                // Only now: the bytes are mapped or copied, so the sender may delete its files (see RingSender.Drain).
+                _ring.SetTail(_assembler.Next);
             }
 
             _ring.Refuse(HoseStatus.Closed);

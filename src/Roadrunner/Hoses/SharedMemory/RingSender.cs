@@ -186,6 +186,31 @@ internal sealed unsafe class RingSender : IHoseSender
     }
 
     /// <summary>
+    /// Waits until the receiver has taken every descriptor published on this hose — mapped or copied its bytes, so the
+    /// region files may go — (true), or it is gone, it closed the ring, or <paramref name="deadline"/> passed (false).
+    /// The endpoint calls it before it deletes its region files, so a graceful shutdown never takes away a payload it
+    /// reported as handed over.
+    /// </summary>
+    public bool Drain(Deadline deadline)
+    {
+        while (true)
+        {
+            Reclaim();
+            if (_slots.InFlight == 0 || _ring.Tail == unchecked((int)_slots.Next))
+            {
+                return true;
+            }
+
+            if (deadline.Passed || _ring.HasState(RingLayout.ReceiverClosed) || !_receiver.IsAlive())
+            {
+                return false;
+            }
+
+            _slots.WaitForRelease(deadline);
+        }
+    }
+
+    /// <summary>
     /// The endpoint is closing: takes every region back, unmaps the ring and deletes its file (a receiver still
     /// draining keeps its own mapping). Called once, after the endpoint stopped every use of this sender.
     /// </summary>

@@ -260,6 +260,18 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
             _rings.Clear();
         }
 
+        // Payloads reported handed over live in this endpoint's region files, which go with it: give live receivers
+        // (bounded) time to take what they were sent before the files are deleted.
+        var drain = Deadline.After(Options.DrainTimeout);
+        foreach (RingSender ring in rings)
+        {
+            await ring.DisposeAsync().ConfigureAwait(false); // completes the hose: no more sends
+            if (!ring.Drain(drain) && ring.InFlight > 0)
+            {
+                RoadrunnerLog.SharedMemoryUndrained(Log, ring.Name, ring.InFlight);
+            }
+        }
+
         foreach (RingSender ring in rings)
         {
             ring.Close(); // every ring this endpoint ever opened, failed ones too: unmapped only now

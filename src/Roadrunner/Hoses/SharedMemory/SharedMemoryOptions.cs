@@ -43,6 +43,12 @@ public sealed class SharedMemoryOptions
     /// </summary>
     public TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(20);
 
+    /// <summary>
+    /// How long disposing the endpoint waits for live receivers to take the payloads it already handed over (they sit
+    /// in this endpoint's region files, which are deleted with it). A dead receiver is not waited for. Default: 5 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Longest single block on a futex before the waiter checks that its peer is alive. Default: 50 ms.</summary>
     public TimeSpan PeerCheckInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
@@ -88,6 +94,11 @@ public sealed class SharedMemoryOptions
         {
             throw new ArgumentOutOfRangeException(nameof(SpinTime), "The spin time must be between zero and one second.");
         }
+        if (DrainTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DrainTimeout), "The drain timeout cannot be negative.");
+        }
+
         if (PeerCheckInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(PeerCheckInterval), "The peer check interval must be positive.");
