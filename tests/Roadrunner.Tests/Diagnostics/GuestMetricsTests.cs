@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using Roadrunner.Diagnostics;
 using Roadrunner.Hosting;
 using Roadrunner.Tests.Support;
 
@@ -9,38 +6,13 @@ namespace Roadrunner.Tests.Diagnostics;
 /// <summary>Every failed guest send and every refusal by a push receiver is counted, whatever the path.</summary>
 public class GuestMetricsTests : FolderTest
 {
-    private MeterListener _listener = null!;
-    private ConcurrentDictionary<string, long> _totals = null!;
+    private MetricRecorder _metrics = null!;
 
     [SetUp]
-    public void Listen()
-    {
-        _totals = new ConcurrentDictionary<string, long>();
-        _listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == RoadrunnerMetrics.MeterName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            string key = instrument.Name;
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                key += $"|{tag.Key}={tag.Value}";
-            }
-
-            _totals.AddOrUpdate(key, value, (_, total) => total + value);
-        });
-        _listener.Start();
-    }
+    public void Listen() => _metrics = new MetricRecorder();
 
     [TearDown]
-    public void Stop() => _listener.Dispose();
+    public void Stop() => _metrics.Dispose();
 
     [Test]
     public async Task SendsThatFailTheirOwnChecksAreCounted()
@@ -52,8 +24,8 @@ public class GuestMetricsTests : FolderTest
         sender.TrySend(77, 0, 10);
         sender.Send(77, 0, 10);
 
-        Assert.That(_totals.GetValueOrDefault("roadrunner.guest.send_failures|status=BadPointer"), Is.EqualTo(1));
-        Assert.That(_totals.GetValueOrDefault("roadrunner.guest.send_failures|status=BadHandle"), Is.EqualTo(2));
+        Assert.That(_metrics.Total("roadrunner.guest.send_failures|status=BadPointer"), Is.EqualTo(1));
+        Assert.That(_metrics.Total("roadrunner.guest.send_failures|status=BadHandle"), Is.EqualTo(2));
     }
 
     [Test]
@@ -71,13 +43,13 @@ public class GuestMetricsTests : FolderTest
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         deadline.CancelAfter(WaitLimit);
-        while (_totals.GetValueOrDefault("roadrunner.push.refused|function=refuser|path=queued") == 0)
+        while (_metrics.Total("roadrunner.push.refused|function=refuser|path=queued") == 0)
         {
             await Task.Yield();
             deadline.Token.ThrowIfCancellationRequested();
         }
 
-        Assert.That(_totals.GetValueOrDefault("roadrunner.push.refused|function=refuser|path=direct"), Is.EqualTo(1));
-        Assert.That(_totals.GetValueOrDefault("roadrunner.push.refused|function=refuser|path=queued"), Is.EqualTo(1));
+        Assert.That(_metrics.Total("roadrunner.push.refused|function=refuser|path=direct"), Is.EqualTo(1));
+        Assert.That(_metrics.Total("roadrunner.push.refused|function=refuser|path=queued"), Is.EqualTo(1));
     }
 }

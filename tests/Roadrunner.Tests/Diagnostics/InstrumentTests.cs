@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using Roadrunner.Diagnostics;
 using Roadrunner.Hosting;
 using Roadrunner.Tests.Support;
 
@@ -9,31 +6,13 @@ namespace Roadrunner.Tests.Diagnostics;
 /// <summary>The instruments docs/observability.md lists report what happened, with their tags.</summary>
 public class InstrumentTests : FolderTest
 {
-    private MeterListener _listener = null!;
-    private ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = null!;
+    private MetricRecorder _metrics = null!;
 
     [SetUp]
-    public void Listen()
-    {
-        _measurements = new();
-        _listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == RoadrunnerMetrics.MeterName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
-        _listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
-        _listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
-        _listener.Start();
-    }
+    public void Listen() => _metrics = new MetricRecorder();
 
     [TearDown]
-    public void Stop() => _listener.Dispose();
+    public void Stop() => _metrics.Dispose();
 
     [Test]
     public async Task AGuestSendIsTimedWithItsModeAndStatus()
@@ -46,7 +25,7 @@ public class InstrumentTests : FolderTest
         Assert.That(sender.Send(handle, GuestCalls.DataOffset, 100), Is.Zero);
         Assert.That(sender.Send(handle, GuestCalls.DataOffset, 70_000), Is.EqualTo((int)HoseStatus.PeerFailed)); // refused above 64 KiB
 
-        var sends = _measurements.Where(m => m.Instrument == "roadrunner.guest.send.duration").ToList();
+        var sends = _metrics.Measurements.Where(m => m.Instrument == "roadrunner.guest.send.duration").ToList();
         Assert.That(sends.Select(m => (m.Tags["mode"], m.Tags["status"])), Is.EqualTo(new[] { ((object?)"in-process", (object?)"Ok"), ("in-process", "PeerFailed") }));
         Assert.That(sends.Select(m => m.Value), Has.All.GreaterThan(0).And.All.LessThan(10));
     }
@@ -59,7 +38,7 @@ public class InstrumentTests : FolderTest
         Assert.That(inbox.TrySend(new byte[1000]), Is.EqualTo(HoseStatus.Ok));
         Assert.That(inbox.TrySend(new byte[1000]), Is.EqualTo(HoseStatus.Ok));
 
-        _listener.RecordObservableInstruments();
+        _metrics.Observe();
 
         Assert.That(Last("roadrunner.hose.queue_depth", "function", "depth"), Is.EqualTo(2));
         Assert.That(Last("roadrunner.regions.leased_bytes", "folder", host.Pool.Directory), Is.EqualTo(host.Pool.LeasedBytes).And.GreaterThan(0));
@@ -73,9 +52,9 @@ public class InstrumentTests : FolderTest
         IDataHose inbox = host.CreateInbox("gone");
         await inbox.DisposeAsync();
 
-        _listener.RecordObservableInstruments();
+        _metrics.Observe();
 
-        Assert.That(_measurements.Where(m => m.Instrument == "roadrunner.hose.queue_depth" && Equals(m.Tags["function"], "gone")), Is.Empty);
+        Assert.That(_metrics.Measurements.Where(m => m.Instrument == "roadrunner.hose.queue_depth" && Equals(m.Tags["function"], "gone")), Is.Empty);
     }
 
     [Test]
@@ -92,22 +71,10 @@ public class InstrumentTests : FolderTest
         });
         Assert.That(toReceiver.TrySend([4]), Is.EqualTo(HoseStatus.PeerFailed));
 
-        Assert.That(_measurements.Where(m => m.Instrument == "roadrunner.hose.payloads").Select(m => (m.Tags["function"], m.Tags["path"])), Has.Member(((object?)"faulty", (object?)"direct")));
-        Assert.That(_measurements.Where(m => m.Instrument == "roadrunner.guest.faults").Select(m => m.Tags["function"]), Is.EqualTo(new[] { "faulty" }));
+        Assert.That(_metrics.Measurements.Where(m => m.Instrument == "roadrunner.hose.payloads").Select(m => (m.Tags["function"], m.Tags["path"])), Has.Member(((object?)"faulty", (object?)"direct")));
+        Assert.That(_metrics.Measurements.Where(m => m.Instrument == "roadrunner.guest.faults").Select(m => m.Tags["function"]), Is.EqualTo(new[] { "faulty" }));
     }
 
     private double Last(string instrument, string tag, object value) =>
-        _measurements.Last(m => m.Instrument == instrument && Equals(m.Tags[tag], value)).Value;
-
-    private void Record<T>(Instrument instrument, T value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        where T : struct
-    {
-        var map = new Dictionary<string, object?>();
-        foreach (KeyValuePair<string, object?> tag in tags)
-        {
-            map[tag.Key] = tag.Value;
-        }
-
-        _measurements.Enqueue((instrument.Name, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), map));
-    }
+        _metrics.Measurements.Last(m => m.Instrument == instrument && Equals(m.Tags[tag], value)).Value;
 }

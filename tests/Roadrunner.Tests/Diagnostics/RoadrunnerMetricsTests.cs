@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using Roadrunner.Diagnostics;
 using Roadrunner.Hoses;
 using Roadrunner.Tests.Support;
 
@@ -9,41 +6,19 @@ namespace Roadrunner.Tests.Diagnostics;
 public class RoadrunnerMetricsTests
 {
     private string _folder = null!;
-    private MeterListener _listener = null!;
-    private ConcurrentDictionary<string, long> _totals = null!;
+    private MetricRecorder _metrics = null!;
 
     [SetUp]
     public void Listen()
     {
         _folder = TestPool.NewFolder();
-        _totals = new ConcurrentDictionary<string, long>();
-        _listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == RoadrunnerMetrics.MeterName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            string key = instrument.Name;
-            foreach (KeyValuePair<string, object?> tag in tags)
-            {
-                key += $"|{tag.Key}={tag.Value}";
-            }
-
-            _totals.AddOrUpdate(key, value, (_, total) => total + value);
-        });
-        _listener.Start();
+        _metrics = new MetricRecorder();
     }
 
     [TearDown]
     public void Stop()
     {
-        _listener.Dispose();
+        _metrics.Dispose();
         TestPool.Delete(_folder);
     }
 
@@ -56,9 +31,9 @@ public class RoadrunnerMetricsTests
         Assert.That(hose.TrySend(new byte[100]), Is.EqualTo(HoseStatus.Ok));
         await hose.SendAsync(new byte[23]);
 
-        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.payloads|function=metrics|path=queued"), Is.EqualTo(2));
-        Assert.That(_totals.GetValueOrDefault("roadrunner.hose.bytes|function=metrics|path=queued"), Is.EqualTo(123));
-        Assert.That(_totals.GetValueOrDefault("roadrunner.regions.created"), Is.EqualTo(2), "two payloads in flight need two regions");
+        Assert.That(_metrics.Total("roadrunner.hose.payloads|function=metrics|path=queued"), Is.EqualTo(2));
+        Assert.That(_metrics.Total("roadrunner.hose.bytes|function=metrics|path=queued"), Is.EqualTo(123));
+        Assert.That(_metrics.Total("roadrunner.regions.created"), Is.EqualTo(2), "two payloads in flight need two regions");
     }
 
     [Test]
@@ -73,6 +48,6 @@ public class RoadrunnerMetricsTests
             lease!.Dispose();
         }
 
-        Assert.That(_totals.GetValueOrDefault("roadrunner.regions.created"), Is.EqualTo(1));
+        Assert.That(_metrics.Total("roadrunner.regions.created"), Is.EqualTo(1));
     }
 }
