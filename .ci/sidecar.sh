@@ -7,7 +7,7 @@ dotnet build src/Roadrunner.Cli -v quiet -nologo
 cli="dotnet src/Roadrunner.Cli/bin/Debug/net10.0/Roadrunner.Cli.dll"
 logs=$(mktemp -d)
 key=samples/manifests/tcp/demo.key
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$logs" "$key"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$logs" "$key"' EXIT
 head -c 32 /dev/urandom > "$key"
 
 pair() { # pair <folder of node-a.toml and node-b.toml>
