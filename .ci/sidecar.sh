@@ -20,6 +20,11 @@ pair() { # pair <folder of node-a.toml and node-b.toml>
     sleep 0.1
   done
   echo "hello from the shell" | $cli invoke forwarder --data - --manifest "$dir/node-a.toml"
+  # Ok means node A took it; the hop on to node B is A's own. Stop the nodes once B has logged it (or after 30 s).
+  for _ in $(seq 300); do
+    if grep -q "consumer stdout: received" "$logs/b"; then break; fi
+    sleep 0.1
+  done
   kill -TERM "$a" "$b"
   wait "$a" || { echo "CI: node A exited with $?" >&2; cat "$logs/a"; exit 1; }
   wait "$b" || { echo "CI: node B exited with $?" >&2; cat "$logs/b"; exit 1; }
