@@ -122,7 +122,8 @@ internal static class RoadrunnerActivity
     /// <summary>Notes on the current send span which path the payload took (the span is the current activity while it sends).</summary>
     public static void TagPath(string path)
     {
-        if (Activity.Current is { OperationName: SendName, IsAllDataRequested: true } span && span.Source == Source)
+        // HasListeners first: without a listener there is no span, and Activity.Current (an AsyncLocal) costs a hop.
+        if (Source.HasListeners() && Activity.Current is { OperationName: SendName, IsAllDataRequested: true } span && span.Source == Source)
         {
             span.SetTag("roadrunner.path", path);
         }
