@@ -40,8 +40,11 @@ internal sealed class RingAcceptor : IDisposable
 
     public void Start() => _thread.Start();
 
-    /// <summary>Stops accepting, then stops every receive thread (each within <paramref name="timeout"/>).</summary>
-    public void Stop(TimeSpan timeout)
+    /// <summary>
+    /// Stops accepting, lets every receive thread take what its sender had already published (payloads reported
+    /// handed over; at most <paramref name="drainTimeout"/> in all), then stops them (each within <paramref name="timeout"/>).
+    /// </summary>
+    public void Stop(TimeSpan timeout, TimeSpan drainTimeout)
     {
         _stopping = true;
         Ring(_bell);
@@ -51,6 +54,9 @@ internal sealed class RingAcceptor : IDisposable
         {
             receivers = [.. _receivers];
         }
+
+        // A shutdown path, once: SpinUntil's spin-then-sleep is fine here, and the receive threads do the work.
+        SpinWait.SpinUntil(() => receivers.All(r => r.IsDrained), drainTimeout);
 
         foreach (RingReceiver receiver in receivers)
         {

@@ -55,6 +55,9 @@ internal sealed unsafe class RingReceiver : IRegionOwner
     /// <summary>Starts the receive thread.</summary>
     public void Start() => _thread.Start();
 
+    /// <summary>True when every descriptor the sender published has been taken and handled (or the thread ended).</summary>
+    public unsafe bool IsDrained => !_thread.IsAlive || Volatile.Read(ref *_ring.Head) == _ring.Tail;
+
     /// <summary>Stops taking payloads (the endpoint closes): the sender gets <see cref="HoseStatus.Closed"/>.</summary>
     public void Stop(TimeSpan timeout)
     {

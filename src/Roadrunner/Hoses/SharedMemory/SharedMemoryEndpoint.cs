@@ -251,7 +251,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
 
         _disposed = true;
         RendezvousFolder.TryDelete(RendezvousFolder.NamesPath(Directory, Tag));
-        _acceptor.Stop(TimeSpan.FromSeconds(5));
+        _acceptor.Stop(TimeSpan.FromSeconds(5), Options.DrainTimeout);
         _senders.Clear();
         RingSender[] rings;
         lock (_rings)

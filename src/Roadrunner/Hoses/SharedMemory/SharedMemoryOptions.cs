@@ -44,8 +44,9 @@ public sealed class SharedMemoryOptions
     public TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(20);
 
     /// <summary>
-    /// How long disposing the endpoint waits for live receivers to take the payloads it already handed over (they sit
-    /// in this endpoint's region files, which are deleted with it). A dead receiver is not waited for. Default: 5 s.
+    /// How long disposing the endpoint drains, each way: its own receive threads take what other processes had already
+    /// handed over to it, and its live receivers take what it handed over (that sits in this endpoint's region files,
+    /// which are deleted with it). A dead peer is not waited for. Default: 5 s.
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

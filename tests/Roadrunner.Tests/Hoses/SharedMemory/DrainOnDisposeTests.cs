@@ -53,4 +53,20 @@ public class DrainOnDisposeTests : SharedMemoryTest
         Assert.That(Logs.Of("SharedMemoryUndrained").Single().Fields["InFlight"], Is.EqualTo(2L), Logs.ToString());
         Assert.That(await peer.RequestAsync("drain sink 1 1", token), Is.EqualTo("ok"), "the payload the child had taken is intact");
     }
+
+    [Test]
+    public async Task AReceivingEndpointThatClosesTakesWhatWasAlreadyHandedOverToIt()
+    {
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        await using FunctionHost host = NewHost();
+        WasmFunction sink = host.LoadText("sink", Roadrunner.Tests.Support.Guests.Caller); // a pull receiver: payloads queue
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token);
+        SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+
+        const int Count = 200; // below the ring's 256 slots: queued leases hold theirs until read
+        Assert.That(await peer.RequestAsync($"send sink 1000 9000 {Count}", token), Is.EqualTo("ok"), "the child was told Ok for every payload");
+        await endpoint.DisposeAsync(); // at once: its receive thread may still be behind the sender
+
+        Assert.That(sink.Guest.InboxHose.QueuedCount, Is.EqualTo(Count), "every payload handed over was taken before the endpoint stopped");
+    }
 }
