@@ -82,7 +82,8 @@ internal static class InvokeCommand
     private static async Task<(HoseStatus Status, string? Why)> SendAsync(Request request, Target target, byte[] payload, CancellationToken cancellationToken)
     {
         // A throwaway host: its pool holds what the network hose sends; its files go when it is disposed.
-        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = target.SharedMemory?.Directory } });
+        using var problems = new ProblemLog();
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = target.SharedMemory?.Directory } }, loggerFactory: problems);
         if (target.SharedMemory is { } shm)
         {
             await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, shm);
@@ -97,9 +98,13 @@ internal static class InvokeCommand
         }
 
         await using NetworkEndpoint network = NetworkEndpoint.Start(host, target.Network!);
-        return network.TryResolve(request.Name, out IHoseSender? remote)
-            ? (remote.Send(payload, request.Timeout, cancellationToken), null)
-            : (HoseStatus.UnknownTarget, null);
+        if (!network.TryResolve(request.Name, out IHoseSender? remote))
+        {
+            return (HoseStatus.UnknownTarget, null);
+        }
+
+        HoseStatus status = remote.Send(payload, request.Timeout, cancellationToken);
+        return (status, status == HoseStatus.Ok ? null : problems.Last); // e.g. "Cannot reach 127.0.0.1:7102: Connection refused"
     }
 
     private static async Task<byte[]> ReadStandardInputAsync(CancellationToken cancellationToken)

@@ -82,6 +82,23 @@ public partial class HostProgramTests : FolderTest
     }
 
     [Test]
+    public async Task InvokeToANodeThatIsDownSaysWhy()
+    {
+        Directory.CreateDirectory(Folder);
+        string key = Path.Combine(Folder, "node.key");
+        await File.WriteAllBytesAsync(key, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), Ct);
+        using var unused = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        unused.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)); // bound, never listening: refused
+        string address = unused.LocalEndPoint!.ToString()!;
+
+        using var invoke = CliProcess.Start("invoke", "consumer", "--data", "-", "--connect", address, "--key-file", key);
+        invoke.WriteInputAndClose("x");
+
+        Assert.That(await invoke.WaitForExitAsync(Ct), Is.EqualTo(10), invoke.Output); // 2 + (−PeerFailed)
+        Assert.That(invoke.Output, Does.Contain($"PeerFailed: Cannot reach {address}"));
+    }
+
+    [Test]
     public async Task RunOfABadManifestExitsWithItsErrorsAndStartsNothing()
     {
         Directory.CreateDirectory(Folder);
