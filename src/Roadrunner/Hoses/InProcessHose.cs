@@ -31,7 +31,7 @@ internal sealed class InProcessHose : IDataHose
         _pool = pool;
         _options = options;
         _slots = new InboxSlots(options.MaxQueuedPayloads);
-        RoadrunnerMetrics.Observe(this);
+        HoseMetrics.Observe(this);
     }
 
     public string Name { get; }
@@ -313,7 +313,7 @@ internal sealed class InProcessHose : IDataHose
 
     public ValueTask DisposeAsync()
     {
-        RoadrunnerMetrics.Forget(this);
+        HoseMetrics.Forget(this);
         Complete();
         // TryTake gives each dropped payload's slot back, so senders waiting for room wake up and see Closed.
         while (TryTake(out RegionPayload? payload))
