@@ -57,9 +57,9 @@ internal static class FullFolderCommand
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref s_folderFull, value));
         listener.Start();
 
-        using var pool = new RegionPool(new RegionPoolOptions { Directory = folder });
+        using var pool = new RegionPool(new RegionPoolOptions { FolderPath = folder });
         await using IDataHose hose = DataHose.CreateInProcess("full", pool);
-        await using var host = new FunctionHost(new FunctionHostOptions { GuestMemoryInFiles = true, Regions = { Directory = folder } });
+        await using var host = new FunctionHost(new FunctionHostOptions { GuestMemoryInFiles = true, Regions = { FolderPath = folder } });
         WasmFunction grower = host.LoadText("grower", GrowingGuest);
         Console.WriteLine("ready");
         while (await Console.In.ReadLineAsync() is { } line && line != "exit")

@@ -20,7 +20,7 @@ internal static class LeaveFilesCommand
             return 2;
         }
 
-        var pool = new RegionPool(new RegionPoolOptions { Directory = folder });
+        var pool = new RegionPool(new RegionPoolOptions { FolderPath = folder });
         IDataHose queue = DataHose.CreateInProcess("queue", pool);
         IDataHose held = DataHose.CreateInProcess("held", pool);
         var leases = new List<HoseLease>(); // referenced to the end on purpose

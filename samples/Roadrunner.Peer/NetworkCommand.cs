@@ -20,20 +20,20 @@ internal static class NetworkCommand
     {
         string module = Argument(args, "--module") ?? throw new ArgumentException("--module is required");
         byte[] key = await File.ReadAllBytesAsync(Argument(args, "--key-file") ?? throw new ArgumentException("--key-file is required"));
-        var directory = new StaticNetworkDirectory();
+        var resolver = new StaticResolver();
         if (Argument(args, "--ack") is { } ackPort)
         {
-            directory.Add("ack", new IPEndPoint(IPAddress.Loopback, int.Parse(ackPort, CultureInfo.InvariantCulture)));
+            resolver.Add("ack", new IPEndPoint(IPAddress.Loopback, int.Parse(ackPort, CultureInfo.InvariantCulture)));
         }
 
         var stall = new StallSink();
-        await using var host = new FunctionHost(Argument(args, "--regions") is { } regions ? new FunctionHostOptions { Regions = { Directory = regions } } : null);
+        await using var host = new FunctionHost(Argument(args, "--regions") is { } regions ? new FunctionHostOptions { Regions = { FolderPath = regions } } : null);
         WasmFunction consumer = host.LoadFile("consumer", module);
         host.AddDirectory(new SingleNameDirectory(stall));
         var options = new NetworkOptions
         {
             PreSharedKey = key,
-            Directory = directory,
+            Resolver = resolver,
             Checksums = args.Contains("--checksums"),
             DeliveryTimeout = TimeSpan.FromSeconds(60),
         };

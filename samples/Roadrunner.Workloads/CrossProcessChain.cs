@@ -36,28 +36,28 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <summary>This process's endpoint.</summary>
     public SharedMemoryEndpoint Endpoint => _endpoint;
 
-    /// <summary>Starts the producer here and the consumer in a child process, connected through <paramref name="directory"/>.</summary>
-    /// <param name="directory">The rendezvous folder, or null for a fresh private one (deleted on dispose).</param>
+    /// <summary>Starts the producer here and the consumer in a child process, connected through <paramref name="folder"/>.</summary>
+    /// <param name="folder">The rendezvous folder, or null for a fresh private one (deleted on dispose).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <param name="loggerFactory">Where the host and its endpoint log, or null for nowhere.</param>
     /// <returns>The running chain.</returns>
-    public static async Task<CrossProcessChain> StartAsync(string? directory = null, CancellationToken cancellationToken = default, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
+    public static async Task<CrossProcessChain> StartAsync(string? folder = null, CancellationToken cancellationToken = default, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         string? owned = null;
-        if (directory is null)
+        if (folder is null)
         {
-            owned = directory = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-demo-" + Guid.NewGuid().ToString("N"));
+            owned = folder = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-demo-" + Guid.NewGuid().ToString("N"));
         }
 
-        var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = directory }, GuestMemoryInFiles = true }, loggerFactory: loggerFactory);
+        var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = folder }, GuestMemoryInFiles = true }, loggerFactory: loggerFactory);
         SharedMemoryEndpoint? endpoint = null;
         try
         {
             WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
-            endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { Directory = directory });
+            endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { FolderPath = folder });
             var acks = new AckCounter();
             endpoint.Serve("ack", acks.OnAck); // read in place on the receive thread: no queue, no thread hop
-            PeerProcess peer = await PeerProcess.StartAsync("shm", ["--dir", directory, "--guest", "consumer=" + GuestModules.PathOf(GuestModules.Consumer)], cancellationToken).ConfigureAwait(false);
+            PeerProcess peer = await PeerProcess.StartAsync("shm", ["--dir", folder, "--guest", "consumer=" + GuestModules.PathOf(GuestModules.Consumer)], cancellationToken).ConfigureAwait(false);
             string answer = await peer.RequestAsync("ack consumer 1", cancellationToken).ConfigureAwait(false);
             if (!int.TryParse(answer, CultureInfo.InvariantCulture, out int handle) || handle <= 0)
             {

@@ -42,8 +42,8 @@ public static class CrossProcessLatency
         string folder = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-latency-" + Guid.NewGuid().ToString("N"));
         try
         {
-            await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = folder } });
-            await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { Directory = folder });
+            await using var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = folder } });
+            await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { FolderPath = folder });
             string socketPath = Path.Combine(folder, "latency.sock");
             await using PeerProcess peer = await PeerProcess.StartAsync(
                 "shm",

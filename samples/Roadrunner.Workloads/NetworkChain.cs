@@ -78,7 +78,7 @@ public sealed class NetworkChain : IAsyncDisposable
             {
                 PreSharedKey = key,
                 Checksums = checksums,
-                Directory = new StaticNetworkDirectory()
+                Resolver = new StaticResolver()
                     .Add("consumer", new IPEndPoint(IPAddress.Loopback, port))
                     .Add("stall", new IPEndPoint(IPAddress.Loopback, port)),
             });

@@ -83,13 +83,13 @@ internal static class InvokeCommand
     {
         // A throwaway host: its pool holds what the network hose sends; its files go when it is disposed.
         using var problems = new ProblemLog();
-        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = target.SharedMemory?.Directory } }, loggerFactory: problems);
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = target.SharedMemory?.FolderPath } }, loggerFactory: problems);
         if (target.SharedMemory is { } shm)
         {
             await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(shm);
             if (!endpoint.TryResolve(request.Name, out IHoseSender? sender))
             {
-                return (HoseStatus.UnknownTarget, $"no process serves '{request.Name}' in {endpoint.Directory}");
+                return (HoseStatus.UnknownTarget, $"no process serves '{request.Name}' in {endpoint.FolderPath}");
             }
 
             // Ok means handed over; disposing the endpoint then waits (its DrainTimeout) until the receiver has taken the
@@ -117,7 +117,7 @@ internal static class InvokeCommand
 
     private sealed record Request(string Name, string Data, string? Rendezvous, string? Connect, string? KeyFile, FileInfo? Manifest, TimeSpan Timeout);
 
-    /// <summary>Where the payload goes: a shared-memory rendezvous, or the network with a directory that names the target.</summary>
+    /// <summary>Where the payload goes: a shared-memory rendezvous, or the network with a resolver that names the target.</summary>
     private sealed record Target(SharedMemoryOptions? SharedMemory, NetworkOptions? Network)
     {
         public static Target For(Request request)
@@ -141,7 +141,7 @@ internal static class InvokeCommand
                 return FromManifest(request.Name, file);
             }
 
-            return new Target(new SharedMemoryOptions { Directory = request.Rendezvous }, null);
+            return new Target(new SharedMemoryOptions { FolderPath = request.Rendezvous }, null);
         }
 
         /// <summary>A peer of the manifest's node over TCP; one of its own functions over shared memory, else over TCP.</summary>
@@ -168,7 +168,7 @@ internal static class InvokeCommand
 
             if (local && options.Network is { Enabled: true } own && ListenAddress(own) is { } node)
             {
-                own.Options.Directory = StaticNetworkDirectory.Parse($"{name}={node}");
+                own.Options.Resolver = StaticResolver.Parse($"{name}={node}");
                 return OverNetwork(own);
             }
 

@@ -28,9 +28,9 @@ public sealed class RoadrunnerNetwork
     /// pods behind a Kubernetes headless Service) get one payload each, not every payload (docs/cluster.md). Not with
     /// <see cref="Peers"/>. Null (the default): off.
     /// </summary>
-    public DnsSrvDirectoryOptions? Dns { get; set; }
+    public DnsSrvResolverOptions? Dns { get; set; }
 
-    /// <summary>Limits and timeouts. <c>ListenEndPoint</c>, <c>PreSharedKey</c> and <c>Directory</c> here are set from the properties above.</summary>
+    /// <summary>Limits and timeouts. <c>ListenEndPoint</c>, <c>PreSharedKey</c> and <c>Resolver</c> here are set from the properties above.</summary>
     public NetworkOptions Options { get; set; } = new();
 
     /// <summary>Keeps the key out of any log that prints this object.</summary>

@@ -69,7 +69,7 @@ public sealed partial class RoadrunnerNode : IHostedService, IAsyncDisposable
             if (options.SharedMemory is { Enabled: true } shm)
             {
                 SharedMemory = host.StartSharedMemoryEndpoint(shm.Options);
-                SharedMemoryStarted(_logger, SharedMemory.Directory);
+                SharedMemoryStarted(_logger, SharedMemory.FolderPath);
             }
 
             if (options.Network is { Enabled: true } network)

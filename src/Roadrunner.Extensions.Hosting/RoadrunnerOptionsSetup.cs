@@ -32,11 +32,11 @@ internal sealed class RoadrunnerOptionsSetup(string contentRoot, ILoggerFactory?
             // reported by the validator
         }
 
-        if (network.Dns is { } dns && network.Peers.Count == 0 && network.Options.Directory is null)
+        if (network.Dns is { } dns && network.Peers.Count == 0 && network.Options.Resolver is null)
         {
             try
             {
-                network.Options.Directory = new DnsSrvNetworkDirectory(dns, TimeProvider.System, loggers?.CreateLogger<DnsSrvNetworkDirectory>());
+                network.Options.Resolver = new DnsSrvResolver(dns, TimeProvider.System, loggers?.CreateLogger<DnsSrvResolver>());
             }
             catch (ArgumentException)
             {
@@ -44,17 +44,17 @@ internal sealed class RoadrunnerOptionsSetup(string contentRoot, ILoggerFactory?
             }
         }
 
-        if (network.Peers.Count > 0 && network.Options.Directory is null)
+        if (network.Peers.Count > 0 && network.Options.Resolver is null)
         {
             try
             {
-                var directory = new StaticNetworkDirectory();
+                var resolver = new StaticResolver();
                 foreach ((string peer, string[] endpoints) in network.Peers)
                 {
-                    directory.Add(peer, [.. endpoints.Select(StaticNetworkDirectory.ParseEndPoint)]);
+                    resolver.Add(peer, [.. endpoints.Select(StaticResolver.ParseEndPoint)]);
                 }
 
-                network.Options.Directory = directory;
+                network.Options.Resolver = resolver;
             }
             catch (FormatException)
             {

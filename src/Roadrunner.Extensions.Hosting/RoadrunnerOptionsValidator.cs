@@ -114,7 +114,7 @@ internal sealed class RoadrunnerOptionsValidator(string contentRoot) : IValidate
             {
                 try
                 {
-                    _ = StaticNetworkDirectory.ParseEndPoint(endpoint);
+                    _ = StaticResolver.ParseEndPoint(endpoint);
                 }
                 catch (FormatException e)
                 {
@@ -127,7 +127,7 @@ internal sealed class RoadrunnerOptionsValidator(string contentRoot) : IValidate
         {
             if (network.Peers.Count > 0)
             {
-                errors.Add($"{key}:Dns: not with Peers (one directory per node: DNS SRV records or a static list)");
+                errors.Add($"{key}:Dns: not with Peers (one resolver per node: DNS SRV records or a static list)");
             }
 
             Check(errors, $"{key}:Dns", dns.Validate);

@@ -19,7 +19,7 @@ public static class RoadrunnerServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The application's configuration, or its <c>Roadrunner</c> section.</param>
-    /// <param name="configure">Changes applied after binding (e.g. a directory or TLS settings that configuration cannot express), or null.</param>
+    /// <param name="configure">Changes applied after binding (e.g. a resolver or TLS settings that configuration cannot express), or null.</param>
     /// <returns>The services, for chaining.</returns>
     public static IServiceCollection AddRoadrunner(this IServiceCollection services, IConfiguration configuration, Action<RoadrunnerOptions>? configure = null)
     {

@@ -1,6 +1,9 @@
 using System.Collections;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Roadrunner.Hoses.Network;
+using Roadrunner.Hoses.SharedMemory;
+using Roadrunner.Regions;
 
 namespace Roadrunner.Extensions.Hosting;
 
@@ -8,9 +11,21 @@ namespace Roadrunner.Extensions.Hosting;
 /// Finds every configuration key no option property takes, with its full path (<c>Roadrunner:Functions:0:Pth</c>), so
 /// one start reports every misspelt key. (The configuration binder's own check stops at the first and names only the
 /// property.) Keys are matched case-insensitively, as the binder does; dictionary keys are data and always taken.
+/// A key that was renamed is named with its new name (<c>Roadrunner:Host:Regions:Directory (renamed: use FolderPath)</c>).
 /// </summary>
 internal static class UnknownKeys
 {
+    /// <summary>How a renamed key is marked in the list: the new name follows, then <c>)</c>.</summary>
+    public const string RenamedMarker = " (renamed: use ";
+
+    /// <summary>Keys of earlier versions: a configuration written for them fails and says what the key is called now.</summary>
+    private static readonly (Type Owner, string Old, string New)[] s_renamed =
+    [
+        (typeof(RegionPoolOptions), "Directory", nameof(RegionPoolOptions.FolderPath)),
+        (typeof(SharedMemoryOptions), "Directory", nameof(SharedMemoryOptions.FolderPath)),
+        (typeof(NetworkOptions), "Directory", nameof(NetworkOptions.Resolver)),
+    ];
+
     /// <summary>The paths of the keys under <paramref name="section"/> that <paramref name="type"/> has no place for.</summary>
     public static List<string> Find(IConfiguration section, Type type, string path)
     {
@@ -33,7 +48,7 @@ internal static class UnknownKeys
             PropertyInfo? property = type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
             if (property is null || !property.CanWrite && !IsComplex(property.PropertyType))
             {
-                unknown.Add(childPath);
+                unknown.Add(RenamedTo(type, child.Key) is { } renamed ? $"{childPath}{RenamedMarker}{renamed})" : childPath);
             }
             else if (IsComplex(property.PropertyType))
             {
@@ -41,6 +56,10 @@ internal static class UnknownKeys
             }
         }
     }
+
+    /// <summary>The new name of <paramref name="key"/> of <paramref name="type"/>, or null when it was not renamed.</summary>
+    private static string? RenamedTo(Type type, string key) =>
+        s_renamed.FirstOrDefault(r => r.Owner == type && r.Old.Equals(key, StringComparison.OrdinalIgnoreCase)).New;
 
     /// <summary>The element type of a list, array or dictionary (its values), or null for anything else.</summary>
     private static Type? ElementOf(Type type)

@@ -84,6 +84,9 @@ internal static class ManifestOptions
     /// <summary>What the hosting layer says when keys have no setting (it names them all; here each is bound alone).</summary>
     private const string UnknownKeysMessage = "has keys no setting takes";
 
+    /// <summary>How the hosting layer marks a key of an earlier version; the new name follows.</summary>
+    private const string RenamedMarker = " (renamed: use ";
+
     /// <summary>Why <paramref name="data"/> does not bind, or null when it does (validation failures do not count here).</summary>
     private static string? BindError(IReadOnlyDictionary<string, string?> data, string contentRoot)
     {
@@ -99,6 +102,13 @@ internal static class ManifestOptions
         catch (InvalidOperationException e)
         {
             string message = e.Message.StartsWith(BindPrefix, StringComparison.Ordinal) ? e.Message[BindPrefix.Length..] : e.Message;
+            int renamed = message.IndexOf(RenamedMarker, StringComparison.Ordinal);
+            if (renamed >= 0)
+            {
+                string newName = message[(renamed + RenamedMarker.Length)..];
+                return $"renamed: the key is now '{ManifestKeys.SnakeCase(newName[..newName.IndexOf(')', StringComparison.Ordinal)])}' (see docs/manifest.md)";
+            }
+
             return message.Contains("were not found on the instance of", StringComparison.Ordinal) || message.Contains(UnknownKeysMessage, StringComparison.Ordinal)
                 ? "unknown key (see docs/manifest.md for the keys a manifest has)"
                 : message;

@@ -81,7 +81,7 @@ public static class RoadrunnerMetrics
     internal static readonly Counter<long> DirectReads = Meter.CreateCounter<long>("roadrunner.shm.direct_reads", "{payload}", "Cross-process payloads read straight from the sending guest's memory");
 
     /// <summary>
-    /// DNS-SRV lookups of <c>DnsSrvNetworkDirectory</c>; tag <c>function</c> the name, tag
+    /// DNS-SRV lookups of <c>DnsSrvResolver</c>; tag <c>function</c> the name, tag
     /// <c>result</c> <c>answer</c> (records found), <c>empty</c> (the server said there are none), <c>stale</c> (no answer;
     /// the last good one is served) or <c>failed</c> (no answer and nothing to serve).
     /// </summary>

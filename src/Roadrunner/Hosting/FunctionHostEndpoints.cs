@@ -35,10 +35,10 @@ public static class FunctionHostEndpoints
 
     /// <summary>
     /// Starts serving <paramref name="host"/>'s functions and routes to other nodes over TCP, and resolving the names in
-    /// <see cref="NetworkOptions.Directory"/> (see <see cref="NetworkEndpoint"/>).
+    /// <see cref="NetworkOptions.Resolver"/> (see <see cref="NetworkEndpoint"/>).
     /// </summary>
     /// <param name="host">The host whose functions are served; the endpoint joins its directory.</param>
-    /// <param name="options">Listening address, key, directory, limits.</param>
+    /// <param name="options">Listening address, key, resolver, limits.</param>
     /// <returns>The running endpoint.</returns>
     /// <exception cref="ArgumentException">The options are invalid (for example no pre-shared key).</exception>
     public static NetworkEndpoint StartNetworkEndpoint(this FunctionHost host, NetworkOptions options)

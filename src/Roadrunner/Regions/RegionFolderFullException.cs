@@ -5,7 +5,7 @@ namespace Roadrunner.Regions;
 
 /// <summary>The region folder's file system (often a small <c>/dev/shm</c>) has no room for the bytes a file needs.</summary>
 internal sealed class RegionFolderFullException(string folder, long bytes)
-    : IOException(string.Create(CultureInfo.InvariantCulture, $"The region folder '{folder}' is full: no room for {bytes} more bytes (give its file system more room, e.g. a bigger /dev/shm, or move RegionPoolOptions.Directory)."))
+    : IOException(string.Create(CultureInfo.InvariantCulture, $"The region folder '{folder}' is full: no room for {bytes} more bytes (give its file system more room, e.g. a bigger /dev/shm, or move RegionPoolOptions.FolderPath)."))
 {
     /// <summary>The folder that is full.</summary>
     public string Folder { get; } = folder;

@@ -35,7 +35,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         _logger = logger ?? NullLogger.Instance;
         _sizeClasses = options.ValidatedSizeClasses();
         _budget = new ByteBudget(options.MaxLeasedBytes);
-        _folder = RegionFolder.Open(options.Directory, _logger);
+        _folder = RegionFolder.Open(options.FolderPath, _logger);
         _idle = new ObjectPool<MappedRegion>[_sizeClasses.Length];
         for (int i = 0; i < _sizeClasses.Length; i++)
         {
@@ -48,7 +48,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     }
 
     /// <summary>The folder holding the region files.</summary>
-    public string Directory => _folder.Path;
+    public string FolderPath => _folder.Path;
 
     /// <summary>The random part of this pool's file names (<c>rr-&lt;tag&gt;-&lt;n&gt;.region</c>), for peers that map them.</summary>
     internal string OwnerTag => _folder.OwnerTag;

@@ -7,7 +7,7 @@ public sealed class RegionPoolOptions
     /// Folder that holds the region files. Default: <c>/dev/shm/roadrunner-&lt;user&gt;</c> when <c>/dev/shm</c> exists,
     /// else <c>roadrunner-&lt;user&gt;</c> under the temp folder. Created with mode 0700; region files get mode 0600.
     /// </summary>
-    public string? Directory { get; set; }
+    public string? FolderPath { get; set; }
 
     /// <summary>The size classes a pool uses when <see cref="SizeClasses"/> is null: 64 KiB, 1 MiB, 16 MiB, 64 MiB.</summary>
     public static IReadOnlyList<int> DefaultSizeClasses { get; } = [64 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024];

@@ -28,7 +28,7 @@ public class DnsDiscoveryTests : FolderTest
         string nodeB = Path.Combine(Folder, "node-b.toml");
         await File.WriteAllTextAsync(nodeB, $"""
             [host.regions]
-            directory = "regions-b"
+            folder_path = "regions-b"
 
             [[functions]]
             name = "consumer"
@@ -41,7 +41,7 @@ public class DnsDiscoveryTests : FolderTest
         string nodeA = Path.Combine(Folder, "node-a.toml");
         await File.WriteAllTextAsync(nodeA, $"""
             [host.regions]
-            directory = "regions-a"
+            folder_path = "regions-a"
 
             [[functions]]
             name = "forwarder"

@@ -24,7 +24,7 @@ public partial class HostProgramTests : FolderTest
         string manifest = Path.Combine(Folder, "node.toml");
         await File.WriteAllTextAsync(manifest, $"""
             [host.regions]
-            directory = "regions"
+            folder_path = "regions"
 
             [[functions]]
             name = "consumer"
@@ -35,7 +35,7 @@ public partial class HostProgramTests : FolderTest
             path = '{Guest("forwarder")}'
 
             [shared_memory.options]
-            directory = '{rendezvous}'
+            folder_path = '{rendezvous}'
 
             [network]
             listen = "127.0.0.1:0"

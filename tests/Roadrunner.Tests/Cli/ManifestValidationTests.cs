@@ -27,6 +27,8 @@ public class ManifestValidationTests : FolderTest
         "m.toml:4: functions[0].pth: unknown key", TestName = "An unknown key")]
     [TestCase("[network]\nlisten = \"127.0.0.1:0\"\npre_shared_key = \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\"\nconnect_timeout = \"2s\"\n",
         "m.toml:4: network.connect_timeout: unknown key", TestName = "A key at the wrong level")]
+    [TestCase("[host.regions]\ndirectory = \"regions\"\n",
+        "m.toml:2: host.regions.directory: renamed: the key is now 'folder_path'", TestName = "A renamed key names the new one")]
     [TestCase("[host]\nenable_wasi = \"maybe\"\n",
         "m.toml:2: host.enable_wasi: Failed to convert configuration value 'maybe'", TestName = "A value of the wrong type")]
     [TestCase("[[functions]]\nname = \"a\"\npath = \"printer.wat\"\n\n[shared_memory]\n",

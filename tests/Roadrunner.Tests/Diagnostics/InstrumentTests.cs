@@ -41,8 +41,8 @@ public class InstrumentTests : FolderTest
         _metrics.Observe();
 
         Assert.That(Last("roadrunner.hose.queue_depth", "function", "depth"), Is.EqualTo(2));
-        Assert.That(Last("roadrunner.regions.leased_bytes", "folder", host.Pool.Directory), Is.EqualTo(host.Pool.LeasedBytes).And.GreaterThan(0));
-        Assert.That(Last("roadrunner.regions.mapped_bytes", "folder", host.Pool.Directory), Is.EqualTo(host.Pool.MappedBytes));
+        Assert.That(Last("roadrunner.regions.leased_bytes", "folder", host.Pool.FolderPath), Is.EqualTo(host.Pool.LeasedBytes).And.GreaterThan(0));
+        Assert.That(Last("roadrunner.regions.mapped_bytes", "folder", host.Pool.FolderPath), Is.EqualTo(host.Pool.MappedBytes));
     }
 
     [Test]

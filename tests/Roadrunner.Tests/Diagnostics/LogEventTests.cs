@@ -71,7 +71,7 @@ public class LogEventTests : FolderTest
             File.WriteAllBytes(Path.Combine(Folder, name), []);
         }
 
-        using var pool = new RegionPool(new RegionPoolOptions { Directory = Folder }, _logs.CreateLogger("Roadrunner.Regions"));
+        using var pool = new RegionPool(new RegionPoolOptions { FolderPath = Folder }, _logs.CreateLogger("Roadrunner.Regions"));
 
         LogEntry swept = _logs.Of("StaleFilesSwept").Single();
         Assert.That(swept.Fields["Count"], Is.GreaterThanOrEqualTo(2));
@@ -95,7 +95,7 @@ public class LogEventTests : FolderTest
         using var unused = new Socket(SocketType.Stream, ProtocolType.Tcp);
         unused.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var nobody = (IPEndPoint)unused.LocalEndPoint!; // bound, never listening: connections are refused
-        bed.Directory.Add("nobody", nobody);
+        bed.Resolver.Add("nobody", nobody);
         Assert.That(bed.Client.TryResolve("nobody", out IHoseSender? refused), Is.True);
         Assert.That(refused!.Send(new byte[10], WaitLimit, Ct), Is.EqualTo(HoseStatus.PeerFailed));
 

@@ -37,7 +37,7 @@ public class ConfigurationBindingTests : HostedNodeTest
     }
 
     [Test]
-    public void ADnsSectionMakesADnsSrvDirectory()
+    public void ADnsSectionMakesADnsSrvResolver()
     {
         using IHost host = BuildHost("""
             { "Roadrunner": { "Network": { "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==",
@@ -48,7 +48,7 @@ public class ConfigurationBindingTests : HostedNodeTest
         RoadrunnerNetwork network = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value.Network!;
         Assert.Multiple(() =>
         {
-            Assert.That(network.Options.Directory, Is.InstanceOf<DnsSrvNetworkDirectory>());
+            Assert.That(network.Options.Resolver, Is.InstanceOf<DnsSrvResolver>());
             Assert.That(network.Dns!.QueryFor("consumer"), Is.EqualTo("_roadrunner._tcp.consumer.demo.svc.cluster.local"));
             Assert.That(network.Dns.NameServers, Is.EqualTo(new[] { "127.0.0.1:5353" }));
             Assert.That(network.Dns.MinTtl, Is.EqualTo(TimeSpan.FromSeconds(2)));
@@ -80,6 +80,17 @@ public class ConfigurationBindingTests : HostedNodeTest
 
         var error = Assert.Throws<InvalidOperationException>(() => _ = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value);
         Assert.That(error!.Message, Does.Contain(key));
+    }
+
+    [TestCase("""{ "Roadrunner": { "Host": { "Regions": { "Directory": "/tmp/x" } } } }""", "Roadrunner:Host:Regions:Directory (renamed: use FolderPath)")]
+    [TestCase("""{ "Roadrunner": { "SharedMemory": { "Options": { "directory": "/tmp/x" } } } }""", "Roadrunner:SharedMemory:Options:directory (renamed: use FolderPath)")]
+    [TestCase("""{ "Roadrunner": { "Network": { "Options": { "Directory": "x" } } } }""", "Roadrunner:Network:Options:Directory (renamed: use Resolver)")]
+    public void AnOldKeyIsAnErrorThatNamesTheNewOne(string json, string expected)
+    {
+        using IHost host = BuildHost(json);
+
+        var error = Assert.Throws<InvalidOperationException>(() => _ = host.Services.GetRequiredService<IOptions<RoadrunnerOptions>>().Value);
+        Assert.That(error!.Message, Does.Contain(expected));
     }
 
     [Test]

@@ -50,7 +50,7 @@ public abstract class HostedNodeTest : FolderTest
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json)));
-        builder.Configuration.AddInMemoryCollection([new("Roadrunner:Host:Regions:Directory", Folder)]);
+        builder.Configuration.AddInMemoryCollection([new("Roadrunner:Host:Regions:FolderPath", Folder)]);
         builder.Logging.AddProvider(_recorder);
         builder.Services.AddRoadrunner(builder.Configuration);
         configure?.Invoke(builder);

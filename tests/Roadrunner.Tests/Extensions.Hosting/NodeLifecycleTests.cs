@@ -74,7 +74,7 @@ public class NodeLifecycleTests : HostedNodeTest
         using IHost host = BuildHost($$"""
             { "Roadrunner": {
                 "Functions": [ { "Name": "consumer", "Path": {{Json(CGuests.Consumer)}} } ],
-                "SharedMemory": { "Options": { "Directory": {{Json(rendezvous)}} } },
+                "SharedMemory": { "Options": { "FolderPath": {{Json(rendezvous)}} } },
                 "Network": { "Listen": "127.0.0.1:0", "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==" } } }
             """);
         try
@@ -104,7 +104,7 @@ public class NodeLifecycleTests : HostedNodeTest
         using IHost host = BuildHost($$"""
             { "Roadrunner": {
                 "Functions": [ { "Name": "consumer", "Path": {{Json(CGuests.Consumer)}} } ],
-                "SharedMemory": { "Options": { "Directory": {{Json(rendezvous)}} } },
+                "SharedMemory": { "Options": { "FolderPath": {{Json(rendezvous)}} } },
                 "Network": { "Listen": "127.0.0.1:0", "PreSharedKey": "AAECAwQFBgcICQoLDA0ODw==" } } }
             """);
         try

@@ -21,7 +21,7 @@ public class FunctionHostTests : FolderTest
             Assert.That(host.Functions, Is.EquivalentTo(new[] { a, b }));
             Assert.That(host.Directory.TryResolve("a", out IHoseSender? sender), Is.True);
             Assert.That(sender, Is.SameAs(a.Inbox));
-            Assert.That(host.Pool.Directory, Is.EqualTo(Path.GetFullPath(Folder)));
+            Assert.That(host.Pool.FolderPath, Is.EqualTo(Path.GetFullPath(Folder)));
         });
     }
 

@@ -154,11 +154,11 @@ public class FullFolderTests
             await using PeerProcess child = await PeerProcess.StartAsync(
                 "network", ["--module", GuestModules.PathOf(GuestModules.Consumer), "--key-file", keyFile, "--regions", _folder], Ct);
             int port = int.Parse(await child.RequestAsync("port", Ct), CultureInfo.InvariantCulture);
-            await using FunctionHost host = new(new FunctionHostOptions { Regions = { Directory = Path.Combine(keyFolder, "regions") } });
+            await using FunctionHost host = new(new FunctionHostOptions { Regions = { FolderPath = Path.Combine(keyFolder, "regions") } });
             await using NetworkEndpoint endpoint = host.StartNetworkEndpoint(new NetworkOptions
             {
                 PreSharedKey = key,
-                Directory = new StaticNetworkDirectory().Add("stall", new IPEndPoint(IPAddress.Loopback, port)),
+                Resolver = new StaticResolver().Add("stall", new IPEndPoint(IPAddress.Loopback, port)),
             });
 
             HoseStatus refused = host.Open("stall").Send(new byte[4 * MiB], TimeSpan.FromSeconds(30), Ct);

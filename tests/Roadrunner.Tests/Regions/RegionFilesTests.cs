@@ -20,7 +20,7 @@ public class RegionFilesTests : FolderTest
             string file = payload.Chunks[0].Region.Path;
             Assert.Multiple(() =>
             {
-                Assert.That(pool.Directory, Is.EqualTo(Path.GetFullPath(Folder)));
+                Assert.That(pool.FolderPath, Is.EqualTo(Path.GetFullPath(Folder)));
                 Assert.That(File.GetUnixFileMode(Folder), Is.EqualTo(OwnerOnly));
                 Assert.That(File.GetUnixFileMode(file), Is.EqualTo(OwnerReadWrite));
                 Assert.That(Directory.GetFiles(Folder, "rr-*.lock").Select(File.GetUnixFileMode), Is.All.EqualTo(OwnerReadWrite));

@@ -18,7 +18,7 @@ public class RegionPoolOptionsTests : FolderTest
     [TestCaseSource(nameof(InvalidSizeClasses))]
     public void InvalidSizeClassesThrow(int[] sizeClasses)
     {
-        var options = new RegionPoolOptions { Directory = Folder, SizeClasses = sizeClasses, MaxLeasedBytes = 1L << 30 };
+        var options = new RegionPoolOptions { FolderPath = Folder, SizeClasses = sizeClasses, MaxLeasedBytes = 1L << 30 };
 
         Assert.That(() => new RegionPool(options), Throws.ArgumentException);
         Assert.That(Directory.Exists(Folder), Is.False, "nothing is created for options that are refused");
@@ -27,7 +27,7 @@ public class RegionPoolOptionsTests : FolderTest
     [Test]
     public void BudgetSmallerThanTheLargestRegionThrows()
     {
-        var options = new RegionPoolOptions { Directory = Folder, SizeClasses = [TestPool.Small, TestPool.Large], MaxLeasedBytes = TestPool.Large - 1 };
+        var options = new RegionPoolOptions { FolderPath = Folder, SizeClasses = [TestPool.Small, TestPool.Large], MaxLeasedBytes = TestPool.Large - 1 };
 
         Assert.That(() => new RegionPool(options), Throws.ArgumentException.With.Property("ParamName").EqualTo("MaxLeasedBytes"));
     }
@@ -35,7 +35,7 @@ public class RegionPoolOptionsTests : FolderTest
     [Test]
     public void NegativeIdleBytesThrow()
     {
-        var options = new RegionPoolOptions { Directory = Folder, SizeClasses = [TestPool.Small], MaxLeasedBytes = TestPool.Small, MaxIdleBytesPerClass = -1 };
+        var options = new RegionPoolOptions { FolderPath = Folder, SizeClasses = [TestPool.Small], MaxLeasedBytes = TestPool.Small, MaxIdleBytesPerClass = -1 };
 
         Assert.That(() => new RegionPool(options), Throws.InstanceOf<ArgumentOutOfRangeException>());
     }
@@ -43,7 +43,7 @@ public class RegionPoolOptionsTests : FolderTest
     [Test]
     public void BudgetOfExactlyTheLargestRegionIsAccepted()
     {
-        using var pool = new RegionPool(new RegionPoolOptions { Directory = Folder, SizeClasses = [TestPool.Small], MaxLeasedBytes = TestPool.Small, MaxIdleBytesPerClass = 0 });
+        using var pool = new RegionPool(new RegionPoolOptions { FolderPath = Folder, SizeClasses = [TestPool.Small], MaxLeasedBytes = TestPool.Small, MaxIdleBytesPerClass = 0 });
 
         Assert.That(pool.MaxLeasedBytes, Is.EqualTo(TestPool.Small));
         Assert.That(pool.TryRent(TestPool.Small, out RegionPayload payload), Is.True);
@@ -61,7 +61,7 @@ public class RegionPoolOptionsTests : FolderTest
             Assert.That(RegionPoolOptions.DefaultSizeClasses, Is.EqualTo(new[] { 64 * 1024, 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024 }));
             Assert.That(options.MaxLeasedBytes, Is.EqualTo(2L * 1024 * 1024 * 1024));
             Assert.That(options.MaxIdleBytesPerClass, Is.EqualTo(128L * 1024 * 1024));
-            Assert.That(options.Directory, Is.Null);
+            Assert.That(options.FolderPath, Is.Null);
         });
     }
 }

@@ -85,7 +85,7 @@ public class RegionPoolSizeClassTests : FolderTest
     {
         using var pool = new RegionPool(new RegionPoolOptions
         {
-            Directory = Folder,
+            FolderPath = Folder,
             SizeClasses = [Large, 4096, Small],
             MaxLeasedBytes = 4L * Large,
         });

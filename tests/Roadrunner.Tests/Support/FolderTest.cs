@@ -56,7 +56,7 @@ public abstract class FolderTest
         {
             Regions =
             {
-                Directory = Folder,
+                FolderPath = Folder,
                 SizeClasses = [TestPool.Small, TestPool.Large],
                 MaxLeasedBytes = 256L * 1024 * 1024,
                 MaxIdleBytesPerClass = 4L * 1024 * 1024,

@@ -15,7 +15,7 @@ internal static class TestPool
     public static RegionPool Create(string? folder = null, long maxLeased = 16L * 1024 * 1024, long maxIdlePerClass = 4L * 1024 * 1024) =>
         new(new RegionPoolOptions
         {
-            Directory = folder ?? NewFolder(),
+            FolderPath = folder ?? NewFolder(),
             SizeClasses = [Small, Large],
             MaxLeasedBytes = maxLeased,
             MaxIdleBytesPerClass = maxIdlePerClass,

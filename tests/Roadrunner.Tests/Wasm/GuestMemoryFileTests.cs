@@ -93,7 +93,7 @@ public class GuestMemoryFileTests : FolderTest
     public void AnEngineFromOutsideCannotKeepMemoriesInFiles()
     {
         using var engine = new Engine();
-        Assert.That(() => new FunctionHost(new FunctionHostOptions { Regions = { Directory = Folder }, GuestMemoryInFiles = true }, engine), Throws.ArgumentException);
+        Assert.That(() => new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = Folder }, GuestMemoryInFiles = true }, engine), Throws.ArgumentException);
     }
 
     private static byte[] ReadFile(string path, long offset, int length)

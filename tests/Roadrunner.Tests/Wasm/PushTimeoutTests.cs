@@ -28,7 +28,7 @@ public class PushTimeoutTests
     {
         await using var host = new FunctionHost(new FunctionHostOptions
         {
-            Regions = { Directory = _folder },
+            Regions = { FolderPath = _folder },
             Guest = { PushTimeout = TimeSpan.FromMilliseconds(200) },
         });
         WasmFunction sender = host.LoadText("sender", Guests.Caller);
@@ -55,7 +55,7 @@ public class PushTimeoutTests
     {
         await using var host = new FunctionHost(new FunctionHostOptions
         {
-            Regions = { Directory = _folder },
+            Regions = { FolderPath = _folder },
             Guest = { PushTimeout = TimeSpan.FromMilliseconds(50) },
         });
         WasmFunction counter = host.LoadText("counter", """

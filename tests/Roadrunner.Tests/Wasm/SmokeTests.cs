@@ -17,7 +17,7 @@ public class SmokeTests
     public async Task GuestSendsToPushReceiverInOneCall()
     {
         string folder = _folder;
-        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = folder } });
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = folder } });
         WasmFunction sender = host.LoadText("sender", Guests.Caller);
         WasmFunction receiver = host.LoadText("receiver", Guests.PushReceiver);
         System.Text.Encoding.UTF8.GetBytes("receiver").CopyTo(sender.Instance.GetMemory("memory")!.GetSpan(0, 8));

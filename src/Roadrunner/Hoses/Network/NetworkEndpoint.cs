@@ -11,7 +11,7 @@ namespace Roadrunner.Hoses.Network;
 /// Connects a host to other nodes over TCP. It listens (on 127.0.0.1 unless configured otherwise) and delivers each
 /// authenticated incoming message into the function it names — straight from the socket into an idle push guest's
 /// memory, else into a region queued in the function's inbox — answering every message with its delivery status.
-/// As an <see cref="IHoseDirectory"/> it resolves names through <see cref="NetworkOptions.Directory"/> to hoses that send
+/// As an <see cref="IHoseDirectory"/> it resolves names through <see cref="NetworkOptions.Resolver"/> to hoses that send
 /// over one persistent, flow-controlled connection per peer, so guests keep addressing targets by name. For a
 /// <c>FunctionHost</c>, start it with <c>host.StartNetworkEndpoint(options)</c> (<c>Roadrunner.Hosting.FunctionHostEndpoints</c>),
 /// which also adds it to the host's directory.
@@ -59,7 +59,7 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
     public bool TryResolve(string name, [NotNullWhen(true)] out IHoseSender? sender)
     {
         sender = null;
-        if (t_servingLookup || Volatile.Read(ref _disposed) != 0 || _options.Directory is not { } directory)
+        if (t_servingLookup || Volatile.Read(ref _disposed) != 0 || _options.Resolver is not { } resolver)
         {
             return false; // never relay an incoming message to another node
         }
@@ -69,14 +69,14 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
             return true;
         }
 
-        if (directory is INetworkReplicaDirectory replicas && replicas.TryResolveReplicas(name, out _))
+        if (resolver is INetworkReplicaResolver replicas && replicas.TryResolveReplicas(name, out _))
         {
             // Replicas: each payload to one of them, looked up again on every send (NetworkReplicaSender).
             sender = _senders.GetOrAdd(name, n => new NetworkReplicaSender(n, replicas, e => Volatile.Read(ref _disposed) != 0 ? null : LinkTo(e, create: true), _options, _pool));
             return true;
         }
 
-        if (!directory.TryResolve(name, out IReadOnlyList<EndPoint>? endpoints) || endpoints.Count == 0)
+        if (!resolver.TryResolve(name, out IReadOnlyList<EndPoint>? endpoints) || endpoints.Count == 0)
         {
             return false;
         }

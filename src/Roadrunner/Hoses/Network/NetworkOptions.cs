@@ -25,7 +25,7 @@ public sealed class NetworkOptions
     public SslClientAuthenticationOptions? ClientTls { get; set; }
 
     /// <summary>Maps function names to the endpoints that serve them; null when this endpoint only serves. Default: null.</summary>
-    public INetworkDirectory? Directory { get; set; }
+    public INetworkResolver? Resolver { get; set; }
 
     /// <summary>
     /// Largest frame body this endpoint accepts; messages are split into frames of at most this. The two ends exchange

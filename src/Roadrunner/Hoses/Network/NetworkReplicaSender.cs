@@ -7,8 +7,8 @@ using Roadrunner.Regions;
 namespace Roadrunner.Hoses.Network;
 
 /// <summary>
-/// The hose to a function served by interchangeable replicas (<see cref="INetworkReplicaDirectory"/>): each payload goes
-/// to ONE replica. Per send it asks the directory for the current replicas, orders them by RFC 2782 priority and weight
+/// The hose to a function served by interchangeable replicas (<see cref="INetworkReplicaResolver"/>): each payload goes
+/// to ONE replica. Per send it asks the resolver for the current replicas, orders them by RFC 2782 priority and weight
 /// (<see cref="ReplicaOrder"/>; a replica that failed lately goes last), and tries them in turn. It moves on to the next
 /// replica only while no byte of the payload was written: when the connection could not be made or was refused, the
 /// replica does not serve the name, or the replica's credit did not come within its share of the time. Once the
@@ -18,7 +18,7 @@ namespace Roadrunner.Hoses.Network;
 /// </summary>
 internal sealed class NetworkReplicaSender : IHoseSender
 {
-    private readonly INetworkReplicaDirectory _directory;
+    private readonly INetworkReplicaResolver _resolver;
     private readonly Func<EndPoint, PeerLink?> _linkFor;
     private readonly NetworkOptions _options;
     private readonly RegionPool _pool;
@@ -29,15 +29,15 @@ internal sealed class NetworkReplicaSender : IHoseSender
     private volatile bool _completed;
 
     /// <param name="name">The function name.</param>
-    /// <param name="directory">Answers the replicas on every send.</param>
+    /// <param name="resolver">Answers the replicas on every send.</param>
     /// <param name="linkFor">The shared link to an endpoint, or null once the owning endpoint is disposed.</param>
     /// <param name="options">The endpoint's options.</param>
     /// <param name="pool">Regions for claims.</param>
     /// <param name="random">Spreads the load; <see cref="Random.Shared"/> when null (tests pass a seeded one).</param>
-    public NetworkReplicaSender(string name, INetworkReplicaDirectory directory, Func<EndPoint, PeerLink?> linkFor, NetworkOptions options, RegionPool pool, Random? random = null)
+    public NetworkReplicaSender(string name, INetworkReplicaResolver resolver, Func<EndPoint, PeerLink?> linkFor, NetworkOptions options, RegionPool pool, Random? random = null)
     {
         Name = name;
-        _directory = directory;
+        _resolver = resolver;
         _linkFor = linkFor;
         _options = options;
         _pool = pool;
@@ -64,7 +64,7 @@ internal sealed class NetworkReplicaSender : IHoseSender
             return HoseStatus.Closed;
         }
 
-        if (!_directory.TryResolveReplicas(Name, out IReadOnlyList<NetworkReplica>? replicas) || replicas.Count == 0)
+        if (!_resolver.TryResolveReplicas(Name, out IReadOnlyList<NetworkReplica>? replicas) || replicas.Count == 0)
         {
             return HoseStatus.UnknownTarget;
         }
@@ -136,9 +136,9 @@ internal sealed class NetworkReplicaSender : IHoseSender
             return HoseStatus.Closed;
         }
 
-        if (!_directory.TryResolveReplicas(Name, out IReadOnlyList<NetworkReplica>? replicas) || replicas.Count == 0)
+        if (!_resolver.TryResolveReplicas(Name, out IReadOnlyList<NetworkReplica>? replicas) || replicas.Count == 0)
         {
-            return HoseStatus.UnknownTarget; // the directory logged why; nothing was sent
+            return HoseStatus.UnknownTarget; // the resolver logged why; nothing was sent
         }
 
         NetworkReplica[] order = InTurn(replicas);

@@ -22,7 +22,7 @@ internal sealed class RingAcceptor : IDisposable
     public RingAcceptor(SharedMemoryEndpoint endpoint)
     {
         _endpoint = endpoint;
-        _bell = MappedRegion.Create(RendezvousFolder.BellPath(endpoint.Directory, endpoint.Tag), 4096);
+        _bell = MappedRegion.Create(RendezvousFolder.BellPath(endpoint.FolderPath, endpoint.Tag), 4096);
         _thread = new Thread(AcceptLoop) { IsBackground = true, Name = "roadrunner-shm accept" };
     }
 
@@ -108,7 +108,7 @@ internal sealed class RingAcceptor : IDisposable
     private void ScanRings()
     {
         string tag = _endpoint.Tag;
-        foreach (string path in System.IO.Directory.EnumerateFiles(_endpoint.Directory, $"ch-{tag}-*.ring"))
+        foreach (string path in System.IO.Directory.EnumerateFiles(_endpoint.FolderPath, $"ch-{tag}-*.ring"))
         {
             string file = Path.GetFileName(path);
             if (_knownRings.Contains(file) || !RendezvousFolder.TryParseRingName(file, out string receiverTag, out string senderTag) || receiverTag != tag)

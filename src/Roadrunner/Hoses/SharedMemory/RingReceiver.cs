@@ -38,7 +38,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         _ring = new RingHeader(control.Pointer, slots);
         _sender = sender;
         _assembler = new PayloadAssembler(endpoint.Options.MaxPayloadBytes);
-        _cache = new PeerRegionCache(endpoint.Directory, senderTag);
+        _cache = new PeerRegionCache(endpoint.FolderPath, senderTag);
         _payloads = new RingDelivery(this, _ring, _assembler, _cache, new InboxDelivery(endpoint, inbox, this, sender));
         _thread = new Thread(Run) { IsBackground = true, Name = $"roadrunner-shm {name}" };
     }

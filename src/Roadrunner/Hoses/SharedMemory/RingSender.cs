@@ -52,7 +52,7 @@ internal sealed unsafe class RingSender : IHoseSender
     public static RingSender Connect(SharedMemoryEndpoint endpoint, string name, RendezvousFolder.Announcement target, long number)
     {
         int slots = endpoint.Options.RingSlots;
-        string path = RendezvousFolder.RingPath(endpoint.Directory, target.Tag, endpoint.Tag, number);
+        string path = RendezvousFolder.RingPath(endpoint.FolderPath, target.Tag, endpoint.Tag, number);
         MappedRegion control = MappedRegion.Create(path, RingLayout.FileSize(slots));
         try
         {

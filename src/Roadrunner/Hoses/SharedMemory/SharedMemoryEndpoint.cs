@@ -48,14 +48,14 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         Options = options;
         Log = loggerFactory.CreateLogger("Roadrunner.SharedMemory");
         Wait = IWaitStrategy.For(options.WaitMode, options.SpinTime);
-        string folder = options.ResolvedDirectory();
+        string folder = options.ResolvedFolderPath();
         RefuseSymlinkedParents(folder);
         Pool = new RegionPool(options.PoolOptions(), loggerFactory.CreateLogger("Roadrunner.Regions")); // creates and checks the folder (0700, ours, no symlink)
-        Directory = Pool.Directory;
+        FolderPath = Pool.FolderPath;
         Tag = Pool.OwnerTag;
-        RendezvousFolder.SweepDead(Directory);
+        RendezvousFolder.SweepDead(FolderPath);
         _acceptor = new RingAcceptor(this);
-        _peerBells = new PeerBells(Directory, Log);
+        _peerBells = new PeerBells(FolderPath, Log);
         _guestMemories = new GuestMemoryLinks(Pool, memories);
         foreach (string name in local.Names)
         {
@@ -67,7 +67,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     }
 
     /// <summary>The rendezvous folder.</summary>
-    public string Directory { get; }
+    public string FolderPath { get; }
 
     /// <summary>The names this endpoint serves to other processes.</summary>
     public IReadOnlyCollection<string> ServedNames => [.. _served.Keys];
@@ -211,7 +211,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
             }
             else
             {
-                RendezvousFolder.Announcement? target = RendezvousFolder.ReadAll(Directory, Tag).FirstOrDefault(a => a.Names.Contains(name));
+                RendezvousFolder.Announcement? target = RendezvousFolder.ReadAll(FolderPath, Tag).FirstOrDefault(a => a.Names.Contains(name));
                 if (target is null)
                 {
                     return false;
@@ -241,7 +241,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
         }
 
         _disposed = true;
-        RendezvousFolder.TryDelete(RendezvousFolder.NamesPath(Directory, Tag));
+        RendezvousFolder.TryDelete(RendezvousFolder.NamesPath(FolderPath, Tag));
         _acceptor.Stop(TimeSpan.FromSeconds(5), Options.DrainTimeout);
         _senders.Clear();
         RingSender[] rings;
@@ -357,7 +357,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
 
         try
         {
-            RendezvousFolder.SweepDead(Directory);
+            RendezvousFolder.SweepDead(FolderPath);
         }
         catch (IOException e)
         {
@@ -392,7 +392,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     {
         if (!_disposed)
         {
-            RendezvousFolder.Announce(Directory, Tag, PeerIdentity.Current, _served.Keys);
+            RendezvousFolder.Announce(FolderPath, Tag, PeerIdentity.Current, _served.Keys);
         }
     }
 }

@@ -11,7 +11,7 @@ public sealed class SharedMemoryOptions
     /// Every process that should reach each other uses the same folder. Default: <c>/dev/shm/roadrunner-&lt;uid&gt;/hoses</c>.
     /// Created with mode 0700; refused when it is a symlink or belongs to another user.
     /// </summary>
-    public string? Directory { get; set; }
+    public string? FolderPath { get; set; }
 
     /// <summary>Descriptors one hose (sender → function) holds in flight; a power of two, 2 to 65536. Default: 256.</summary>
     public int RingSlots { get; set; } = 256;
@@ -66,13 +66,13 @@ public sealed class SharedMemoryOptions
     internal TimeSpan InboxWaitSlice => PeerCheckInterval;
 
     /// <summary>The folder in use.</summary>
-    internal string ResolvedDirectory() =>
-        Path.GetFullPath(Directory ?? Path.Combine(RegionFolder.DefaultPath(), "hoses"));
+    internal string ResolvedFolderPath() =>
+        Path.GetFullPath(FolderPath ?? Path.Combine(RegionFolder.DefaultPath(), "hoses"));
 
     /// <summary>The sending pool's settings.</summary>
     internal RegionPoolOptions PoolOptions() => new()
     {
-        Directory = ResolvedDirectory(),
+        FolderPath = ResolvedFolderPath(),
         SizeClasses = ClassesThatFit(SizeClasses ?? DefaultSizeClasses),
         MaxLeasedBytes = MaxBytesInFlight,
         // Keep as many idle regions as can be in flight: a payload as large as the bytes in flight then reuses regions

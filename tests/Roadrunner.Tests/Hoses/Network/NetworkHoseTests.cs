@@ -66,8 +66,8 @@ public class NetworkHoseTests
     {
         await using var bed = NetworkTestbed.Start();
         var options = NetworkTestbed.Options();
-        options.Directory = bed.Directory;
-        await using var clientHost = new FunctionHost(new FunctionHostOptions { Regions = { Directory = bed.NewFolder() } });
+        options.Resolver = bed.Resolver;
+        await using var clientHost = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = bed.NewFolder() } });
         await using NetworkEndpoint endpoint = clientHost.StartNetworkEndpoint(options);
         WasmFunction sender = clientHost.LoadText("sender", Guests.Caller);
         System.Text.Encoding.UTF8.GetBytes("push").CopyTo(sender.Instance.GetMemory("memory")!.GetSpan(0, 4));
@@ -194,7 +194,7 @@ public class NetworkHoseTests
     {
         await using var bed = NetworkTestbed.Start();
         bed.Server.AddRoute("both", "pull", "pull2");
-        bed.Directory.Add("both", bed.ServerAddress);
+        bed.Resolver.Add("both", bed.ServerAddress);
         foreach (int size in (int[])[100, (3 * TestPool.Large) + 5])
         {
             byte[] payload = Payloads.Random(size, size);
@@ -228,7 +228,7 @@ public class NetworkHoseTests
         await using var first = NetworkTestbed.Start();
         await using var second = NetworkTestbed.Start();
         var options = NetworkTestbed.Options();
-        options.Directory = new StaticNetworkDirectory().Add("pull", first.ServerAddress, second.ServerAddress);
+        options.Resolver = new StaticResolver().Add("pull", first.ServerAddress, second.ServerAddress);
         await using var client = new NetworkEndpoint(first.Server.Directory, first.ClientPool, options);
         Assert.That(client.TryResolve("pull", out IHoseSender? sender), Is.True);
 
@@ -262,23 +262,23 @@ public class NetworkHoseTests
     public void OptionsRequireAKeyUnlessTlsOptsOut()
     {
         using RegionPool pool = TestPool.Create();
-        var directory = new StaticNetworkDirectory();
-        Assert.Throws<ArgumentException>(() => _ = new NetworkEndpoint(directory.AsHoseDirectory(), pool, new NetworkOptions()));
-        Assert.Throws<ArgumentException>(() => _ = new NetworkEndpoint(directory.AsHoseDirectory(), pool, new NetworkOptions { PreSharedKey = new byte[8] }));
-        Assert.Throws<ArgumentException>(() => _ = new NetworkEndpoint(directory.AsHoseDirectory(), pool, new NetworkOptions { AllowUnauthenticatedWithTls = true }));
-        TestPool.Delete(pool.Directory);
+        var resolver = new StaticResolver();
+        Assert.Throws<ArgumentException>(() => _ = new NetworkEndpoint(resolver.AsHoseDirectory(), pool, new NetworkOptions()));
+        Assert.Throws<ArgumentException>(() => _ = new NetworkEndpoint(resolver.AsHoseDirectory(), pool, new NetworkOptions { PreSharedKey = new byte[8] }));
+        Assert.Throws<ArgumentException>(() => _ = new NetworkEndpoint(resolver.AsHoseDirectory(), pool, new NetworkOptions { AllowUnauthenticatedWithTls = true }));
+        TestPool.Delete(pool.FolderPath);
     }
 
     [Test]
-    public void DirectoryParsesConfiguration()
+    public void StaticResolverParsesConfiguration()
     {
-        StaticNetworkDirectory directory = StaticNetworkDirectory.Parse("a=127.0.0.1:7000; b = 127.0.0.1:7001, node-2:7002");
-        Assert.That(directory.TryResolve("a", out IReadOnlyList<EndPoint>? a), Is.True);
+        StaticResolver resolver = StaticResolver.Parse("a=127.0.0.1:7000; b = 127.0.0.1:7001, node-2:7002");
+        Assert.That(resolver.TryResolve("a", out IReadOnlyList<EndPoint>? a), Is.True);
         Assert.That(a, Is.EqualTo(new EndPoint[] { new IPEndPoint(IPAddress.Loopback, 7000) }));
-        Assert.That(directory.TryResolve("b", out IReadOnlyList<EndPoint>? b), Is.True);
+        Assert.That(resolver.TryResolve("b", out IReadOnlyList<EndPoint>? b), Is.True);
         Assert.That(b, Is.EqualTo(new EndPoint[] { new IPEndPoint(IPAddress.Loopback, 7001), new DnsEndPoint("node-2", 7002) }));
-        Assert.Throws<FormatException>(() => StaticNetworkDirectory.Parse("nonsense"));
-        Assert.Throws<FormatException>(() => StaticNetworkDirectory.Parse("a=host"));
+        Assert.Throws<FormatException>(() => StaticResolver.Parse("nonsense"));
+        Assert.Throws<FormatException>(() => StaticResolver.Parse("a=host"));
     }
 
     private static X509Certificate2 SelfSigned()
@@ -308,7 +308,7 @@ public class NetworkHoseTests
 
 internal static class DirectoryExtensions
 {
-    public static IHoseDirectory AsHoseDirectory(this StaticNetworkDirectory _) => new Empty();
+    public static IHoseDirectory AsHoseDirectory(this StaticResolver _) => new Empty();
 
     private sealed class Empty : IHoseDirectory
     {

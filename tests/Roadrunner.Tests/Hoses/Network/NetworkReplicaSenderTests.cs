@@ -20,9 +20,9 @@ public class NetworkReplicaSenderTests
         await using var bed = NetworkTestbed.Start(client: o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
         int dead = DeadPort();
         using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, dead, 1, 10),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
-        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, dead, 1, 10),
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
+        bed.ClientOptions.Resolver = new DnsSrvResolver(DnsSrvResolverTests.Options(dns));
 
         var sender = (NetworkReplicaSender)bed.Open("pull");
         for (byte i = 1; i <= 5; i++)
@@ -47,9 +47,9 @@ public class NetworkReplicaSenderTests
         byte[] doomed = [.. "cut-this-payload-"u8, .. Guid.NewGuid().ToByteArray()];
         using var relay = new CuttingRelay(bed.ServerAddress, doomed); // the preferred replica: breaks once the payload is written
         using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, relay.Port, 1, 10),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
-        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, relay.Port, 1, 10),
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
+        bed.ClientOptions.Resolver = new DnsSrvResolver(DnsSrvResolverTests.Options(dns));
 
         var sender = (NetworkReplicaSender)bed.Open("pull");
         Assert.That(sender.Send(doomed, Wait), Is.EqualTo(HoseStatus.PeerFailed), "written, then the connection broke: outcome unknown");
@@ -69,9 +69,9 @@ public class NetworkReplicaSenderTests
         NetworkOptions second = NetworkTestbed.Options();
         await using var secondEndpoint = new NetworkEndpoint(bed.Server.Directory, bed.Server.Pool, second); // a second replica of the same functions
         using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 1, 10),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, secondEndpoint.LocalEndPoint.Port, 1, 10));
-        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, bed.ServerAddress.Port, 1, 10),
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, secondEndpoint.LocalEndPoint.Port, 1, 10));
+        bed.ClientOptions.Resolver = new DnsSrvResolver(DnsSrvResolverTests.Options(dns));
 
         IHoseSender sender = bed.Open("pull");
         const int Count = 40;
@@ -95,8 +95,8 @@ public class NetworkReplicaSenderTests
     public async Task ANameWithoutRecordsDoesNotResolve()
     {
         await using var bed = NetworkTestbed.Start();
-        using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"), Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 1, 10));
-        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+        using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"), Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, bed.ServerAddress.Port, 1, 10));
+        bed.ClientOptions.Resolver = new DnsSrvResolver(DnsSrvResolverTests.Options(dns));
         Assert.That(bed.Client.TryResolve("push", out IHoseSender? sender), Is.False, "no SRV records for push");
         Assert.That(sender, Is.Null);
     }

@@ -95,11 +95,11 @@ public class NetworkSendDeadlineTests
         Assert.That(bed.Sink.Entered.Wait(Wait), Is.True);
 
         NetworkOptions options = NetworkTestbed.Options();
-        options.Directory = bed.Directory;
+        options.Resolver = bed.Resolver;
         string folder = TestPool.NewFolder();
         try
         {
-            var hostOptions = new FunctionHostOptions { Regions = { Directory = folder } };
+            var hostOptions = new FunctionHostOptions { Regions = { FolderPath = folder } };
             hostOptions.Guest.SendTimeout = TimeSpan.FromMilliseconds(500);
             await using var host = new FunctionHost(hostOptions);
             await using NetworkEndpoint endpoint = host.StartNetworkEndpoint(options);
@@ -132,7 +132,7 @@ public class NetworkSendDeadlineTests
     public async Task SendToAPortNobodyListensOnIsPeerFailedAtOnce()
     {
         await using var bed = SinkBed.Start();
-        bed.Directory.Add("nobody", SinkBed.DeadEndPoint());
+        bed.Resolver.Add("nobody", SinkBed.DeadEndPoint());
         IHoseSender sender = bed.Open("nobody");
 
         var clock = Stopwatch.StartNew();
@@ -145,7 +145,7 @@ public class NetworkSendDeadlineTests
     public async Task TrySendToAPeerKnownToBeDownIsPeerFailedAtOnce()
     {
         await using var bed = SinkBed.Start(client: o => o.ReconnectInitialDelay = TimeSpan.FromSeconds(30));
-        bed.Directory.Add("nobody", SinkBed.DeadEndPoint());
+        bed.Resolver.Add("nobody", SinkBed.DeadEndPoint());
         IHoseSender sender = bed.Open("nobody");
         Assert.That(sender.Send(SinkBed.Payload(1, 10), Wait), Is.EqualTo(HoseStatus.PeerFailed));
 
@@ -174,7 +174,7 @@ public class NetworkSendDeadlineTests
     public async Task FanOutWithADeadEndpointFirstStillDeliversToTheLiveOneAtOnce(int length)
     {
         await using var bed = SinkBed.Start();
-        bed.Directory.Add("sink-pair", SinkBed.DeadEndPoint(), bed.ServerAddress);
+        bed.Resolver.Add("sink-pair", SinkBed.DeadEndPoint(), bed.ServerAddress);
         IHoseSender sender = bed.Open("sink-pair");
 
         var clock = Stopwatch.StartNew();

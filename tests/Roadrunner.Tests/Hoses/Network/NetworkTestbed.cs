@@ -35,7 +35,7 @@ internal sealed class NetworkTestbed : IAsyncDisposable
 
     public NetworkOptions ClientOptions { get; private set; } = null!;
 
-    public StaticNetworkDirectory Directory { get; } = new();
+    public StaticResolver Resolver { get; } = new();
 
     public IPEndPoint ServerAddress => ServerEndpoint.LocalEndPoint;
 
@@ -50,7 +50,7 @@ internal sealed class NetworkTestbed : IAsyncDisposable
         var bed = new NetworkTestbed();
         var hostOptions = new FunctionHostOptions
         {
-            Regions = new RegionPoolOptions { Directory = bed.NewFolder(), SizeClasses = [TestPool.Small, TestPool.Large], MaxLeasedBytes = 64L * 1024 * 1024 },
+            Regions = new RegionPoolOptions { FolderPath = bed.NewFolder(), SizeClasses = [TestPool.Small, TestPool.Large], MaxLeasedBytes = 64L * 1024 * 1024 },
         };
         host?.Invoke(hostOptions);
         bed.Server = new FunctionHost(hostOptions, loggerFactory: logs);
@@ -68,12 +68,12 @@ internal sealed class NetworkTestbed : IAsyncDisposable
 
         foreach (string name in (string[])["pull", "pull2", "push", "missing", extraGuestName ?? "pull"])
         {
-            bed.Directory.Add(name, bed.ServerAddress);
+            bed.Resolver.Add(name, bed.ServerAddress);
         }
 
-        bed.ClientPool = new RegionPool(new RegionPoolOptions { Directory = bed.NewFolder(), SizeClasses = [TestPool.Small, TestPool.Large], MaxLeasedBytes = 64L * 1024 * 1024 });
+        bed.ClientPool = new RegionPool(new RegionPoolOptions { FolderPath = bed.NewFolder(), SizeClasses = [TestPool.Small, TestPool.Large], MaxLeasedBytes = 64L * 1024 * 1024 });
         bed.ClientOptions = Options();
-        bed.ClientOptions.Directory = bed.Directory;
+        bed.ClientOptions.Resolver = bed.Resolver;
         client?.Invoke(bed.ClientOptions);
         bed.Client = new NetworkEndpoint(new NoNames(), bed.ClientPool, bed.ClientOptions, logs);
         return bed;

@@ -47,7 +47,7 @@ public class NetworkTracingTests
         using var spans = new SpanRecorder();
         await using var bed = NetworkTestbed.Start();
         bed.Server.AddRoute("both", "pull", "pull2");
-        bed.Directory.Add("both", bed.ServerAddress);
+        bed.Resolver.Add("both", bed.ServerAddress);
 
         Assert.That(bed.Open("both").Send(new byte[500], Wait), Is.EqualTo(HoseStatus.Ok));
         Assert.That(bed.TakeFrom("pull"), Has.Length.EqualTo(500));

@@ -29,7 +29,7 @@ internal sealed class SinkBed : IAsyncDisposable
 
     public NetworkEndpoint Client { get; private set; } = null!;
 
-    public StaticNetworkDirectory Directory { get; } = new();
+    public StaticResolver Resolver { get; } = new();
 
     public RegionPool ServerPool { get; private set; } = null!;
 
@@ -45,13 +45,13 @@ internal sealed class SinkBed : IAsyncDisposable
         serverOptions.MaxPayloadBytes = 64 * 1024 * 1024;
         server?.Invoke(serverOptions);
         bed.Server = new NetworkEndpoint(new OneName(bed.Sink), bed.ServerPool, serverOptions);
-        bed.Directory.Add("sink", bed.ServerAddress);
-        bed.Directory.Add("sink2", bed.ServerAddress); // a second hose on the same connection
+        bed.Resolver.Add("sink", bed.ServerAddress);
+        bed.Resolver.Add("sink2", bed.ServerAddress); // a second hose on the same connection
 
         bed.ClientPool = TestPool.Create(bed.NewFolder(), maxLeased: 16L * 1024 * 1024);
         NetworkOptions clientOptions = NetworkTestbed.Options();
         clientOptions.MaxPayloadBytes = 64 * 1024 * 1024;
-        clientOptions.Directory = bed.Directory;
+        clientOptions.Resolver = bed.Resolver;
         client?.Invoke(clientOptions);
         bed.Client = new NetworkEndpoint(new OneName(null), bed.ClientPool, clientOptions);
         return bed;

@@ -43,7 +43,7 @@ public class DirectReadTests : SharedMemoryTest
     public async Task ASendThatTimesOutBeforeTheReceiverTookItIsWithdrawnAndNeverDelivered()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        var hostOptions = new FunctionHostOptions { Regions = { Directory = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true };
+        var hostOptions = new FunctionHostOptions { Regions = { FolderPath = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true };
         hostOptions.Guest.SendTimeout = TimeSpan.FromSeconds(1);
         await using var host = new FunctionHost(hostOptions);
         var producer = new HoseProducer(host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer)));
@@ -64,7 +64,7 @@ public class DirectReadTests : SharedMemoryTest
     public async Task TheReceiverLetsGoOfAGuestMemoryOnceTheSendingGuestIsGone()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true });
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true });
         WasmFunction function = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
         var producer = new HoseProducer(function);
         await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));

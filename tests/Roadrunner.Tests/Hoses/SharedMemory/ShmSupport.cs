@@ -22,9 +22,9 @@ internal static partial class ShmSupport
     }
 
     public static FunctionHost NewHost(string folder, Microsoft.Extensions.Logging.ILoggerFactory? logs = null) =>
-        new(new FunctionHostOptions { Regions = { Directory = Path.Combine(folder, "local") } }, loggerFactory: logs);
+        new(new FunctionHostOptions { Regions = { FolderPath = Path.Combine(folder, "local") } }, loggerFactory: logs);
 
-    public static SharedMemoryOptions Options(string folder) => new() { Directory = folder, PeerCheckInterval = TimeSpan.FromMilliseconds(20) };
+    public static SharedMemoryOptions Options(string folder) => new() { FolderPath = folder, PeerCheckInterval = TimeSpan.FromMilliseconds(20) };
 
     /// <summary>Starts a Roadrunner.Peer <c>shm</c> child serving in <paramref name="folder"/>.</summary>
     public static Task<PeerProcess> StartPeerAsync(string folder, CancellationToken cancellationToken, params string[] more) =>

@@ -2,8 +2,8 @@ using System.Net;
 
 namespace Roadrunner.Hoses.Network;
 
-/// <summary>Settings of a <see cref="DnsSrvNetworkDirectory"/>: which SRV name to ask for a function, whom to ask, and how long to trust the answer.</summary>
-public sealed class DnsSrvDirectoryOptions
+/// <summary>Settings of a <see cref="DnsSrvResolver"/>: which SRV name to ask for a function, whom to ask, and how long to trust the answer.</summary>
+public sealed class DnsSrvResolverOptions
 {
     /// <summary>
     /// The SRV name asked for a function: <c>{function}</c> is replaced by the function's name and <c>{namespace}</c> by

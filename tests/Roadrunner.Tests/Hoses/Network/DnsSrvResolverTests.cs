@@ -8,9 +8,9 @@ using Roadrunner.Tests.Support;
 
 namespace Roadrunner.Tests.Hoses.Network;
 
-/// <summary>The DNS-SRV directory against a real dnsmasq on 127.0.0.1; time moves only by a manual clock.</summary>
+/// <summary>The DNS-SRV resolver against a real dnsmasq on 127.0.0.1; time moves only by a manual clock.</summary>
 [CancelAfter(60_000)]
-public class DnsSrvNetworkDirectoryTests
+public class DnsSrvResolverTests
 {
     private const string Zone = Dnsmasq.Zone;
     private const string Node = "node." + Zone;
@@ -22,16 +22,16 @@ public class DnsSrvNetworkDirectoryTests
             Dnsmasq.Srv(Query("pull"), Node, 7003, 20, 0),
             Dnsmasq.Srv(Query("pull"), Node, 7002, 10, 20),
             Dnsmasq.Srv(Query("pull"), Node, 7001, 10, 60));
-        var directory = new DnsSrvNetworkDirectory(Options(dns), new ManualClock());
+        var resolver = new DnsSrvResolver(Options(dns), new ManualClock());
 
-        Assert.That(directory.TryResolveReplicas("pull", out IReadOnlyList<NetworkReplica>? replicas), Is.True);
+        Assert.That(resolver.TryResolveReplicas("pull", out IReadOnlyList<NetworkReplica>? replicas), Is.True);
         Assert.That(replicas, Is.EquivalentTo(new[]
         {
             new NetworkReplica(new IPEndPoint(IPAddress.Loopback, 7001), 10, 60),
             new NetworkReplica(new IPEndPoint(IPAddress.Loopback, 7002), 10, 20),
             new NetworkReplica(new IPEndPoint(IPAddress.Loopback, 7003), 20, 0),
         }));
-        Assert.That(directory.TryResolve("pull", out IReadOnlyList<EndPoint>? endpoints), Is.True);
+        Assert.That(resolver.TryResolve("pull", out IReadOnlyList<EndPoint>? endpoints), Is.True);
         Assert.That(endpoints!.Select(e => ((IPEndPoint)e).Port), Is.EqualTo(new[] { 7001, 7002, 7003 }), "preference order: priority, then weight");
     }
 
@@ -42,32 +42,32 @@ public class DnsSrvNetworkDirectoryTests
     {
         using var dns = Dnsmasq.Start(ttl, Dnsmasq.Host(Node, "127.0.0.1"), Dnsmasq.Srv(Query("pull"), Node, 7001, 0, 0));
         var clock = new ManualClock();
-        var directory = new DnsSrvNetworkDirectory(Options(dns, o => (o.MinTtl, o.MaxTtl) = (TimeSpan.FromSeconds(min), TimeSpan.FromSeconds(max))), clock);
-        Assert.That(Ports(directory, "pull"), Is.EqualTo(new[] { 7001 }));
+        var resolver = new DnsSrvResolver(Options(dns, o => (o.MinTtl, o.MaxTtl) = (TimeSpan.FromSeconds(min), TimeSpan.FromSeconds(max))), clock);
+        Assert.That(Ports(resolver, "pull"), Is.EqualTo(new[] { 7001 }));
 
         // The pods change; dnsmasq must restart to say so.
         dns.Restart(ttl, Dnsmasq.Host(Node, "127.0.0.1"), Dnsmasq.Srv(Query("pull"), Node, 7002, 0, 0), Dnsmasq.Srv(Query("pull"), Node, 7003, 0, 0));
         clock.Advance(TimeSpan.FromSeconds(effective) - TimeSpan.FromMilliseconds(1));
-        Assert.That(Ports(directory, "pull"), Is.EqualTo(new[] { 7001 }), "the old answer until its TTL ends");
+        Assert.That(Ports(resolver, "pull"), Is.EqualTo(new[] { 7001 }), "the old answer until its TTL ends");
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.That(Ports(directory, "pull"), Is.EquivalentTo(new[] { 7002, 7003 }), "the new answer after it");
+        Assert.That(Ports(resolver, "pull"), Is.EquivalentTo(new[] { 7002, 7003 }), "the new answer after it");
     }
 
     [Test]
     public void ANameWithNoRecordsResolvesToNothingWithAWarningAndAMetric()
     {
         using var dns = Dnsmasq.Start(30, Dnsmasq.Host(Node, "127.0.0.1"), Dnsmasq.Srv(Query("pull"), Node, 7001, 0, 0));
-        var logger = new ListLogger<DnsSrvNetworkDirectory>();
-        var directory = new DnsSrvNetworkDirectory(Options(dns), new ManualClock(), logger);
+        var logger = new ListLogger<DnsSrvResolver>();
+        var resolver = new DnsSrvResolver(Options(dns), new ManualClock(), logger);
         string name = "none-" + Guid.NewGuid().ToString("N")[..8];
         using var lookups = new LookupCounter(name);
 
-        Assert.That(directory.TryResolve(name, out IReadOnlyList<EndPoint>? endpoints), Is.False);
+        Assert.That(resolver.TryResolve(name, out IReadOnlyList<EndPoint>? endpoints), Is.False);
         Assert.That(endpoints, Is.Null);
         Assert.That(logger.At(LogLevel.Warning), Has.One.Contains($"'{name}' ({Query(name)}) has no SRV records (NotExistentDomain)"), string.Join(" | ", logger.Lines));
         Assert.That(lookups.Results, Is.EqualTo(new[] { "empty" }));
 
-        Assert.That(directory.TryResolveReplicas("not.a-label", out _), Is.False);
+        Assert.That(resolver.TryResolveReplicas("not.a-label", out _), Is.False);
         Assert.That(logger.At(LogLevel.Warning), Has.One.Contains("'not.a-label' is not a DNS label"));
     }
 
@@ -76,33 +76,33 @@ public class DnsSrvNetworkDirectoryTests
     {
         using var dns = Dnsmasq.Start(10, Dnsmasq.Host(Node, "127.0.0.1"), Dnsmasq.Srv(Query("pull"), Node, 7001, 0, 0));
         var clock = new ManualClock();
-        var logger = new ListLogger<DnsSrvNetworkDirectory>();
-        var directory = new DnsSrvNetworkDirectory(Options(dns, o => (o.StaleFor, o.RetryDelay) = (TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5))), clock, logger);
+        var logger = new ListLogger<DnsSrvResolver>();
+        var resolver = new DnsSrvResolver(Options(dns, o => (o.StaleFor, o.RetryDelay) = (TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5))), clock, logger);
         using var lookups = new LookupCounter("pull");
-        Assert.That(Ports(directory, "pull"), Is.EqualTo(new[] { 7001 }));
+        Assert.That(Ports(resolver, "pull"), Is.EqualTo(new[] { 7001 }));
 
         dns.Stop();
         clock.Advance(TimeSpan.FromSeconds(11));
-        Assert.That(Ports(directory, "pull"), Is.EqualTo(new[] { 7001 }), "expired, the server is gone: the last answer");
+        Assert.That(Ports(resolver, "pull"), Is.EqualTo(new[] { 7001 }), "expired, the server is gone: the last answer");
         Assert.That(logger.At(LogLevel.Warning), Has.One.Contains("no answer from DNS").And.Contains("serving the last answer"));
         clock.Advance(TimeSpan.FromSeconds(58)); // 69 s: 10 s TTL + 59 s of the 60 allowed
-        Assert.That(Ports(directory, "pull"), Is.EqualTo(new[] { 7001 }));
+        Assert.That(Ports(resolver, "pull"), Is.EqualTo(new[] { 7001 }));
         clock.Advance(TimeSpan.FromSeconds(2)); // 71 s
-        Assert.That(directory.TryResolve("pull", out _), Is.False, "too old to serve");
+        Assert.That(resolver.TryResolve("pull", out _), Is.False, "too old to serve");
         Assert.That(logger.At(LogLevel.Error), Has.One.Contains("no recent answer to serve"));
         Assert.That(lookups.Results, Is.EqualTo(new[] { "answer", "stale", "stale", "failed" }));
 
         // The server is back (with other records): the next query, after the retry delay, finds them.
         dns.Restart(10, Dnsmasq.Host(Node, "127.0.0.1"), Dnsmasq.Srv(Query("pull"), Node, 7002, 0, 0));
         clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.That(Ports(directory, "pull"), Is.EqualTo(new[] { 7002 }));
+        Assert.That(Ports(resolver, "pull"), Is.EqualTo(new[] { 7002 }));
     }
 
     internal static string Query(string function) => $"_roadrunner._tcp.{function}.{Zone}";
 
-    internal static DnsSrvDirectoryOptions Options(Dnsmasq dns, Action<DnsSrvDirectoryOptions>? configure = null)
+    internal static DnsSrvResolverOptions Options(Dnsmasq dns, Action<DnsSrvResolverOptions>? configure = null)
     {
-        var options = new DnsSrvDirectoryOptions
+        var options = new DnsSrvResolverOptions
         {
             QueryPattern = "_roadrunner._tcp.{function}." + Zone,
             NameServers = [dns.EndPoint.ToString()],
@@ -113,8 +113,8 @@ public class DnsSrvNetworkDirectoryTests
         return options;
     }
 
-    private static int[] Ports(DnsSrvNetworkDirectory directory, string name) =>
-        directory.TryResolveReplicas(name, out IReadOnlyList<NetworkReplica>? replicas)
+    private static int[] Ports(DnsSrvResolver resolver, string name) =>
+        resolver.TryResolveReplicas(name, out IReadOnlyList<NetworkReplica>? replicas)
             ? [.. replicas.Select(r => ((IPEndPoint)r.EndPoint).Port)]
             : [];
 

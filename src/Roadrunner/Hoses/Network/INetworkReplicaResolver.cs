@@ -3,12 +3,12 @@ using System.Diagnostics.CodeAnalysis;
 namespace Roadrunner.Hoses.Network;
 
 /// <summary>
-/// A directory whose names may be served by interchangeable replicas (for example the pods behind a Kubernetes
+/// A resolver whose names may be served by interchangeable replicas (for example the pods behind a Kubernetes
 /// headless Service, published as DNS SRV records): each payload goes to ONE replica, not to every endpoint as with
-/// the fan-out of <see cref="INetworkDirectory.TryResolve"/>. <see cref="NetworkEndpoint"/> asks this first and falls
-/// back to <see cref="INetworkDirectory.TryResolve"/> (fan-out) for names it does not answer.
+/// the fan-out of <see cref="INetworkResolver.TryResolve"/>. <see cref="NetworkEndpoint"/> asks this first and falls
+/// back to <see cref="INetworkResolver.TryResolve"/> (fan-out) for names it does not answer.
 /// </summary>
-public interface INetworkReplicaDirectory : INetworkDirectory
+public interface INetworkReplicaResolver : INetworkResolver
 {
     /// <summary>
     /// The replicas that serve <paramref name="name"/> now. Called on every send to the name, so the answer may change

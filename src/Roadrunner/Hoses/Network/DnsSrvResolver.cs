@@ -13,35 +13,35 @@ namespace Roadrunner.Hoses.Network;
 /// <summary>
 /// Finds the replicas of a function through DNS SRV records (RFC 2782), for example those Kubernetes publishes for
 /// every ready pod behind a headless Service: one SRV record per replica, giving its priority, weight, target host and
-/// port (see <see cref="DnsSrvDirectoryOptions.QueryPattern"/> and docs/cluster.md). Each payload goes to ONE replica,
-/// chosen by priority and weight (<see cref="INetworkReplicaDirectory"/>).
+/// port (see <see cref="DnsSrvResolverOptions.QueryPattern"/> and docs/cluster.md). Each payload goes to ONE replica,
+/// chosen by priority and weight (<see cref="INetworkReplicaResolver"/>).
 /// </summary>
 /// <remarks>
 /// <para>Answers are cached for their TTL (the smallest of the SRV records' and of the target addresses'), kept within
-/// <see cref="DnsSrvDirectoryOptions.MinTtl"/> and <see cref="DnsSrvDirectoryOptions.MaxTtl"/>; the first lookup
-/// after expiry asks again on the caller's thread (at most <see cref="DnsSrvDirectoryOptions.QueryTimeout"/> times
-/// 1 + <see cref="DnsSrvDirectoryOptions.QueryRetries"/>; one query at a time per name, other callers wait for it).</para>
-/// <para>When the servers do not answer, the last good answer is served for <see cref="DnsSrvDirectoryOptions.StaleFor"/>
-/// after it expired, asking again every <see cref="DnsSrvDirectoryOptions.RetryDelay"/>; then the name resolves to
+/// <see cref="DnsSrvResolverOptions.MinTtl"/> and <see cref="DnsSrvResolverOptions.MaxTtl"/>; the first lookup
+/// after expiry asks again on the caller's thread (at most <see cref="DnsSrvResolverOptions.QueryTimeout"/> times
+/// 1 + <see cref="DnsSrvResolverOptions.QueryRetries"/>; one query at a time per name, other callers wait for it).</para>
+/// <para>When the servers do not answer, the last good answer is served for <see cref="DnsSrvResolverOptions.StaleFor"/>
+/// after it expired, asking again every <see cref="DnsSrvResolverOptions.RetryDelay"/>; then the name resolves to
 /// nothing. A name with no records (NXDOMAIN, or no SRV record with a reachable target), or that is not a DNS label,
 /// resolves to nothing at once. Each such case is logged (warning) and counted (metric <c>roadrunner.dns.lookups</c>).</para>
 /// <para>A target's address comes from the answer's additional section, else from an A (then AAAA) query to the same
 /// servers; the first address is used. A target of <c>.</c> means "not served here" (RFC 2782) and is skipped.</para>
 /// </remarks>
-public sealed partial class DnsSrvNetworkDirectory : INetworkReplicaDirectory
+public sealed partial class DnsSrvResolver : INetworkReplicaResolver
 {
-    private readonly DnsSrvDirectoryOptions _options;
+    private readonly DnsSrvResolverOptions _options;
     private readonly LookupClient _client;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
-    /// <summary>Creates a directory; nothing is asked until a name is resolved.</summary>
+    /// <summary>Creates a resolver; nothing is asked until a name is resolved.</summary>
     /// <param name="options">The query pattern, servers and cache bounds.</param>
     /// <param name="timeProvider">The clock for TTLs; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="logger">Where lookups that find nothing or fail are reported; none when null.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public DnsSrvNetworkDirectory(DnsSrvDirectoryOptions options, TimeProvider? timeProvider = null, ILogger<DnsSrvNetworkDirectory>? logger = null)
+    public DnsSrvResolver(DnsSrvResolverOptions options, TimeProvider? timeProvider = null, ILogger<DnsSrvResolver>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();

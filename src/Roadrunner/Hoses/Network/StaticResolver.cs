@@ -6,15 +6,15 @@ using System.Net;
 namespace Roadrunner.Hoses.Network;
 
 /// <summary>A fixed map of function names to endpoints, built in code or parsed from configuration.</summary>
-public sealed class StaticNetworkDirectory : INetworkDirectory
+public sealed class StaticResolver : INetworkResolver
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<EndPoint>> _names = new(StringComparer.Ordinal);
 
     /// <summary>Maps <paramref name="name"/> to one endpoint, or to several for a fan-out; replaces an earlier mapping.</summary>
     /// <param name="name">The function or route name.</param>
     /// <param name="endpoints">Where it is served.</param>
-    /// <returns>This directory.</returns>
-    public StaticNetworkDirectory Add(string name, params EndPoint[] endpoints)
+    /// <returns>This resolver.</returns>
+    public StaticResolver Add(string name, params EndPoint[] endpoints)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -32,12 +32,12 @@ public sealed class StaticNetworkDirectory : INetworkDirectory
     /// <c>consumer=127.0.0.1:7000;audit=10.0.0.2:7000,10.0.0.3:7000</c>. Host names become <see cref="DnsEndPoint"/>s.
     /// </summary>
     /// <param name="configuration">The entries.</param>
-    /// <returns>The directory.</returns>
+    /// <returns>The resolver.</returns>
     /// <exception cref="FormatException">An entry is malformed.</exception>
-    public static StaticNetworkDirectory Parse(string configuration)
+    public static StaticResolver Parse(string configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var directory = new StaticNetworkDirectory();
+        var resolver = new StaticResolver();
         foreach (string entry in configuration.Split([';', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int equals = entry.IndexOf('=', StringComparison.Ordinal);
@@ -47,10 +47,10 @@ public sealed class StaticNetworkDirectory : INetworkDirectory
             }
 
             EndPoint[] endpoints = [.. entry[(equals + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseEndPoint)];
-            directory.Add(entry[..equals].Trim(), endpoints);
+            resolver.Add(entry[..equals].Trim(), endpoints);
         }
 
-        return directory;
+        return resolver;
     }
 
     /// <inheritdoc />
