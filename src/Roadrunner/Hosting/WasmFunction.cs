@@ -25,11 +25,11 @@ public sealed class WasmFunction : IAsyncDisposable
     /// <summary>The instance, for looking up typed exports to use inside <see cref="Run{T}"/>.</summary>
     public Instance Instance { get; }
 
-    /// <summary>The Roadrunner state of the instance: inbox, handles, push receiver.</summary>
+    /// <summary>
+    /// The Roadrunner state of the instance: inbox, handles, push receiver. Send to the function from .NET through
+    /// <c>Guest.Inbox</c> (or by name with <see cref="FunctionHost.Open"/>).
+    /// </summary>
     public RoadrunnerGuest Guest { get; }
-
-    /// <summary>Payloads for this function arrive here; send to it from .NET to reach the guest.</summary>
-    public IDataHose Inbox => Guest.Inbox;
 
     /// <summary>
     /// Runs <paramref name="call"/> as the only call into this function, then pushes the payloads that queued meanwhile

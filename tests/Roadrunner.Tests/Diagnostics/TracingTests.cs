@@ -67,7 +67,7 @@ public class TracingTests : FolderTest
         WasmFunction sink = host.LoadText("sink", Guests.Sink);
 
         Assert.That(host.Open("relay").Send(new byte[64], Wait), Is.EqualTo(HoseStatus.Ok));
-        Assert.That(await ReceiveBytesAsync(sink.Inbox), Has.Length.EqualTo(64));
+        Assert.That(await ReceiveBytesAsync(sink.Guest.Inbox), Has.Length.EqualTo(64));
 
         Activity first = spans.Single(RoadrunnerActivity.SendName, "relay");
         Activity relayed = spans.Single(RoadrunnerActivity.DeliverName, "relay");

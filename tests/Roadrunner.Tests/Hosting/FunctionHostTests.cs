@@ -20,7 +20,7 @@ public class FunctionHostTests : FolderTest
             Assert.That(a.Name, Is.EqualTo("a"));
             Assert.That(host.Functions, Is.EquivalentTo(new[] { a, b }));
             Assert.That(host.Directory.TryResolve("a", out IHoseSender? sender), Is.True);
-            Assert.That(sender, Is.SameAs(a.Inbox));
+            Assert.That(sender, Is.SameAs(a.Guest.Inbox));
             Assert.That(host.Pool.FolderPath, Is.EqualTo(Path.GetFullPath(Folder)));
         });
     }
@@ -36,7 +36,7 @@ public class FunctionHostTests : FolderTest
         {
             Assert.That(host["twice"], Is.SameAs(first));
             Assert.That(host.Functions, Has.Count.EqualTo(1));
-            Assert.That(host.Open("twice"), Is.SameAs(first.Inbox));
+            Assert.That(host.Open("twice"), Is.SameAs(first.Guest.Inbox));
         });
     }
 

@@ -58,8 +58,8 @@ public class HostDisposalTests : FolderTest
 
         Assert.Multiple(() =>
         {
-            Assert.That(receiver.Inbox.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Closed));
-            Assert.That(puller.Inbox.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Closed));
+            Assert.That(receiver.Guest.Inbox.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Closed));
+            Assert.That(puller.Guest.Inbox.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Closed));
         });
     }
 
@@ -69,8 +69,8 @@ public class HostDisposalTests : FolderTest
         FunctionHost host = CreateHost();
         WasmFunction sink = host.LoadText("sink", Guests.Sink);
         byte[] payload = Payloads.Random(5000, 1);
-        await sink.Inbox.SendAsync(payload, Ct);
-        HoseLease lease = await sink.Inbox.ReceiveAsync(Ct);
+        await sink.Guest.Inbox.SendAsync(payload, Ct);
+        HoseLease lease = await sink.Guest.Inbox.ReceiveAsync(Ct);
 
         await host.DisposeAsync();
 

@@ -63,7 +63,7 @@ public class HostInboxTests : FolderTest
             Assert.That(() => host.CreateInbox("inbox"), Throws.ArgumentException.With.Message.Contains("'inbox'"));
             Assert.That(() => host.LoadText("inbox", Guests.PushReceiver), Throws.ArgumentException.With.Message.Contains("'inbox'"));
             Assert.That(() => host.CreateInbox(""), Throws.ArgumentException);
-            Assert.That(host.Open("fn"), Is.SameAs(function.Inbox));
+            Assert.That(host.Open("fn"), Is.SameAs(function.Guest.Inbox));
             Assert.That(host.Open("inbox"), Is.SameAs(inbox));
         });
     }

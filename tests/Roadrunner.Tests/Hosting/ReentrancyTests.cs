@@ -138,14 +138,14 @@ public class ReentrancyTests : FolderTest
         // From inside a's handler, the push to b queues (a has less than b's push limit left) or goes straight in; either
         // way a send back to a busy a queues.
         Assert.That(await Within(Task.Run(() => host.Open("a").Send(new byte[] { 40 }, WaitLimit))), Is.EqualTo(HoseStatus.Ok));
-        Assert.That(await ReceiveBytesAsync(done.Inbox), Is.EqualTo(new byte[] { 0 }));
+        Assert.That(await ReceiveBytesAsync(done.Guest.Inbox), Is.EqualTo(new byte[] { 0 }));
 
         // Both at once from two threads: each handler finds the other busy and queues.
         Task<HoseStatus> toA = Task.Run(() => host.Open("a").Send(new byte[] { 30 }, WaitLimit));
         Task<HoseStatus> toB = Task.Run(() => host.Open("b").Send(new byte[] { 30 }, WaitLimit));
         Assert.That(await Within(Task.WhenAll(toA, toB)), Is.All.EqualTo(HoseStatus.Ok));
-        Assert.That(await ReceiveBytesAsync(done.Inbox), Is.EqualTo(new byte[] { 0 }));
-        Assert.That(await ReceiveBytesAsync(done.Inbox), Is.EqualTo(new byte[] { 0 }));
+        Assert.That(await ReceiveBytesAsync(done.Guest.Inbox), Is.EqualTo(new byte[] { 0 }));
+        Assert.That(await ReceiveBytesAsync(done.Guest.Inbox), Is.EqualTo(new byte[] { 0 }));
 
         int handled = a.Run(i => i.GetFunction<int>("count")!()) + b.Run(i => i.GetFunction<int>("count")!());
         Assert.That(handled, Is.EqualTo(41 + 31 + 31));

@@ -27,7 +27,7 @@ public class RoutingTests : FolderTest
             Assert.That(pulled.Receive(GuestCalls.DataOffset, 5000), Is.EqualTo(3000));
             Assert.That(pulled.Read(GuestCalls.DataOffset, 3000), Is.EqualTo(payload));
         });
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Inbox), payload), Is.Empty);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Guest.Inbox), payload), Is.Empty);
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
 
@@ -42,7 +42,7 @@ public class RoutingTests : FolderTest
 
         Assert.Multiple(() =>
         {
-            Assert.That(host.Open("alias"), Is.SameAs(receiver.Inbox));
+            Assert.That(host.Open("alias"), Is.SameAs(receiver.Guest.Inbox));
             Assert.That(sender.Send(sender.Open("alias"), GuestCalls.DataOffset, 42), Is.Zero);
             Assert.That(receiver.Run(i => i.GetFunction<int>("last_length")!()), Is.EqualTo(42));
         });
@@ -59,8 +59,8 @@ public class RoutingTests : FolderTest
 
         await host.Open("both").SendAsync(payload, Ct);
 
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(a.Inbox), payload), Is.Empty);
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(b.Inbox), payload), Is.Empty);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(a.Guest.Inbox), payload), Is.Empty);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(b.Guest.Inbox), payload), Is.Empty);
     }
 
     [Test]
@@ -140,7 +140,7 @@ public class RoutingTests : FolderTest
         await using var remote = new InProcessHose("shared-name", host.Pool);
         host.AddDirectory(new FakeDirectory().Add("shared-name", remote));
 
-        Assert.That(host.Open("shared-name"), Is.SameAs(local.Inbox));
+        Assert.That(host.Open("shared-name"), Is.SameAs(local.Guest.Inbox));
     }
 
     [Test]

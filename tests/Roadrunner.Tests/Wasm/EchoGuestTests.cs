@@ -12,7 +12,7 @@ public class EchoGuestTests : FolderTest
     public async Task EchoForwardsEveryPayloadInOrder(bool dotNetSink)
     {
         await using FunctionHost host = CreateHost();
-        IHoseReceiver sink = dotNetSink ? AddDotNetSink(host) : host.LoadText("sink", Guests.Sink).Inbox;
+        IHoseReceiver sink = dotNetSink ? AddDotNetSink(host) : host.LoadText("sink", Guests.Sink).Guest.Inbox;
         WasmFunction echo = host.LoadFile("echo", CGuests.Echo);
         int[] lengths = [0, 1, 1000, 65536, 200_000, 3];
         byte[][] payloads = [.. lengths.Select((length, i) => Payloads.Random(length, i))];
@@ -34,7 +34,7 @@ public class EchoGuestTests : FolderTest
     public async Task EchoWakesForPayloadsSentWhileItWaits()
     {
         await using FunctionHost host = CreateHost();
-        IHoseReceiver sink = host.LoadText("sink", Guests.Sink).Inbox;
+        IHoseReceiver sink = host.LoadText("sink", Guests.Sink).Guest.Inbox;
         WasmFunction echo = host.LoadFile("echo", CGuests.Echo);
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<int> run = Task.Run(() => echo.Run(i =>
@@ -58,9 +58,9 @@ public class EchoGuestTests : FolderTest
     public async Task EchoStopsWhenItsWaitTimesOut()
     {
         await using FunctionHost host = CreateHost();
-        IHoseReceiver sink = host.LoadText("sink", Guests.Sink).Inbox;
+        IHoseReceiver sink = host.LoadText("sink", Guests.Sink).Guest.Inbox;
         WasmFunction echo = host.LoadFile("echo", CGuests.Echo);
-        await echo.Inbox.SendAsync(new byte[] { 1, 2, 3 }, Ct);
+        await echo.Guest.Inbox.SendAsync(new byte[] { 1, 2, 3 }, Ct);
 
         int echoed = echo.Run(i => i.GetFunction<int, int>("run")!(2)); // the second wait times out after 1 s
 
@@ -85,7 +85,7 @@ public class EchoGuestTests : FolderTest
         WasmFunction consumer = host.LoadFile("consumer", CGuests.Consumer);
         host.AddRoute("sink", "consumer");
         byte[] payload = CGuests.ProducerPattern(123_457, 9);
-        await echo.Inbox.SendAsync(payload, Ct);
+        await echo.Guest.Inbox.SendAsync(payload, Ct);
 
         Assert.That(echo.Run(i => i.GetFunction<int, int>("run")!(1)), Is.EqualTo(1));
 

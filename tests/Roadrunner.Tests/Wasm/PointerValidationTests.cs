@@ -61,7 +61,7 @@ public class PointerValidationTests : FolderTest
 
         Assert.That(sender.Send(handle, pointer, length), Is.Zero);
         Assert.That(puller.NextLength(), Is.EqualTo(length));
-        using HoseLease lease = await puller.Function.Inbox.ReceiveAsync(Ct);
+        using HoseLease lease = await puller.Function.Guest.Inbox.ReceiveAsync(Ct);
         Assert.That(Payloads.Diff(lease.Bytes(), memory.AsSpan(pointer, length)), Is.Empty);
     }
 
@@ -108,7 +108,7 @@ public class PointerValidationTests : FolderTest
         await using FunctionHost host = CreateHost();
         var puller = new GuestCalls(host.LoadText("puller", Guests.Caller));
         byte[] payload = Payloads.Random(500, 2);
-        await puller.Function.Inbox.SendAsync(payload, Ct);
+        await puller.Function.Guest.Inbox.SendAsync(payload, Ct);
 
         Assert.Multiple(() =>
         {
@@ -126,7 +126,7 @@ public class PointerValidationTests : FolderTest
         await using FunctionHost host = CreateHost();
         var puller = new GuestCalls(host.LoadText("puller", Guests.Caller));
         byte[] payload = Payloads.Random(64, 3);
-        await puller.Function.Inbox.SendAsync(payload, Ct);
+        await puller.Function.Guest.Inbox.SendAsync(payload, Ct);
 
         Assert.That(puller.Receive(MemorySize - 64, 64), Is.EqualTo(64));
         Assert.That(puller.Read(MemorySize - 64, 64), Is.EqualTo(payload));
@@ -151,7 +151,7 @@ public class PointerValidationTests : FolderTest
             Assert.That(sender.Send(handle, MemorySize + 20_000, payload.Length), Is.Zero);
             Assert.That(sender.Send(handle, (4 * 65536) - 1, 2), Is.EqualTo(BadPointer), "the new end is checked too");
         });
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Inbox), payload), Is.Empty);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Guest.Inbox), payload), Is.Empty);
     }
 
     [Test]
@@ -160,7 +160,7 @@ public class PointerValidationTests : FolderTest
         await using FunctionHost host = CreateHost();
         var puller = new GuestCalls(host.LoadText("puller", Guests.Caller));
         byte[] payload = Payloads.Random(70_000, 6);
-        await puller.Function.Inbox.SendAsync(payload, Ct);
+        await puller.Function.Guest.Inbox.SendAsync(payload, Ct);
         Assert.That(puller.Receive(MemorySize, payload.Length), Is.EqualTo(BadPointer));
 
         Assert.That(puller.Grow(2), Is.EqualTo(2));

@@ -54,7 +54,7 @@ public class ProducerConsumerTests : FolderTest
         Assert.That(producer.Run(i => i.GetFunction<int, int, int>("fill")!(length, 77)), Is.Not.Zero);
         Assert.That(producer.Run(i => i.GetFunction<int, int>("produce")!(length)), Is.Zero);
 
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(host["consumer"].Inbox), CGuests.ProducerPattern(length, 77)), Is.Empty);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(host["consumer"].Guest.Inbox), CGuests.ProducerPattern(length, 77)), Is.Empty);
     }
 
     [Test]
@@ -85,7 +85,7 @@ public class ProducerConsumerTests : FolderTest
         (int next, int tooSmall, int stillNext, int pulled, long checksum, int afterwards) = consumer.Run(i =>
         {
             // Inside a call the consumer is busy, so this payload queues instead of being pushed.
-            Assert.That(consumer.Inbox.TrySend(payload), Is.EqualTo(HoseStatus.Ok));
+            Assert.That(consumer.Guest.Inbox.TrySend(payload), Is.EqualTo(HoseStatus.Ok));
             Func<int> nextLength = i.GetFunction<int>("next_length")!;
             Func<int, int> pull = i.GetFunction<int, int>("pull")!;
             return (nextLength(), pull(4999), nextLength(), pull(payload.Length), i.GetFunction<long>("checksum")!(), nextLength());

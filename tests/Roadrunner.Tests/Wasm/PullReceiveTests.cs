@@ -56,7 +56,7 @@ public class PullReceiveTests : FolderTest
     {
         await using FunctionHost host = CreateHost();
         var puller = new GuestCalls(host.LoadText("puller", Guests.Caller));
-        await puller.Function.Inbox.SendAsync(ReadOnlyMemory<byte>.Empty, Ct);
+        await puller.Function.Guest.Inbox.SendAsync(ReadOnlyMemory<byte>.Empty, Ct);
 
         Assert.That(puller.NextLength(), Is.Zero);
         Assert.That(puller.Receive(Buffer, 0), Is.Zero);
@@ -69,7 +69,7 @@ public class PullReceiveTests : FolderTest
         await using FunctionHost host = CreateHost();
         var puller = new GuestCalls(host.LoadText("puller", Guests.Caller));
         byte[] payload = Payloads.Random(1000, 1);
-        await puller.Function.Inbox.SendAsync(payload, Ct);
+        await puller.Function.Guest.Inbox.SendAsync(payload, Ct);
 
         Assert.Multiple(() =>
         {
@@ -106,7 +106,7 @@ public class PullReceiveTests : FolderTest
         var puller = new GuestCalls(host.LoadText("puller", Guests.Caller));
 
         Assert.That(puller.ReceiveWait(Buffer, 100, timeout), Is.EqualTo((int)HoseStatus.WouldBlock));
-        await puller.Function.Inbox.SendAsync(new byte[] { 1, 2 }, Ct);
+        await puller.Function.Guest.Inbox.SendAsync(new byte[] { 1, 2 }, Ct);
         Assert.That(puller.ReceiveWait(Buffer, 100, timeout), Is.EqualTo(2));
     }
 
@@ -171,8 +171,8 @@ public class PullReceiveTests : FolderTest
     {
         await using FunctionHost host = CreateHost();
         var puller = new GuestCalls(host.LoadText("puller", Guests.Caller));
-        await puller.Function.Inbox.SendAsync(new byte[] { 1 }, Ct);
-        puller.Function.Inbox.Complete();
+        await puller.Function.Guest.Inbox.SendAsync(new byte[] { 1 }, Ct);
+        puller.Function.Guest.Inbox.Complete();
 
         Assert.That(puller.Receive(Buffer, 10), Is.EqualTo(1), "what was sent is still delivered");
         Assert.Multiple(() =>
@@ -215,7 +215,7 @@ public class PullReceiveTests : FolderTest
         payload.AsSpan(0, 10).Clear();
         sender.Write(GuestCalls.DataOffset, payload); // the guest reuses its buffer at once
 
-        using HoseLease lease = await sink.Inbox.ReceiveAsync(Ct);
+        using HoseLease lease = await sink.Guest.Inbox.ReceiveAsync(Ct);
         Assert.Multiple(() =>
         {
             Assert.That(lease.Length, Is.EqualTo(payload.Length));

@@ -52,7 +52,7 @@ public class PushDeliveryTests : FolderTest
 
         foreach (byte[] expected in sent)
         {
-            Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Inbox), expected), Is.Empty);
+            Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Guest.Inbox), expected), Is.Empty);
         }
 
         Assert.That(relay.Run(r => r.GetFunction<int>("last_status")!()), Is.Zero);
@@ -78,21 +78,21 @@ public class PushDeliveryTests : FolderTest
             Assert.Multiple(() =>
             {
                 Assert.That(relay.Guest.InboxHose.QueuedCount, Is.EqualTo(10));
-                Assert.That(sink.Inbox.TryPeekLength(out _), Is.True);
+                Assert.That(sink.Guest.Inbox.TryPeekLength(out _), Is.True);
                 Assert.That(host.Pool.LeasedBytes, Is.GreaterThan(0), "queued payloads wait in regions");
             });
         }
 
         for (int i = 0; i <= 10; i++)
         {
-            byte[] received = await ReceiveBytesAsync(sink.Inbox);
+            byte[] received = await ReceiveBytesAsync(sink.Guest.Inbox);
             Assert.That(Payloads.NumberOf(received), Is.EqualTo(i));
             Assert.That(Payloads.Diff(received, Payloads.Numbered(i, Math.Max(100 * i, 100))), Is.Empty);
         }
 
         // A payload sent after the backlog drained goes directly again.
         Assert.That(sender.Send(handle, Payloads.Numbered(11, 50)), Is.EqualTo((int)HoseStatus.Ok));
-        Assert.That(Payloads.NumberOf(await ReceiveBytesAsync(sink.Inbox)), Is.EqualTo(11));
+        Assert.That(Payloads.NumberOf(await ReceiveBytesAsync(sink.Guest.Inbox)), Is.EqualTo(11));
     }
 
     [Test]
@@ -119,7 +119,7 @@ public class PushDeliveryTests : FolderTest
         Assert.That(statuses, Is.All.EqualTo((int)HoseStatus.Ok));
         foreach (byte[] expected in payloads)
         {
-            Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Inbox), expected), Is.Empty);
+            Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Guest.Inbox), expected), Is.Empty);
         }
     }
 
@@ -133,11 +133,11 @@ public class PushDeliveryTests : FolderTest
         byte[] second = Payloads.Random(70_000, 2);
 
         await host.Open("relay").SendAsync(first, Ct);
-        await relay.Inbox.SendAsync(second, Ct);
+        await relay.Guest.Inbox.SendAsync(second, Ct);
 
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Inbox), first), Is.Empty);
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Inbox), second), Is.Empty);
-        Assert.That(host.Open("relay"), Is.SameAs(relay.Inbox));
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Guest.Inbox), first), Is.Empty);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Guest.Inbox), second), Is.Empty);
+        Assert.That(host.Open("relay"), Is.SameAs(relay.Guest.Inbox));
     }
 
     [Test]
@@ -154,7 +154,7 @@ public class PushDeliveryTests : FolderTest
             Assert.That(claim.Commit(), Is.EqualTo(HoseStatus.Ok));
         }
 
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Inbox), payload), Is.Empty);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(sink.Guest.Inbox), payload), Is.Empty);
     }
 
     [Test]
@@ -174,8 +174,8 @@ public class PushDeliveryTests : FolderTest
             Assert.That(sender.Send(handle, Payloads.Numbered(3, 10)), Is.EqualTo((int)HoseStatus.Ok));
         }
 
-        Assert.That(Payloads.NumberOf(await ReceiveBytesAsync(sink.Inbox)), Is.EqualTo(1));
-        Assert.That(Payloads.NumberOf(await ReceiveBytesAsync(sink.Inbox)), Is.EqualTo(3));
+        Assert.That(Payloads.NumberOf(await ReceiveBytesAsync(sink.Guest.Inbox)), Is.EqualTo(1));
+        Assert.That(Payloads.NumberOf(await ReceiveBytesAsync(sink.Guest.Inbox)), Is.EqualTo(3));
         Assert.That(relay.Guest.IsFaulted, Is.False, "a refusal is not a fault");
     }
 

@@ -33,7 +33,7 @@ public class PushFaultTests : FolderTest
             Assert.That(victim.Guest.IsFaulted, Is.True);
             Assert.That(sender.Send(toVictim, GuestCalls.DataOffset, 30), Is.EqualTo(PeerFailed), "later sends are refused");
             Assert.That(sender.TrySend(toVictim, GuestCalls.DataOffset, 30), Is.EqualTo(PeerFailed));
-            Assert.That(victim.Inbox.TrySend(new byte[5]), Is.EqualTo(HoseStatus.PeerFailed), ".NET senders too");
+            Assert.That(victim.Guest.Inbox.TrySend(new byte[5]), Is.EqualTo(HoseStatus.PeerFailed), ".NET senders too");
             Assert.That(victim.Run(i => i.GetFunction<int>("count")!()), Is.EqualTo(1), "only the first payload was handled");
             Assert.That(other.Guest.IsFaulted, Is.False);
             Assert.That(sender.Send(toOther, GuestCalls.DataOffset, 40), Is.Zero, "another receiver keeps working");

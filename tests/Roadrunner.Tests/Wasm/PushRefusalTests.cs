@@ -89,9 +89,9 @@ public class PushRefusalTests : FolderTest
 
         Assert.Multiple(() =>
         {
-            Assert.That(receiver.Inbox.TrySend(new byte[65537]), Is.EqualTo(HoseStatus.PeerFailed));
-            Assert.That(async () => await receiver.Inbox.SendAsync(new byte[65537], Ct), Throws.TypeOf<HoseException>().With.Property(nameof(HoseException.Status)).EqualTo(HoseStatus.PeerFailed));
-            Assert.That(receiver.Inbox.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Ok));
+            Assert.That(receiver.Guest.Inbox.TrySend(new byte[65537]), Is.EqualTo(HoseStatus.PeerFailed));
+            Assert.That(async () => await receiver.Guest.Inbox.SendAsync(new byte[65537], Ct), Throws.TypeOf<HoseException>().With.Property(nameof(HoseException.Status)).EqualTo(HoseStatus.PeerFailed));
+            Assert.That(receiver.Guest.Inbox.TrySend(new byte[10]), Is.EqualTo(HoseStatus.Ok));
         });
     }
 }

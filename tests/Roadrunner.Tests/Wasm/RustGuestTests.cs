@@ -202,8 +202,8 @@ public class RustGuestTests : FolderTest
         (int next, int pulled, long smallSum, int nextLarge, int waited, long largeSum, int afterwards, int timedOut) = consumer.Run(i =>
         {
             // Inside a call the consumer is busy, so these queue instead of being pushed.
-            Assert.That(consumer.Inbox.TrySend(small), Is.EqualTo(HoseStatus.Ok));
-            Assert.That(consumer.Inbox.TrySend(large), Is.EqualTo(HoseStatus.Ok));
+            Assert.That(consumer.Guest.Inbox.TrySend(small), Is.EqualTo(HoseStatus.Ok));
+            Assert.That(consumer.Guest.Inbox.TrySend(large), Is.EqualTo(HoseStatus.Ok));
             Func<int> nextLength = i.GetFunction<int>("next_length")!;
             Func<long> checksum = i.GetFunction<long>("checksum")!;
             Func<int, int> pullWait = i.GetFunction<int, int>("pull_wait")!;

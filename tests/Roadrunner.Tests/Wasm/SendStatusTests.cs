@@ -71,13 +71,13 @@ public class SendStatusTests : FolderTest
         }));
         await Within(sending.Task);
 
-        using (HoseLease first = await puller.Inbox.ReceiveAsync(Ct))
+        using (HoseLease first = await puller.Guest.Inbox.ReceiveAsync(Ct))
         {
             Assert.That(first.Length, Is.EqualTo(1));
         }
 
         Assert.That(await Within(blocked), Is.Zero);
-        using HoseLease second = await puller.Inbox.ReceiveAsync(Ct);
+        using HoseLease second = await puller.Guest.Inbox.ReceiveAsync(Ct);
         Assert.That(second.Length, Is.EqualTo(2));
     }
 
@@ -89,7 +89,7 @@ public class SendStatusTests : FolderTest
         WasmFunction puller = host.LoadText("puller", Guests.Caller);
         int handle = sender.Open("puller");
         Assert.That(sender.Send(handle, GuestCalls.DataOffset, 100_000), Is.Zero);
-        HoseLease held = await puller.Inbox.ReceiveAsync(Ct);
+        HoseLease held = await puller.Guest.Inbox.ReceiveAsync(Ct);
 
         Assert.Multiple(() =>
         {
@@ -110,8 +110,8 @@ public class SendStatusTests : FolderTest
         int toPuller = sender.Open("puller");
         int toPushed = sender.Open("pushed");
 
-        puller.Inbox.Complete();
-        pushed.Inbox.Complete();
+        puller.Guest.Inbox.Complete();
+        pushed.Guest.Inbox.Complete();
 
         Assert.Multiple(() =>
         {

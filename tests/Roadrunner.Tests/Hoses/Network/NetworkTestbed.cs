@@ -96,7 +96,7 @@ internal sealed class NetworkTestbed : IAsyncDisposable
     /// <summary>Takes the next payload queued for <paramref name="function"/> on the server, or null.</summary>
     public byte[]? TakeFrom(string function)
     {
-        if (!Server[function].Inbox.TryReceive(out HoseLease? lease))
+        if (!Server[function].Guest.Inbox.TryReceive(out HoseLease? lease))
         {
             return null;
         }
