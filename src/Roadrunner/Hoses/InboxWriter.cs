@@ -298,7 +298,7 @@ internal sealed class InboxWriter
     private HoseStatus TryDirect(RegionPayload payload, in RoadrunnerActivity.Inbound from)
     {
         // Not Admits: a queued payload is not measured against the limit again (the transport checked it).
-        IDirectReceiver? direct = _terminal == 0 && _queue.Reader.Count == 0 ? _direct : null;
+        IDirectReceiver? direct = _direct is { } idle && _terminal == 0 && _queue.Reader.Count == 0 ? idle : null;
         if (direct is null)
         {
             return HoseStatus.WouldBlock;
