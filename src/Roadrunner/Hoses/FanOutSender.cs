@@ -8,10 +8,10 @@ namespace Roadrunner.Hoses;
 /// </summary>
 internal sealed class FanOutSender : FanOutBase
 {
-    private readonly InProcessHose[] _targets;
+    private readonly InboxWriter[] _targets;
     private readonly RegionPool _pool;
 
-    public FanOutSender(string name, IReadOnlyList<InProcessHose> targets)
+    public FanOutSender(string name, IReadOnlyList<IInboxTarget> targets)
         : base(name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -20,7 +20,7 @@ internal sealed class FanOutSender : FanOutBase
             throw new ArgumentException("A fan-out needs at least one target.", nameof(targets));
         }
 
-        _targets = [.. targets];
+        _targets = [.. targets.Select(t => t.Writer)];
         _pool = _targets[0].Pool;
         if (_targets.Any(t => t.Pool != _pool))
         {
@@ -30,9 +30,9 @@ internal sealed class FanOutSender : FanOutBase
 
     public override void Complete()
     {
-        foreach (InProcessHose target in _targets)
+        foreach (InboxWriter target in _targets)
         {
-            target.Complete();
+            target.Close(HoseStatus.Closed);
         }
     }
 
@@ -44,7 +44,7 @@ internal sealed class FanOutSender : FanOutBase
     /// </summary>
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        foreach (InProcessHose target in _targets)
+        foreach (InboxWriter target in _targets)
         {
             HoseStatus admitted = target.Admits(payload.Length);
             if (admitted != HoseStatus.Ok)
@@ -58,39 +58,28 @@ internal sealed class FanOutSender : FanOutBase
             return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
         }
 
-        long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
-        TimeSpan Left() => timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
-        int reserved = 0;
-        try
+        var deadline = Deadline.After(timeout);
+        var slots = new InboxReservation[_targets.Length];
+        for (int reserved = 0; reserved < _targets.Length; reserved++)
         {
-            for (; reserved < _targets.Length; reserved++)
-            {
-                if (!(wait ? _targets[reserved].ReserveSlot(Left(), cancellationToken) : _targets[reserved].TryReserveSlot()))
-                {
-                    return wait ? HoseStatus.TimedOut : HoseStatus.WouldBlock;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return HoseStatus.TimedOut;
-        }
-        finally
-        {
-            if (reserved < _targets.Length)
+            InboxWriter target = _targets[reserved];
+            HoseStatus status = wait ? target.ReserveSlot(new InboxWait(deadline, cancellationToken), out slots[reserved]) : target.TryReserveSlot(out slots[reserved]);
+            if (status != HoseStatus.Ok)
             {
                 for (int i = 0; i < reserved; i++)
                 {
-                    _targets[i].ReleaseSlot();
+                    _targets[i].Abort(slots[i]);
                 }
+
+                return status;
             }
         }
 
-        return DeliverToAll(payload, wait, Left(), cancellationToken);
+        return DeliverToAll(payload, slots, wait, deadline, cancellationToken);
     }
 
     /// <summary>Delivers to every target, each holding a reserved slot that it uses or gives back.</summary>
-    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, InboxReservation[] slots, bool wait, Deadline deadline, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
         int handedOver = 0;
@@ -99,10 +88,10 @@ internal sealed class FanOutSender : FanOutBase
         {
             for (int i = 0; i < _targets.Length; i++)
             {
-                InProcessHose target = _targets[i];
+                InboxWriter target = _targets[i];
                 if (failure != HoseStatus.Ok)
                 {
-                    target.ReleaseSlot();
+                    target.Abort(slots[i]);
                     continue;
                 }
 
@@ -110,11 +99,12 @@ internal sealed class FanOutSender : FanOutBase
                 if (status == HoseStatus.WouldBlock)
                 {
                     // Once a target has the payload, cancellation can no longer withdraw it (SendOutcome): only the deadline holds.
-                    status = EnqueueShared(target, payload, wait, timeout, handedOver == 0 ? cancellationToken : CancellationToken.None, ref shared); // uses the slot
+                    var room = new InboxWait(deadline, handedOver == 0 ? cancellationToken : CancellationToken.None);
+                    status = EnqueueShared(target, slots[i], payload, wait, room, ref shared); // uses the slot
                 }
                 else
                 {
-                    target.ReleaseSlot();
+                    target.Abort(slots[i]);
                 }
 
                 if (status == HoseStatus.Ok)
@@ -137,26 +127,15 @@ internal sealed class FanOutSender : FanOutBase
     }
 
     /// <summary>Queues the shared regions (rented and filled on first need) in a target whose slot is reserved.</summary>
-    private HoseStatus EnqueueShared(InProcessHose target, ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken, ref RegionPayload? shared)
+    private static HoseStatus EnqueueShared(InboxWriter target, in InboxReservation slot, ReadOnlySpan<byte> payload, bool wait, in InboxWait room, ref RegionPayload? shared)
     {
         if (shared is null)
         {
-            HoseStatus rented;
-            RegionPayload? regions = null;
-            try
+            // Rented from this target's pool, which every target shares.
+            HoseStatus rented = wait ? target.Rent(payload.Length, room, out RegionPayload regions) : target.TryRent(payload.Length, out regions);
+            if (rented != HoseStatus.Ok)
             {
-                rented = wait
-                    ? _pool.Rent(payload.Length, timeout, cancellationToken, out regions)
-                    : _pool.TryRent(payload.Length, out regions) ? HoseStatus.Ok : HoseStatus.WouldBlock;
-            }
-            catch (OperationCanceledException)
-            {
-                rented = HoseStatus.TimedOut;
-            }
-
-            if (rented != HoseStatus.Ok || regions is null)
-            {
-                target.ReleaseSlot();
+                target.Abort(slot);
                 return rented;
             }
 
@@ -165,6 +144,6 @@ internal sealed class FanOutSender : FanOutBase
         }
 
         shared.AddReference();
-        return target.Enqueue(shared);
+        return target.Commit(slot.WithRegions(shared));
     }
 }

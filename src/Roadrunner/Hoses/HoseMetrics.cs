@@ -23,7 +23,7 @@ internal static class HoseMetrics
     public static string ModeOf(IHoseSender sender) => sender switch
     {
         FanOutBase => "fan-out",
-        InProcessHose => "in-process",
+        IInboxTarget => "in-process",
         _ => sender.GetType().Namespace switch
         {
             "Roadrunner.Hoses.SharedMemory" => "cross-process",

@@ -1,3 +1,5 @@
+using Roadrunner.Regions;
+
 namespace Roadrunner.Hoses;
 
 /// <summary>
@@ -20,6 +22,17 @@ internal interface IDirectReceiver
     /// </summary>
     /// <returns>As <see cref="TryDeliver(ReadOnlySpan{byte})"/>; <paramref name="write"/> was called only when the receiver took the payload.</returns>
     HoseStatus TryDeliver(int length, PayloadWriter write) => HoseStatus.WouldBlock;
+
+    /// <summary>
+    /// Zero-copy hook (issue 11): takes a payload that already lies in regions (a claim, a fan-out's shared copy, a
+    /// lease over a peer's region) without copying its bytes, e.g. by mapping its pages into the receiver's memory, if
+    /// the receiver is idle. The caller keeps its own reference and releases it after the call; a receiver that uses
+    /// the pages after returning takes a reference of its own (<see cref="RegionPayload.AddReference"/>).
+    /// <see cref="InboxWriter"/> offers every payload here before queueing it. Receivers that cannot answer
+    /// <see cref="HoseStatus.WouldBlock"/> (the payload is queued as before): today every receiver does.
+    /// </summary>
+    /// <returns>As <see cref="TryDeliver(ReadOnlySpan{byte})"/>.</returns>
+    HoseStatus TryDeliver(RegionPayload payload) => HoseStatus.WouldBlock;
 }
 
 /// <summary>Writes a payload into <paramref name="destination"/> (exactly its length); throws when the bytes cannot be produced.</summary>

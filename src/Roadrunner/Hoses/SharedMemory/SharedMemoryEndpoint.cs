@@ -110,7 +110,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     /// <returns>The inbox; it is completed when the endpoint is disposed.</returns>
     public IDataHose CreateInbox(string name, HoseOptions? options = null) => CreateInboxCore(name, options, announce: true);
 
-    private IDataHose CreateInboxCore(string name, HoseOptions? options, bool announce)
+    private InProcessHose CreateInboxCore(string name, HoseOptions? options, bool announce)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -144,7 +144,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     public void Serve(string name, PayloadHandler handler, HoseOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var inbox = (InProcessHose)CreateInboxCore(name, options, announce: false);
+        InProcessHose inbox = CreateInboxCore(name, options, announce: false);
         inbox.DirectReceiver = new HandlerReceiver(inbox, handler);
         Announce();
     }
