@@ -20,7 +20,10 @@ public static class DataHose
     }
 
     /// <summary>
-    /// Creates a fan-out sender: every payload reaches every target, copied into regions at most once and shared.
+    /// Creates a fan-out sender over hoses made by <see cref="CreateInProcess"/>, for .NET code without a host: every
+    /// payload reaches every target, copied into regions at most once and shared. With a <c>FunctionHost</c>, add a
+    /// route by name instead (<c>FunctionHost.AddRoute</c>): it takes the host's functions and targets in other
+    /// processes or nodes too.
     /// </summary>
     /// <param name="name">The sender's name.</param>
     /// <param name="targets">Hoses made by <see cref="CreateInProcess"/> (or functions' inboxes) over one pool.</param>

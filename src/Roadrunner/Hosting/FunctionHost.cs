@@ -209,18 +209,46 @@ public sealed class FunctionHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Adds a route: a name that delivers to several functions (fan-out: every target gets every payload), or an
-    /// alias when there is one target.
+    /// Adds a route: a name that delivers every payload to each of its targets (a fan-out), or an alias when there is
+    /// one target. Targets are functions and inboxes of this host, or names served elsewhere through the endpoints
+    /// added to it (<c>StartSharedMemoryEndpoint</c>, <c>StartNetworkEndpoint</c>), in any mix. The local targets share
+    /// one copy of the payload in regions, the targets in other processes on this machine one copy in shared regions,
+    /// and a target on another node gets its own send. Targets outside this host are looked up on every open of the
+    /// route (their processes announce, restart and go): while one is not served, opening the route answers
+    /// <see cref="HoseStatus.UnknownTarget"/>. A send is not atomic: when a target fails after others took the payload,
+    /// it reads <see cref="HoseStatus.PeerFailed"/>.
     /// </summary>
     /// <param name="route">The route's name.</param>
-    /// <param name="targets">Names of functions loaded in this host, or of inboxes made with <see cref="CreateInbox"/>.</param>
+    /// <param name="targets">Names of functions or inboxes of this host, or of functions served by other processes or nodes.</param>
+    /// <exception cref="ArgumentException">The route's name is empty or taken, or there are no targets.</exception>
+    /// <exception cref="KeyNotFoundException">A target is not in this host and the host has no endpoint to look it up elsewhere.</exception>
     public void AddRoute(string route, params string[] targets)
     {
         ArgumentException.ThrowIfNullOrEmpty(route);
         ArgumentNullException.ThrowIfNull(targets);
-        InProcessHose[] inboxes = [.. targets.Select(RouteTarget)];
-        IHoseSender sender = inboxes.Length == 1 ? inboxes[0] : new FanOutSender(route, inboxes);
-        if (!_directory.TryAdd(route, sender))
+        if (targets.Length == 0)
+        {
+            throw new ArgumentException("A route needs at least one target.", nameof(targets));
+        }
+
+        InProcessHose?[] found = [.. targets.Select(LocalTarget)];
+        InProcessHose[] local = [.. found.OfType<InProcessHose>()];
+        string[] elsewhere = [.. targets.Where((_, i) => found[i] is null)];
+        if (elsewhere.Length > 0 && !_directory.HasFallbacks)
+        {
+            throw new KeyNotFoundException($"'{elsewhere[0]}' is neither a function nor an inbox of this host, and the host has no endpoint to look it up elsewhere (start one before adding the route).");
+        }
+
+        IHoseSender? localPart = local.Length switch
+        {
+            0 => null,
+            1 => local[0],
+            _ => new FanOutSender(route, local),
+        };
+        bool added = elsewhere.Length == 0
+            ? _directory.TryAdd(route, localPart!)
+            : _directory.TryAddOpenedEachTime(route, new RouteToElsewhere(route, localPart, elsewhere, _directory).Open);
+        if (!added)
         {
             throw new ArgumentException($"The name '{route}' is already taken.", nameof(route));
         }
@@ -253,12 +281,12 @@ public sealed class FunctionHost : IAsyncDisposable
         return inbox;
     }
 
-    /// <summary>The inbox of a loaded function, or a .NET inbox made with <see cref="CreateInbox"/>.</summary>
-    private InProcessHose RouteTarget(string name)
+    /// <summary>The inbox of a loaded function, or a .NET inbox made with <see cref="CreateInbox"/>; null for any other name.</summary>
+    private InProcessHose? LocalTarget(string name)
     {
         lock (_functions)
         {
-            return _inboxes.Find(inbox => inbox.Name == name) ?? this[name].Guest.InboxHose;
+            return _inboxes.Find(inbox => inbox.Name == name) ?? (_functions.TryGetValue(name, out WasmFunction? function) ? function.Guest.InboxHose : null);
         }
     }
 

@@ -12,8 +12,6 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
 {
     private readonly RingSender[] _targets = [.. targets];
 
-    public bool IsUsable => _targets.All(t => t.IsUsable);
-
     protected override string TraceMode => Diagnostics.RoadrunnerActivity.CrossProcess;
 
     public override void Complete()

@@ -20,12 +20,11 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// of a wait: waiters get <see cref="HoseStatus.PeerFailed"/>, its regions are reclaimed and its files removed. Open the
 /// name again to reach a restarted peer.
 /// </remarks>
-public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
+public sealed class SharedMemoryEndpoint : IFanOutDirectory, IAsyncDisposable
 {
     private readonly ILocalInboxes _local;
     private readonly ConcurrentDictionary<string, InProcessHose> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IHoseSender> _senders = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string[]> _routes = new(StringComparer.Ordinal);
     private readonly List<InProcessHose> _ownInboxes = [];
     private readonly List<RingSender> _rings = [];
     private readonly Lock _connect = new();
@@ -150,20 +149,27 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     }
 
     /// <summary>
-    /// Adds a cross-process fan-out: sending to <paramref name="route"/> copies the payload once into shared regions
-    /// and posts a descriptor on the hose of every target (each served by some process); the regions come back when
-    /// every target released them.
+    /// A fan-out to names other processes announced: the payload is copied once into shared regions and a descriptor
+    /// naming the same regions is posted on every target's ring; the regions come back when every target released them.
+    /// Routes are added with <c>FunctionHost.AddRoute</c>, which asks this for the targets it serves.
     /// </summary>
-    /// <param name="route">The route's name (resolved by this endpoint).</param>
-    /// <param name="targets">Names announced by other processes.</param>
-    public void AddRoute(string route, params string[] targets)
+    /// <returns>False when a target is not announced (now), or the endpoint is disposed.</returns>
+    bool IFanOutDirectory.TryResolveFanOut(string route, IReadOnlyList<string> targets, [NotNullWhen(true)] out IHoseSender? sender)
     {
-        ArgumentException.ThrowIfNullOrEmpty(route);
-        ArgumentNullException.ThrowIfNull(targets);
-        if (targets.Length == 0 || !_routes.TryAdd(route, [.. targets]))
+        sender = null;
+        var rings = new List<RingSender>(targets.Count);
+        foreach (string target in targets)
         {
-            throw new ArgumentException($"The route '{route}' needs targets and a name not taken.", nameof(route));
+            if (!TryResolve(target, out IHoseSender? one) || one is not RingSender ring)
+            {
+                return false;
+            }
+
+            rings.Add(ring);
         }
+
+        sender = new RemoteFanOut(this, route, rings);
+        return true;
     }
 
     /// <inheritdoc />
@@ -194,38 +200,19 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
                 _senders.TryRemove(name, out _);
             }
 
-            if (_routes.TryGetValue(name, out string[]? targets))
+            RendezvousFolder.Announcement? target = RendezvousFolder.ReadAll(FolderPath, Tag).FirstOrDefault(a => a.Names.Contains(name));
+            if (target is null)
             {
-                var rings = new List<RingSender>();
-                foreach (string target in targets)
-                {
-                    if (!TryResolve(target, out IHoseSender? one) || one is not RingSender ring)
-                    {
-                        return false;
-                    }
-
-                    rings.Add(ring);
-                }
-
-                sender = new RemoteFanOut(this, name, rings);
-            }
-            else
-            {
-                RendezvousFolder.Announcement? target = RendezvousFolder.ReadAll(FolderPath, Tag).FirstOrDefault(a => a.Names.Contains(name));
-                if (target is null)
-                {
-                    return false;
-                }
-
-                var ring = RingSender.Connect(this, name, target, Interlocked.Increment(ref _ringNumber));
-                lock (_rings)
-                {
-                    _rings.Add(ring);
-                }
-
-                sender = ring;
+                return false;
             }
 
+            var ring = RingSender.Connect(this, name, target, Interlocked.Increment(ref _ringNumber));
+            lock (_rings)
+            {
+                _rings.Add(ring);
+            }
+
+            sender = ring;
             _senders[name] = sender;
             return true;
         }
@@ -369,12 +356,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
 
     private static bool PeerAlive(string tag) => new PeerIdentity(RendezvousFolder.PidOf(tag), 0).IsAlive();
 
-    private static bool IsUsable(IHoseSender sender) => sender switch
-    {
-        RingSender ring => ring.IsUsable,
-        RemoteFanOut fanOut => fanOut.IsUsable,
-        _ => true,
-    };
+    private static bool IsUsable(IHoseSender sender) => sender is not RingSender ring || ring.IsUsable;
 
     /// <summary>Refuses a rendezvous folder reached through a symlink (checked on every existing part of the path).</summary>
     private static void RefuseSymlinkedParents(string folder)

@@ -109,8 +109,8 @@ public class CancellationTests : SharedMemoryTest
         options.MaxBytesInFlight = 16 * 4096;
         await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a:2", "--inbox", "b:2", "--inbox", "c:2");
-        endpoint.AddRoute("all", targets);
-        Assert.That(endpoint.TryResolve("all", out IHoseSender? all), Is.True);
+        host.AddRoute("all", targets);
+        IHoseSender all = host.Open("all");
         foreach (string target in targets)
         {
             Assert.That(await peer.RequestAsync($"collect_background {target} {Stop}", token), Is.EqualTo("started"));

@@ -120,8 +120,9 @@ public class CrossProcessTests : SharedMemoryTest
         await using FunctionHost host = NewHost();
         await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a", "--inbox", "b", "--inbox", "c");
-        endpoint.AddRoute("all", "a", "b", "c");
-        Assert.That(endpoint.TryResolve("all", out IHoseSender? all), Is.True);
+        host.AddRoute("all", "a", "b", "c");
+        IHoseSender all = host.Open("all");
+        Assert.That(all, Is.InstanceOf<RemoteFanOut>(), "the targets in other processes share one copy in shared regions");
         for (int i = 0; i < 30; i++)
         {
             Assert.That(all!.Send(ShmSupport.Pattern(70_000, 7000 + i), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok));
@@ -133,6 +134,31 @@ public class CrossProcessTests : SharedMemoryTest
         }
 
         Assert.That(ShmSupport.Eventually(() => endpoint.ReclaimAll() >= 0 && endpoint.Pool.LeasedBytes == 0), "regions return after the last target");
+    }
+
+    [Test]
+    public async Task RouteMixingALocalInboxAndAFunctionInAnotherProcessReachesBoth()
+    {
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        await using FunctionHost host = NewHost();
+        IDataHose local = host.CreateInbox("local");
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "remote");
+        host.AddRoute("mix", "local", "remote");
+        IHoseSender mix = host.Open("mix");
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.That(mix.Send(ShmSupport.Pattern(5000 + i, 9000 + i), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok));
+        }
+
+        for (int i = 0; i < 20; i++)
+        {
+            using HoseLease lease = await ShmSupport.ReceiveAsync(local, token);
+            Assert.That(ShmSupport.Matches(lease, 9000 + i), Is.True, $"local payload {i}");
+        }
+
+        Assert.That(await peer.RequestAsync("drain remote 20 9000", token), Is.EqualTo("ok"), "the other process has every payload, in order");
+        Assert.That(ShmSupport.Eventually(() => endpoint.ReclaimAll() >= 0 && endpoint.Pool.LeasedBytes == 0), "the shared regions return");
     }
 
     [Test]
