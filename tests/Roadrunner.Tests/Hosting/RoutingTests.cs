@@ -89,6 +89,28 @@ public class RoutingTests : FolderTest
     }
 
     [Test]
+    public async Task RouteMixesLocalAndElsewhereTargetsAndOpensWhileEveryTargetIsServed()
+    {
+        await using FunctionHost host = CreateHost();
+        IDataHose local = host.CreateInbox("local");
+        await using var remote = new InProcessHose("remote", host.Pool);
+        var directory = new FakeDirectory();
+        host.AddDirectory(directory);
+        host.AddRoute("mix", "local", "remote");
+        Assert.That(() => host.Open("mix"), Throws.TypeOf<HoseException>().With.Property(nameof(HoseException.Status)).EqualTo(HoseStatus.UnknownTarget), "'remote' is not served yet");
+
+        directory.Add("remote", remote);
+        IHoseSender mix = host.Open("mix");
+        byte[] payload = Payloads.Random(3000, 11);
+        Assert.That(mix.Send(payload, TimeSpan.FromSeconds(10)), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(local), payload), Is.Empty, "the local inbox");
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(remote), payload), Is.Empty, "the target elsewhere");
+
+        remote.Complete();
+        Assert.That(mix.Send(payload, TimeSpan.FromSeconds(10)), Is.EqualTo(HoseStatus.PeerFailed), "the local inbox took it, the closed target did not: not 'not sent'");
+    }
+
+    [Test]
     public async Task AddedDirectoryIsAskedForUnknownNamesOnly()
     {
         await using FunctionHost host = CreateHost();
