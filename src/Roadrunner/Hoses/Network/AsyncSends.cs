@@ -19,11 +19,26 @@ namespace Roadrunner.Hoses.Network;
 /// <see cref="HoseException"/> with <see cref="HoseStatus.PeerFailed"/> when the wait is given up (outcome unknown).
 /// </para>
 /// </summary>
-internal sealed class AsyncSends(NetworkSender sender)
+internal sealed class AsyncSends(AsyncSends.IPublisher sender)
 {
     private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(200);
 
-    private readonly NetworkSender _sender = sender;
+    private readonly IPublisher _sender = sender;
+
+    /// <summary>What an asynchronous send calls: a hose (<see cref="NetworkSender"/>) or a replica set (<see cref="NetworkReplicaSender"/>).</summary>
+    internal interface IPublisher
+    {
+        string Name { get; }
+
+        /// <summary>The <c>roadrunner.send</c> span of one asynchronous send, if the hose traces its sends.</summary>
+        Activity? StartSpan(long length);
+
+        /// <summary>Everything a blocking send does before the Ack; Ok once published, the Ack to wait for in <paramref name="published"/>.</summary>
+        HoseStatus Publish(ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken cancellationToken, out NetworkSender.Published published);
+
+        /// <summary>The Ack of a published message came (or its wait was given up), with <paramref name="status"/>.</summary>
+        void Acked(in NetworkSender.Published published, HoseStatus status);
+    }
 
     private readonly Worker _writer = new($"roadrunner-net-send {sender.Name}");
     private readonly Worker _acks = new($"roadrunner-net-acks {sender.Name}");
@@ -82,12 +97,13 @@ internal sealed class AsyncSends(NetworkSender sender)
         public void AwaitAck() => InContext(static self =>
         {
             HoseStatus status = self._published.AwaitAck(self._deadline, self._token); // never TimedOut: published
+            self._owner._sender.Acked(self._published, status);
             self.Complete(status);
         });
 
         private void WriteInContext()
         {
-            _span = RoadrunnerActivity.StartSend(_owner._sender.Name, _payload.Length, RoadrunnerActivity.Network);
+            _span = _owner._sender.StartSpan(_payload.Length);
             HoseStatus status;
             try
             {
