@@ -43,15 +43,20 @@ internal sealed class AsyncSends(AsyncSends.IPublisher sender)
     private readonly Worker _writer = new($"roadrunner-net-send {sender.Name}");
     private readonly Worker _acks = new($"roadrunner-net-acks {sender.Name}");
 
-    /// <summary>Queues a send of <paramref name="payload"/> (the caller keeps its memory until the task completes).</summary>
-    public Task Enqueue(ReadOnlySequence<byte> payload, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a send of <paramref name="payload"/> (the caller keeps its memory until the task completes);
+    /// <paramref name="done"/>, if given, is called on the completing thread once the task has completed (a fan-out
+    /// joins its nodes' sends with it, without a pool thread).
+    /// </summary>
+    public Task Enqueue(ReadOnlySequence<byte> payload, TimeSpan timeout, CancellationToken cancellationToken, Action? done = null)
     {
         if (cancellationToken.IsCancellationRequested)
         {
+            done?.Invoke();
             return Task.FromCanceled(cancellationToken); // before anything: nothing sent
         }
 
-        var send = new Send(this, payload, Deadline.After(timeout), cancellationToken);
+        var send = new Send(this, payload, Deadline.After(timeout), cancellationToken, done);
         _writer.Post(send.Write);
         return send.Task;
     }
@@ -65,13 +70,15 @@ internal sealed class AsyncSends(AsyncSends.IPublisher sender)
         private readonly Deadline _deadline;
         private readonly CancellationToken _token;
         private readonly CancellationTokenRegistration _registration;
+        private readonly Action? _done;
         private ExecutionContext? _context = ExecutionContext.Capture(); // the caller's activity, then the send span's
         private Activity? _span;
         private NetworkSender.Published _published;
         private int _taken; // 1 once the writer took it, or it was cancelled while queued
 
-        public Send(AsyncSends owner, ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken token)
+        public Send(AsyncSends owner, ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken token, Action? done)
         {
+            _done = done;
             _owner = owner;
             _payload = payload;
             _deadline = deadline;
@@ -113,6 +120,7 @@ internal sealed class AsyncSends(AsyncSends.IPublisher sender)
             {
                 RoadrunnerActivity.Ended(_span, HoseStatus.Internal);
                 _completion.TrySetException(e);
+                _done?.Invoke();
                 return;
             }
 
@@ -141,6 +149,8 @@ internal sealed class AsyncSends(AsyncSends.IPublisher sender)
             {
                 _completion.TrySetException(new HoseException(status, $"Network send to '{_owner._sender.Name}'"));
             }
+
+            _done?.Invoke();
         }
 
         private void CancelQueued()
@@ -148,6 +158,7 @@ internal sealed class AsyncSends(AsyncSends.IPublisher sender)
             if (Interlocked.Exchange(ref _taken, 1) == 0)
             {
                 _completion.TrySetCanceled(_token);
+                _done?.Invoke();
             }
         }
 

@@ -94,6 +94,10 @@ internal sealed class NetworkSender : IHoseSender, AsyncSends.IPublisher
     public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
         new(_async.Enqueue(payload, AsyncTimeout, cancellationToken));
 
+    /// <summary>An asynchronous send for a fan-out: <paramref name="done"/> is called once the task has completed.</summary>
+    internal Task SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken, Action done) =>
+        _async.Enqueue(new ReadOnlySequence<byte>(payload), AsyncTimeout, cancellationToken, done);
+
     public async ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);

@@ -73,6 +73,10 @@ internal sealed partial class RingSender
             cancellationToken));
     }
 
+    /// <summary>Runs a blocking operation that may wait for room (a fan-out's send) on this ring's waiting thread, in turn.</summary>
+    internal ValueTask RunWaitingAsync(Func<CancellationToken, HoseStatus> operation, string what, CancellationToken cancellationToken) =>
+        new(_waiters.Enqueue<bool>(token => (operation(token), true), what, cancellationToken));
+
     private ValueTask WaitAndSendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken) =>
         new(_waiters.Enqueue<bool>(token => (SendCore(new SendSource(payload), SendWait.Forever(token)), true), $"Send to '{Name}'", cancellationToken));
 

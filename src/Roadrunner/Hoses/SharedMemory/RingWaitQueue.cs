@@ -3,8 +3,8 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// <summary>
 /// Where one ring's asynchronous sends and claims wait for room, instead of each on a pool thread. Room comes back when
 /// the receiving process releases slots and regions, and its only signal is the ring's futex, so some thread of this
-/// process must sleep on it: one dedicated thread per ring, started while anything waits and ended when nothing is
-/// left, runs the waiting operations in order with the blocking path (the same waits, deadlines and reclaim as a
+/// process must sleep on it: one dedicated thread per ring, started while anything waits and ended shortly after
+/// nothing is left, runs the waiting operations in order with the blocking path (the same waits, deadlines and reclaim as a
 /// blocking send) and completes each awaiter. N waiting sends take one thread, and none of the pool's.
 /// <para>
 /// Cancellation follows the one rule (<see cref="SendOutcome"/>): a wait cancelled before its turn is dropped at once,
@@ -15,11 +15,15 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// </summary>
 internal sealed class RingWaitQueue(string name)
 {
+    /// <summary>How long the thread stays for more work once none is left (a burst of waits starts it once).</summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(200);
+
     private readonly Queue<Waiter> _waiting = new();
-    private volatile bool _running;
+    private bool _running;
+    private int _pending; // queued or running
 
     /// <summary>True while operations wait or run: a new one queues behind them (keeps the order of async sends).</summary>
-    public bool IsBusy => _running;
+    public bool IsBusy => Volatile.Read(ref _pending) != 0;
 
     /// <summary>
     /// Queues <paramref name="operation"/> (given the token; it returns a status and, when Ok, a value) and returns
@@ -34,19 +38,20 @@ internal sealed class RingWaitQueue(string name)
         }
 
         var waiter = new Waiter<T>(operation, what, cancellationToken);
-        bool start;
         lock (_waiting)
         {
             _waiting.Enqueue(waiter);
-            start = !_running;
+            Interlocked.Increment(ref _pending);
+            if (_running)
+            {
+                Monitor.Pulse(_waiting);
+                return waiter.Task;
+            }
+
             _running = true;
         }
 
-        if (start)
-        {
-            new Thread(Run) { IsBackground = true, Name = $"roadrunner-shm send {name}" }.Start();
-        }
-
+        new Thread(Run) { IsBackground = true, Name = $"roadrunner-shm send {name}" }.Start();
         return waiter.Task;
     }
 
@@ -57,14 +62,20 @@ internal sealed class RingWaitQueue(string name)
             Waiter next;
             lock (_waiting)
             {
-                if (!_waiting.TryDequeue(out next!))
+                if (_waiting.Count == 0 && !Monitor.Wait(_waiting, Linger) && _waiting.Count == 0)
                 {
                     _running = false;
                     return;
                 }
+
+                if (!_waiting.TryDequeue(out next!))
+                {
+                    continue;
+                }
             }
 
             next.Run();
+            Interlocked.Decrement(ref _pending);
         }
     }
 

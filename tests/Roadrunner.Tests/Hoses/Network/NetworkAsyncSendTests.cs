@@ -50,6 +50,43 @@ public class NetworkAsyncSendTests
     }
 
     [Test]
+    public async Task FanOutSendsCompleteWhileThePoolIsStarved()
+    {
+        await using var first = NetworkTestbed.Start();
+        await using var second = NetworkTestbed.Start();
+        NetworkOptions options = NetworkTestbed.Options();
+        options.Directory = new StaticNetworkDirectory().Add("pull", first.ServerAddress, second.ServerAddress);
+        await using var client = new NetworkEndpoint(first.Server.Directory, first.ClientPool, options);
+        Assert.That(client.TryResolve("pull", out IHoseSender? sender), Is.True);
+        Assert.That(sender!.Send(new byte[] { 1 }, Guard), Is.EqualTo(HoseStatus.Ok), "both nodes connected");
+        Assert.That(first.TakeFrom("pull"), Is.Not.Null);
+        Assert.That(second.TakeFrom("pull"), Is.Not.Null);
+        byte[][] payloads = [.. Enumerable.Range(0, 4).Select(i => Payloads.Random(i % 2 == 0 ? 100 : 300_000, i))];
+
+        Task[] sends;
+        bool allDone;
+        bool probeRan;
+        using (var starver = PoolStarver.Start(Guard))
+        {
+            sends = [.. payloads.Select(p => sender.SendAsync(p).AsTask())];
+            allDone = Task.WaitAll(sends, Prompt);
+            probeRan = starver.ProbeRan;
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(allDone, Is.True, "every node's Ack completed the fan-out sends without a pool thread");
+            Assert.That(probeRan, Is.False, "the pool was starved during the wait");
+        });
+        await Task.WhenAll(sends);
+        foreach (byte[] payload in payloads)
+        {
+            Assert.That(first.TakeFrom("pull"), Is.EqualTo(payload));
+            Assert.That(second.TakeFrom("pull"), Is.EqualTo(payload));
+        }
+    }
+
+    [Test]
     public async Task SendsCancelledBeforeTheyArePublishedThrowSendNothingAndHoldNoCredit()
     {
         await using var bed = SinkBed.Start(client: o => o.HoseWindowBytes = 2000); // two 1000-byte messages in flight

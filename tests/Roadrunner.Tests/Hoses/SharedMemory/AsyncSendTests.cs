@@ -60,6 +60,45 @@ public class AsyncSendTests : SharedMemoryTest
     }
 
     [Test]
+    public async Task FanOutSendsWaitingForBytesInFlightCompleteWhileThePoolIsStarved()
+    {
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        await using FunctionHost host = ShmSupport.NewHost(Folder);
+        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, FullBudgetOptions());
+        await using PeerProcess peer = ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a", "--inbox", "b").GetAwaiter().GetResult();
+        endpoint.AddRoute("both", "a", "b");
+        Assert.That(endpoint.TryResolve("both", out IHoseSender? both), Is.True);
+        Assert.That(endpoint.TryResolve("a", out IHoseSender? toA), Is.True);
+        foreach (string inbox in (string[])["a", "b"])
+        {
+            Assert.That(peer.RequestAsync($"collect_background {inbox} {Stop}", token).GetAwaiter().GetResult(), Is.EqualTo("started"));
+        }
+
+        List<HoseClaim> held = HoldTheWholeBudget(toA!, endpoint);
+        Task[] sends;
+        bool allDone;
+        bool probeRan;
+        using (var starver = PoolStarver.Start(Guard))
+        {
+            sends = [.. Enumerable.Range(0, Waiting).Select(i => both!.SendAsync(ShmSupport.Pattern(60_000, i), token).AsTask())];
+            held.ForEach(c => c.Dispose());
+            allDone = Task.WaitAll(sends, Prompt);
+            probeRan = starver.ProbeRan;
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(allDone, Is.True, "the fan-out sends completed without a pool thread");
+            Assert.That(probeRan, Is.False, "the pool was starved during the wait");
+        });
+        Assert.That(both!.Send(ShmSupport.Pattern(1000, Stop), Guard, token), Is.EqualTo(HoseStatus.Ok));
+        foreach (string inbox in (string[])["a", "b"])
+        {
+            Assert.That(await peer.RequestAsync($"collected {inbox}", token), Is.EqualTo("ok " + string.Join(' ', Enumerable.Range(0, Waiting))), inbox);
+        }
+    }
+
+    [Test]
     public async Task CancelledWaitingSendsAndClaimsThrowPromptlyAndTakeNothing()
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
