@@ -103,7 +103,16 @@ internal sealed class AsyncSends(AsyncSends.IPublisher sender)
         /// <summary>On the Ack thread: waits for the Ack and completes the awaiter.</summary>
         public void AwaitAck() => InContext(static self =>
         {
-            HoseStatus status = self._published.AwaitAck(self._deadline, self._token); // never TimedOut: published
+            HoseStatus status;
+            try
+            {
+                status = self._published.AwaitAck(self._deadline, self._token); // never a wait's TimedOut: published
+            }
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException or ProtocolException)
+            {
+                status = HoseStatus.PeerFailed; // written: the outcome is unknown
+            }
+
             self._owner._sender.Acked(self._published, status);
             self.Complete(status);
         });
