@@ -18,6 +18,26 @@ internal sealed class RouteFanOut(string name, IReadOnlyList<IHoseSender> parts)
         }
     }
 
+    /// <summary>Awaits each part's own asynchronous send in turn (no pool thread waits unless a part's does).</summary>
+    protected override async ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        int handedOver = 0;
+        foreach (IHoseSender part in _parts)
+        {
+            try
+            {
+                // Once a part has the payload, cancellation can no longer withdraw it (SendOutcome).
+                await part.SendAsync(payload, handedOver == 0 ? cancellationToken : CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (HoseException e) when (handedOver > 0)
+            {
+                throw new HoseException(HoseStatus.PeerFailed, $"Fan-out send to '{Name}': a target failed ({e.Status}) after others took the payload");
+            }
+
+            handedOver++;
+        }
+    }
+
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Deadline deadline = Deadline.After(timeout);

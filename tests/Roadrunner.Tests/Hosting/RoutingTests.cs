@@ -105,9 +105,14 @@ public class RoutingTests : FolderTest
         Assert.That(mix.Send(payload, TimeSpan.FromSeconds(10)), Is.EqualTo(HoseStatus.Ok));
         Assert.That(Payloads.Diff(await ReceiveBytesAsync(local), payload), Is.Empty, "the local inbox");
         Assert.That(Payloads.Diff(await ReceiveBytesAsync(remote), payload), Is.Empty, "the target elsewhere");
+        await mix.SendAsync(payload);
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(local), payload), Is.Empty, "async: the local inbox");
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(remote), payload), Is.Empty, "async: the target elsewhere");
 
         remote.Complete();
         Assert.That(mix.Send(payload, TimeSpan.FromSeconds(10)), Is.EqualTo(HoseStatus.PeerFailed), "the local inbox took it, the closed target did not: not 'not sent'");
+        HoseException? thrown = Assert.ThrowsAsync<HoseException>(async () => await mix.SendAsync(payload));
+        Assert.That(thrown!.Status, Is.EqualTo(HoseStatus.PeerFailed), "async: the same outcome");
     }
 
     [Test]

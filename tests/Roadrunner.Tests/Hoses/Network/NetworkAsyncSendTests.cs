@@ -55,7 +55,7 @@ public class NetworkAsyncSendTests
         await using var first = NetworkTestbed.Start();
         await using var second = NetworkTestbed.Start();
         NetworkOptions options = NetworkTestbed.Options();
-        options.Directory = new StaticNetworkDirectory().Add("pull", first.ServerAddress, second.ServerAddress);
+        options.Resolver = new StaticResolver().Add("pull", first.ServerAddress, second.ServerAddress);
         await using var client = new NetworkEndpoint(first.Server.Directory, first.ClientPool, options);
         Assert.That(client.TryResolve("pull", out IHoseSender? sender), Is.True);
         Assert.That(sender!.Send(new byte[] { 1 }, Guard), Is.EqualTo(HoseStatus.Ok), "both nodes connected");

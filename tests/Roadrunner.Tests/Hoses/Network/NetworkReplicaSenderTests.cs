@@ -68,9 +68,9 @@ public class NetworkReplicaSenderTests
         await using var bed = NetworkTestbed.Start(client: o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
         int dead = DeadPort();
         using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, dead, 1, 10),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
-        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, dead, 1, 10),
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
+        bed.ClientOptions.Resolver = new DnsSrvResolver(DnsSrvResolverTests.Options(dns));
 
         var sender = (NetworkReplicaSender)bed.Open("pull");
         await Task.WhenAll(Enumerable.Range(1, 5).Select(i => sender.SendAsync(new[] { (byte)i }).AsTask())).WaitAsync(Wait);
@@ -90,9 +90,9 @@ public class NetworkReplicaSenderTests
         byte[] doomed = [.. "cut-this-payload-"u8, .. Guid.NewGuid().ToByteArray()];
         using var relay = new CuttingRelay(bed.ServerAddress, doomed);
         using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, relay.Port, 1, 10),
-            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
-        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, relay.Port, 1, 10),
+            Dnsmasq.Srv(DnsSrvResolverTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
+        bed.ClientOptions.Resolver = new DnsSrvResolver(DnsSrvResolverTests.Options(dns));
 
         var sender = (NetworkReplicaSender)bed.Open("pull");
         HoseException? thrown = Assert.ThrowsAsync<HoseException>(async () => await sender.SendAsync(doomed).AsTask().WaitAsync(Wait));
