@@ -26,7 +26,7 @@ public class AsyncSendTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, FullBudgetOptions());
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(FullBudgetOptions());
         await using PeerProcess peer = ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink").GetAwaiter().GetResult();
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         Assert.That(peer.RequestAsync($"collect_background sink {Stop}", token).GetAwaiter().GetResult(), Is.EqualTo("started"));
@@ -64,7 +64,7 @@ public class AsyncSendTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, FullBudgetOptions());
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(FullBudgetOptions());
         await using PeerProcess peer = ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a", "--inbox", "b").GetAwaiter().GetResult();
         endpoint.AddRoute("both", "a", "b");
         Assert.That(endpoint.TryResolve("both", out IHoseSender? both), Is.True);
@@ -103,7 +103,7 @@ public class AsyncSendTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, FullBudgetOptions());
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(FullBudgetOptions());
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         Assert.That(await peer.RequestAsync($"collect_background sink {Stop}", token), Is.EqualTo("started"));
@@ -136,7 +136,7 @@ public class AsyncSendTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, FullBudgetOptions());
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(FullBudgetOptions());
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         Assert.That(await peer.RequestAsync($"collect_background sink {Stop}", token), Is.EqualTo("started"));

@@ -18,7 +18,7 @@ public class RingTrySendTests : SharedMemoryTest
         await using FunctionHost host = ShmSupport.NewHost(Folder);
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.RingSlots = 4;
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink"); // never read: its leases hold the slots
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         for (int i = 0; i < options.RingSlots; i++)
