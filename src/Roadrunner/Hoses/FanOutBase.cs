@@ -30,16 +30,8 @@ internal abstract class FanOutBase(string name) : IHoseSender
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) => SendAsyncCore(payload, cancellationToken);
 
-    /// <summary>
-    /// An asynchronous fan-out send. The cross-process and network fan-outs override it so that no pool thread waits;
-    /// this default, left to the in-process fan-out (its targets' queue-slot waits have no awaitable form yet), still
-    /// waits for room on a pool thread: room appears as receivers drain, which never needs this thread.
-    /// </summary>
-    protected virtual async ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        SendOutcome.ThrowIfNotSent(status, $"Fan-out send to '{Name}'", cancellationToken);
-    }
+    /// <summary>An asynchronous fan-out send: each kind waits on its own awaitables, never a pool thread over a blocking send.</summary>
+    protected abstract ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
     public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
         SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);
