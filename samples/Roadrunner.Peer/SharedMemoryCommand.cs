@@ -37,7 +37,7 @@ internal static class SharedMemoryCommand
         var inboxes = new List<(string Name, int Capacity)>();
         string? latencyName = null;
         long? hostBudget = null;
-        string? localFolder = null;
+        string? localDirectory = null;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -67,7 +67,7 @@ internal static class SharedMemoryCommand
                     s_unixSocketLatency = new UnixSocketLatencySink(socket[0], int.Parse(socket[1], CultureInfo.InvariantCulture));
                     break;
                 case "--local-dir":
-                    localFolder = value;
+                    localDirectory = value;
                     break;
                 case "--host-budget":
                     hostBudget = long.Parse(value, CultureInfo.InvariantCulture);
@@ -84,7 +84,7 @@ internal static class SharedMemoryCommand
             }
         }
 
-        var hostOptions = new FunctionHostOptions { Regions = { FolderPath = localFolder ?? options.FolderPath } };
+        var hostOptions = new FunctionHostOptions { Regions = { FolderPath = localDirectory ?? options.FolderPath } };
         hostOptions.Regions.MaxLeasedBytes = hostBudget ?? hostOptions.Regions.MaxLeasedBytes;
         var problems = new ProblemCounter();
         await using var host = new FunctionHost(hostOptions, loggerFactory: problems);
