@@ -11,13 +11,15 @@ public class ZeroCopySafetyTests : FolderTest
 {
     private const int Length = 1024 * 1024;
 
-    [TestCase(1, TestName = "A trap in a handler with a payload mapped gives the receiver its own pages back")]
-    [TestCase(2, TestName = "A push timeout with a payload mapped gives the receiver its own pages back")]
-    public async Task ATrapOrTimeoutInTheHandlerRestoresTheReceiversPages(int mode)
+    [TestCase(1, false)]
+    [TestCase(2, false)]
+    [TestCase(1, true)]
+    [TestCase(2, true)]
+    public async Task ATrapOrTimeoutInTheHandlerRestoresTheReceiversPages(int trapOrSpin, bool regions)
     {
         await using FunctionHost host = CreateHost(o =>
         {
-            o.GuestMemoryInFiles = true;
+            ZeroCopyHopTests.ZeroCopy(o, regions);
             o.Guest.PushTimeout = TimeSpan.FromMilliseconds(300);
         });
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
@@ -26,7 +28,7 @@ public class ZeroCopySafetyTests : FolderTest
         byte[] own = Payloads.Random(Length, seed: 21);
         receiver.Write(receiveWindow, own);
         receiver.SetWindow(receiveWindow);
-        receiver.SetMode(mode);
+        receiver.SetMode(trapOrSpin);
         int handle = sender.Open("receiver");
         uint window = sender.NewWindow(Length);
 
@@ -45,7 +47,7 @@ public class ZeroCopySafetyTests : FolderTest
     [Test]
     public async Task AClaimNeverShowsBytesAnotherFunctionLeftInARegion()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
         IDataHose sink = host.CreateInbox("sink");
         var first = new ZeroCopyGuest(host.LoadText("first", ZeroCopyGuest.Wat));
         var second = new ZeroCopyGuest(host.LoadText("second", ZeroCopyGuest.Wat));
@@ -73,7 +75,7 @@ public class ZeroCopySafetyTests : FolderTest
     public async Task TheLastPageOfAMappedPayloadShowsNothingPastThePayload()
     {
         const int Short = Length - 1000;
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
         receiver.SetWindow(receiver.NewWindow(Length));
@@ -105,7 +107,7 @@ public class ZeroCopySafetyTests : FolderTest
     {
         await using FunctionHost host = CreateHost(o =>
         {
-            o.GuestMemoryInFiles = true;
+            ZeroCopyHopTests.ZeroCopy(o, regions: true);
             o.Regions.MaxLeasedBytes = 4 * Length;
             o.Guest.SendTimeout = TimeSpan.FromMilliseconds(200);
         });
@@ -130,7 +132,7 @@ public class ZeroCopySafetyTests : FolderTest
     [Test]
     public async Task ABadWindowFromTheReceiverIsARefusal()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         host.CreateInbox("sink");
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
@@ -158,7 +160,7 @@ public class ZeroCopySafetyTests : FolderTest
     [Test]
     public async Task AHandlerCannotClaimTheWindowItReceivesIn()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         host.CreateInbox("sink");
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
@@ -175,7 +177,7 @@ public class ZeroCopySafetyTests : FolderTest
     [Test]
     public async Task DisposingAFunctionGivesItsClaimedRegionsBack()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
         host.CreateInbox("sink");
         var guest = new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat));
         int handle = guest.Open("sink");
@@ -196,7 +198,7 @@ public class ZeroCopySafetyTests : FolderTest
               (memory (export "memory") 2)
               (func (export "store") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))
             """;
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         WasmFunction function = host.LoadText("f", Store);
         foreach ((int offset, int value) in new[] { (0, 1), (4097, 2), ((2 * ZeroCopyGuest.Page) - 1, 3) })
         {

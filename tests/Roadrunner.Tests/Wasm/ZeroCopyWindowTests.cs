@@ -11,12 +11,12 @@ public class ZeroCopyWindowTests : FolderTest
 {
     private const int BadPointer = (int)HoseStatus.BadPointer;
     private const int BadHandle = (int)HoseStatus.BadHandle;
-    private const uint Mapped = 1024 * 1024; // above the crossover: regions are mapped over the window
+    private const uint Mapped = 1024 * 1024; // above the crossover
 
     [Test]
     public async Task AClaimMustBeAlignedInsideTheMemoryAndOverlapNoOtherWindow()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
         host.CreateInbox("sink");
         var guest = new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat));
         int handle = guest.Open("sink");
@@ -48,7 +48,7 @@ public class ZeroCopyWindowTests : FolderTest
     [Test]
     public async Task AWindowIsCommittedOrAbortedOnceOnlyByItsOwnerWithItsHandle()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         IDataHose sink = host.CreateInbox("sink");
         host.CreateInbox("other");
         var guest = new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat));
@@ -92,10 +92,11 @@ public class ZeroCopyWindowTests : FolderTest
         Assert.That(sink.TryPeekLength(out _), Is.False);
     }
 
-    [Test]
-    public async Task AWindowStaysValidWhenTheMemoryGrows()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AWindowStaysValidWhenTheMemoryGrows(bool regions)
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
         receiver.SetWindow(receiver.NewWindow(Mapped));
@@ -114,7 +115,7 @@ public class ZeroCopyWindowTests : FolderTest
     [Test]
     public async Task AGuestHoldsAtMost64ClaimedWindows()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         host.CreateInbox("sink");
         var guest = new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat));
         int handle = guest.Open("sink");
@@ -132,7 +133,7 @@ public class ZeroCopyWindowTests : FolderTest
     [Test]
     public async Task BytesInAMappedWindowAreNotReadFromTheMemoryFile()
     {
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
         host.CreateInbox("sink");
         var guest = new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat));
         int handle = guest.Open("sink");
