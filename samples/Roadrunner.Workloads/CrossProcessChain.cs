@@ -54,7 +54,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
         try
         {
             WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
-            endpoint = SharedMemoryEndpoint.Start(host, new SharedMemoryOptions { Directory = directory });
+            endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { Directory = directory });
             var acks = new AckCounter();
             endpoint.Serve("ack", acks.OnAck); // read in place on the receive thread: no queue, no thread hop
             PeerProcess peer = await PeerProcess.StartAsync("shm", ["--dir", directory, "--guest", "consumer=" + GuestModules.PathOf(GuestModules.Consumer)], cancellationToken).ConfigureAwait(false);
