@@ -99,11 +99,11 @@ internal sealed class InboxWriter
     /// Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/> for bytes that also live in
     /// <paramref name="pages"/> (a guest's committed window): an idle receiver may map them instead of copying.
     /// </summary>
-    public HoseStatus TryDirect(ReadOnlySpan<byte> payload, FilePages pages)
+    public HoseStatus TryDirect(ReadOnlySpan<byte> payload, FilePages pages, in RoadrunnerActivity.Inbound from = default)
     {
         if (pages.IsEmpty)
         {
-            return TryDirect(payload);
+            return TryDirect(payload, from);
         }
 
         HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
@@ -112,6 +112,7 @@ internal sealed class InboxWriter
             return status;
         }
 
+        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
         status = direct.TryDeliver(payload, pages, out bool mapped);
         return Counted(status, payload.Length, mapped ? RoadrunnerActivity.Mapped : RoadrunnerActivity.Direct);
     }
