@@ -57,6 +57,7 @@
  *       then mapped there copy-on-write for the duration of rr_on_message
  *       only: copy out anything you keep past the return.
  * Define RR_WINDOW_RECEIVER before including this header for its prototype.
+ * Pull:     n = rr_receive_window(w, cap); read w[0..n); rr_release(w).
  * Windows need the host option GuestMemoryInFiles; without it, below the
  * host's mapping crossover (2 MiB by default), or across processes, the same
  * calls copy once and behave the same. See docs/zero-copy.md.
@@ -229,6 +230,22 @@ int32_t rr_commit(int32_t handle, void *ptr, uint32_t len);
 /** Gives back the window claimed at ptr without sending (RR_BAD_POINTER / RR_BAD_HANDLE as rr_commit). */
 RR_IMPORT_("abort")
 int32_t rr_abort(int32_t handle, void *ptr);
+
+/**
+ * Takes the next queued payload into the window [ptr, ptr +
+ * rr_window_size(cap)) and returns its length: large payloads are mapped
+ * there (no copy), small ones copied. The window holds the payload until
+ * rr_release(ptr); call it once for every successful rr_receive_window.
+ * RR_WOULD_BLOCK (none queued), RR_BUFFER_TOO_SMALL (it stays queued),
+ * RR_CLOSED, RR_BAD_POINTER (window misaligned, outside memory, overlapping
+ * another window), RR_TOO_MANY_HANDLES (64 windows held).
+ */
+RR_IMPORT_("receive_window")
+int32_t rr_receive_window(void *ptr, uint32_t cap);
+
+/** Ends a window rr_receive_window filled: ordinary memory again. RR_BAD_POINTER if it is none. */
+RR_IMPORT_("release")
+int32_t rr_release(void *ptr);
 
 /* ------------------------------------------------------------------------ */
 /* Push receiver prototypes (opt-in, see the top of this file).             */

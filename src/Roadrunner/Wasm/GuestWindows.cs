@@ -3,8 +3,8 @@ using Roadrunner.Hoses;
 namespace Roadrunner.Wasm;
 
 /// <summary>
-/// One guest's zero-copy windows: the ones it claimed (until commit or abort) and the one a payload is mapped into
-/// while its handler runs. Checks that a new window is aligned, inside the memory's current size and overlaps no other,
+/// One guest's zero-copy windows: the ones it claimed (until commit or abort), the ones it received into with
+/// <c>receive_window</c> (until release) and the one a payload is mapped into while its handler runs. Checks that a new window is aligned, inside the memory's current size and overlaps no other,
 /// so a guest can never have pages mapped outside its memory, over another window, or twice.
 /// </summary>
 internal sealed class GuestWindows
@@ -12,12 +12,13 @@ internal sealed class GuestWindows
     /// <summary>Alignment and size granule of a window: the wasm page size (a multiple of every Linux page size).</summary>
     public const uint Align = 65536;
 
-    /// <summary>Most windows one guest may hold claimed at once.</summary>
+    /// <summary>Most windows one guest may hold at once, claimed and received together.</summary>
     public const int MaxClaims = 64;
 
     private static long s_nextOwner;
     private readonly Lock _gate = new();
     private readonly List<ClaimedWindow> _claimed = [];
+    private readonly List<HeldWindow> _held = [];
     private (ulong Start, ulong Span) _receiving;
     private GuestMemoryFile? _file;
     private bool _looked;
@@ -25,14 +26,14 @@ internal sealed class GuestWindows
     /// <summary>This guest's id as a writer of regions (see <c>MappedRegion.Writer</c>).</summary>
     public long OwnerId { get; } = Interlocked.Increment(ref s_nextOwner);
 
-    /// <summary>Windows claimed now.</summary>
+    /// <summary>Windows claimed or received into now.</summary>
     public int ClaimedCount
     {
         get
         {
             lock (_gate)
             {
-                return _claimed.Count;
+                return _claimed.Count + _held.Count;
             }
         }
     }
@@ -74,6 +75,14 @@ internal sealed class GuestWindows
                     return false;
                 }
             }
+
+            foreach (HeldWindow window in _held)
+            {
+                if (Overlaps(start, span, window.Start, window.Span))
+                {
+                    return false;
+                }
+            }
         }
 
         return true;
@@ -85,6 +94,31 @@ internal sealed class GuestWindows
         lock (_gate)
         {
             return _claimed.Find(w => w.Start == start);
+        }
+    }
+
+    /// <summary>The received window that starts at <paramref name="start"/>, taken out of the table; null when none.</summary>
+    public HeldWindow? TakeHeld(uint start)
+    {
+        lock (_gate)
+        {
+            int index = _held.FindIndex(w => w.Start == start);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            HeldWindow window = _held[index];
+            _held.RemoveAt(index);
+            return window;
+        }
+    }
+
+    public void Add(HeldWindow window)
+    {
+        lock (_gate)
+        {
+            _held.Add(window);
         }
     }
 
@@ -125,13 +159,21 @@ internal sealed class GuestWindows
     public void AbortAll()
     {
         ClaimedWindow[] windows;
+        HeldWindow[] held;
         lock (_gate)
         {
             windows = [.. _claimed];
+            held = [.. _held];
             _claimed.Clear();
+            _held.Clear();
         }
 
         foreach (ClaimedWindow window in windows)
+        {
+            window.Release();
+        }
+
+        foreach (HeldWindow window in held)
         {
             window.Release();
         }
@@ -198,5 +240,35 @@ internal sealed class ClaimedWindow(uint start, uint length, int handle, IHoseSe
         {
             Ticket?.Abort();
         }
+    }
+}
+
+/// <summary>
+/// A window a guest received a payload into with <c>receive_window</c>: the payload's pages stay mapped there (and its
+/// regions referenced) until the guest releases it; a copied payload holds nothing but the window's place.
+/// </summary>
+internal sealed class HeldWindow(uint start, ulong span, GuestMemoryFile? file, nuint mappedLength, Regions.RegionPayload? payload)
+{
+    public uint Start { get; } = start;
+
+    public ulong Span { get; } = span;
+
+    /// <summary>The guest's own pages back over the window, then the regions to their owner; false (the regions are kept for ever) when the kernel refused.</summary>
+    public bool Release()
+    {
+        if (file is not null)
+        {
+            try
+            {
+                file.CloseWindow(Start, mappedLength);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        }
+
+        payload?.Release();
+        return true;
     }
 }

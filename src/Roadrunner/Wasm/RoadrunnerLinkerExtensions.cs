@@ -10,7 +10,8 @@ public static class RoadrunnerLinkerExtensions
 
     /// <summary>
     /// Defines <c>open</c>, <c>close</c>, <c>send</c>, <c>try_send</c>, <c>next_length</c>, <c>receive</c>,
-    /// <c>receive_wait</c> and (ABI version 2) <c>abi_version</c>, <c>claim</c>, <c>commit</c> and <c>abort</c>. Instances must be created in a <see cref="Store"/> whose data is their
+    /// <c>receive_wait</c> and (ABI version 2) <c>abi_version</c>, <c>claim</c>, <c>commit</c>, <c>abort</c>,
+    /// <c>receive_window</c> and <c>release</c>. Instances must be created in a <see cref="Store"/> whose data is their
     /// <see cref="RoadrunnerGuest"/>; otherwise every import answers <c>RR_INTERNAL</c>.
     /// </summary>
     /// <param name="linker">The linker to extend.</param>
@@ -29,6 +30,8 @@ public static class RoadrunnerLinkerExtensions
         linker.DefineFunction(ModuleName, "claim", (CallerFunc<int, int, int, int>)ClaimImports.Claim);
         linker.DefineFunction(ModuleName, "commit", (CallerFunc<int, int, int, int>)ClaimImports.Commit);
         linker.DefineFunction(ModuleName, "abort", (CallerFunc<int, int, int>)ClaimImports.Abort);
+        linker.DefineFunction(ModuleName, "receive_window", (CallerFunc<int, int, int>)ReceiveWindowImports.ReceiveWindow);
+        linker.DefineFunction(ModuleName, "release", (CallerFunc<int, int>)ReceiveWindowImports.Release);
         return linker;
     }
 }
