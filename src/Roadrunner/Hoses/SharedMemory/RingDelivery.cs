@@ -204,7 +204,10 @@ internal sealed unsafe class RingDelivery(RingReceiver receiver, RingHeader ring
 
             if (local is null)
             {
-                if (_delivery.TryDirect(bytes))
+                // The sender waits in its send until this is released, so a receiver that takes payloads mapped may
+                // map the borrowed pages instead of copying them (when they start on a page: a committed window).
+                FilePages pages = d.Start % Environment.SystemPageSize == 0 ? new FilePages(memory.File, d.Start, d.Length) : default;
+                if (_delivery.TryDirect(bytes, pages))
                 {
                     _receiver.MarkReleased(sequence, 1);
                     return true;

@@ -46,4 +46,39 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
         });
         Assert.That(Logs.Problems, Is.Empty, Logs.ToString());
     }
+
+    [Test]
+    public async Task AWindowCommittedToAnotherProcessIsMappedThereStraightFromTheSendersMemory()
+    {
+        const int Length = 3 * 1024 * 1024;
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        string wat = Path.Combine(Folder, "receiver.wat");
+        Directory.CreateDirectory(Folder);
+        await File.WriteAllTextAsync(wat, ZeroCopyGuest.Wat, token);
+        await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true }, loggerFactory: Logs);
+        await using var endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", "receiver=" + wat, "--memory-files", (256 * 1024).ToString(CultureInfo.InvariantCulture));
+        long window = long.Parse(await peer.RequestAsync($"call receiver grow {(Length / ZeroCopyGuest.Page) + 1}", token), CultureInfo.InvariantCulture) * ZeroCopyGuest.Page;
+        Assert.That(await peer.RequestAsync($"call receiver set_window {window}", token), Is.EqualTo("0"));
+
+        var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
+        int handle = sender.Open("receiver");
+        uint claimed = sender.NewWindow(Length);
+        byte[] payload = Payloads.Random(Length, seed: 42);
+        Assert.That(sender.Claim(handle, claimed, Length), Is.Zero);
+        sender.Write(claimed, payload);
+        Assert.That(sender.Commit(handle, claimed, Length), Is.Zero, "borrowed: returns once the child took it");
+
+        string count = await peer.RequestAsync("get receiver count", token);
+        string sum = await peer.RequestAsync("get receiver sum", token);
+        string pointer = await peer.RequestAsync("get receiver ptr", token);
+        Assert.Multiple(() =>
+        {
+            Assert.That(count, Is.EqualTo("1"), "the child's handler ran before commit returned");
+            Assert.That(sum, Is.EqualTo(ZeroCopyGuest.Checksum(payload).ToString(CultureInfo.InvariantCulture)), "checksum");
+            Assert.That(pointer, Is.EqualTo(window.ToString(CultureInfo.InvariantCulture)), "mapped into the window");
+        });
+        Assert.That(endpoint.DirectReads, Is.EqualTo(1), "borrowed from the sender's memory file");
+        Assert.That(Logs.Problems, Is.Empty, Logs.ToString());
+    }
 }
