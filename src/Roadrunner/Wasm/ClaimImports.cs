@@ -56,7 +56,7 @@ internal static class ClaimImports
             return (int)HoseStatus.BadHandle;
         }
 
-        if (guest.Windows.ClaimedCount >= GuestWindows.MaxClaims)
+        if (guest.Windows.Count >= GuestWindows.MaxWindows)
         {
             return (int)HoseStatus.TooManyHandles;
         }

@@ -13,7 +13,7 @@ internal sealed class GuestWindows
     public const uint Align = 65536;
 
     /// <summary>Most windows one guest may hold at once, claimed and received together.</summary>
-    public const int MaxClaims = 64;
+    public const int MaxWindows = 64;
 
     private static long s_nextOwner;
     private readonly Lock _gate = new();
@@ -27,7 +27,7 @@ internal sealed class GuestWindows
     public long OwnerId { get; } = Interlocked.Increment(ref s_nextOwner);
 
     /// <summary>Windows claimed or received into now.</summary>
-    public int ClaimedCount
+    public int Count
     {
         get
         {

@@ -51,7 +51,7 @@ internal static class ReceiveWindowImports
             return (int)HoseStatus.BufferTooSmall;
         }
 
-        if (guest.Windows.ClaimedCount >= GuestWindows.MaxClaims)
+        if (guest.Windows.Count >= GuestWindows.MaxWindows)
         {
             return (int)HoseStatus.TooManyHandles;
         }
