@@ -5,7 +5,8 @@ namespace Roadrunner.Hoses;
 
 /// <summary>
 /// What every fan-out sender (in-process, cross-process, network) shares: one name, N targets, every payload to every
-/// target; no claims (one claim cannot serve several receivers); asynchronous sends wait for room on a pool thread.
+/// target; no claims (one claim cannot serve several receivers); how an asynchronous send waits is each kind's own
+/// (<see cref="SendAsyncCore"/>).
 /// A fan-out send is not atomic: when it fails part-way, the targets before the failing one have the payload, so the
 /// outcome is then <see cref="HoseStatus.PeerFailed"/> (not known as a whole), never a status that reads "not sent"
 /// (<see cref="Outcome"/>). The token is honoured only until the first target accepted the payload
@@ -27,12 +28,10 @@ internal abstract class FanOutBase(string name) : IHoseSender
     /// <summary>The <c>roadrunner.mode</c> of this fan-out's send span (its targets' transport).</summary>
     protected virtual string TraceMode => RoadrunnerActivity.InProcess;
 
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-    {
-        // Waits for room on a pool thread: room appears as receivers drain, which never needs this thread.
-        HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        SendOutcome.ThrowIfNotSent(status, $"Fan-out send to '{Name}'", cancellationToken);
-    }
+    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) => SendAsyncCore(payload, cancellationToken);
+
+    /// <summary>An asynchronous fan-out send: each kind waits on its own awaitables, never a pool thread over a blocking send.</summary>
+    protected abstract ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
     public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
         SendAsync(payload.IsSingleSegment ? payload.First : payload.ToArray(), cancellationToken);

@@ -1,3 +1,4 @@
+using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses;
@@ -47,8 +48,7 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
 
     /// <summary>As a send; idle receivers that can map <paramref name="pages"/> map them instead of copying.</summary>
     public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
-        Diagnostics.RoadrunnerActivity.Ended(
-            Diagnostics.RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendCore(payload, pages, wait: true, timeout, cancellationToken));
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendCore(payload, pages, wait: true, timeout, cancellationToken));
 
     public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
         FanOutClaim.TryClaim(_targets, _pool, length, claimer, timeout, cancellationToken, out ticket);
@@ -97,6 +97,139 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
         var deadline = Deadline.After(timeout);
         HoseStatus reserved = ReserveSlots(_targets, wait, deadline, cancellationToken, out InboxReservation[] slots);
         return reserved != HoseStatus.Ok ? reserved : DeliverToAll(payload, pages, slots, wait, deadline, cancellationToken);
+    }
+
+    /// <summary>
+    /// The same two phases as <see cref="SendCore(ReadOnlySpan{byte}, bool, TimeSpan, CancellationToken)"/>, waiting on
+    /// the slots' and the pool's awaitables instead of a thread: a slot in every target first (cancellation gives back
+    /// what was taken and throws), then delivery.
+    /// </summary>
+    protected override ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        RoadrunnerActivity.Traced(RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendQueuedAsync(payload, cancellationToken));
+
+    private async ValueTask SendQueuedAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        string what = $"Fan-out send to '{Name}'";
+        foreach (InboxWriter target in _targets)
+        {
+            HoseException.ThrowIfFailed(target.Admits(payload.Length), what);
+        }
+
+        var slots = new InboxReservation[_targets.Length];
+        int reserved = 0;
+        try
+        {
+            for (; reserved < _targets.Length; reserved++)
+            {
+                slots[reserved] = await _targets[reserved].ReserveSlotAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            for (int i = 0; i < reserved; i++)
+            {
+                _targets[i].Abort(slots[i]);
+            }
+
+            throw;
+        }
+
+        HoseStatus status = await DeliverToAllAsync(payload, slots, cancellationToken).ConfigureAwait(false);
+        SendOutcome.ThrowIfNotSent(status, what, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="DeliverToAll"/> for the async path: the shared regions are rented without waiting when room is free,
+    /// else awaited (cancellable only while no target has the payload).
+    /// </summary>
+    private async ValueTask<HoseStatus> DeliverToAllAsync(ReadOnlyMemory<byte> payload, InboxReservation[] slots, CancellationToken cancellationToken)
+    {
+        RegionPayload? shared = null;
+        int handedOver = 0;
+        HoseStatus failure = HoseStatus.Ok;
+        try
+        {
+            for (int i = 0; i < _targets.Length; i++)
+            {
+                InboxWriter target = _targets[i];
+                HoseStatus status = failure != HoseStatus.Ok ? failure : target.TryDirect(payload.Span);
+                if (status != HoseStatus.WouldBlock)
+                {
+                    target.Abort(slots[i]);
+                }
+                else
+                {
+                    if (shared is null)
+                    {
+                        (status, shared) = await RentSharedAsync(target, payload, handedOver == 0 ? cancellationToken : CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    if (shared is null)
+                    {
+                        target.Abort(slots[i]);
+                    }
+                    else
+                    {
+                        shared.AddReference();
+                        status = target.Commit(slots[i].WithRegions(shared));
+                    }
+                }
+
+                if (failure != HoseStatus.Ok)
+                {
+                    continue;
+                }
+
+                if (status == HoseStatus.Ok)
+                {
+                    handedOver++;
+                }
+                else
+                {
+                    failure = status;
+                }
+            }
+
+            return Outcome(failure, handedOver);
+        }
+        finally
+        {
+            shared?.Release();
+        }
+    }
+
+    /// <summary>The shared copy: rented (now if room is free, else awaited) and filled; a status when none could be had.</summary>
+    private static async ValueTask<(HoseStatus Status, RegionPayload? Regions)> RentSharedAsync(InboxWriter target, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        HoseStatus rented = target.TryRent(payload.Length, out RegionPayload regions);
+        if (rented == HoseStatus.WouldBlock)
+        {
+            try
+            {
+                regions = await target.RentAsync(payload.Length, cancellationToken).ConfigureAwait(false);
+                rented = HoseStatus.Ok;
+            }
+            catch (OperationCanceledException)
+            {
+                rented = HoseStatus.TimedOut;
+            }
+            catch (HoseException e)
+            {
+                rented = e.Status;
+            }
+            catch (ObjectDisposedException)
+            {
+                rented = HoseStatus.Closed;
+            }
+        }
+
+        if (rented != HoseStatus.Ok)
+        {
+            return (rented, null);
+        }
+
+        regions.Fill(payload.Span);
+        return (HoseStatus.Ok, regions);
     }
 
     /// <summary>Delivers to every target, each holding a reserved slot that it uses or gives back.</summary>

@@ -248,6 +248,19 @@ internal sealed class InboxWriter
         }
     }
 
+    /// <summary>A queue slot, waiting asynchronously; the regions come later through <see cref="InboxReservation.WithRegions"/>.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; nothing is held.</exception>
+    public async ValueTask<InboxReservation> ReserveSlotAsync(CancellationToken cancellationToken)
+    {
+        await _slots.TakeAsync(cancellationToken).ConfigureAwait(false);
+        return InboxReservation.Slot();
+    }
+
+    /// <summary>Regions for <paramref name="length"/> bytes from the inbox's pool, waiting asynchronously (no slot).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; nothing is held.</exception>
+    /// <exception cref="HoseException">The pool refused (too large, or the region folder is full); nothing is held.</exception>
+    public ValueTask<RegionPayload> RentAsync(long length, CancellationToken cancellationToken) => _pool.RentAsync(length, cancellationToken);
+
     /// <summary>A slot, then regions for <paramref name="length"/> bytes, waiting asynchronously (the async API: failures throw).</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired; nothing is held.</exception>
     /// <exception cref="HoseException">The pool refused (too large, or the region folder is full); nothing is held.</exception>

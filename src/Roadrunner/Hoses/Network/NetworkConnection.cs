@@ -155,13 +155,33 @@ internal sealed class NetworkConnection : IAsyncDisposable
     private HoseStatus SendCore<TBody>(ClientHose hose, TBody body, Deadline deadline, CancellationToken cancellationToken)
         where TBody : IMessageBody, allows ref struct
     {
+        HoseStatus status = Publish(hose, body, deadline, cancellationToken, out PendingAck? ack, out ulong sequence);
+        return status == HoseStatus.Ok ? Await(hose.Id, sequence, ack!, deadline, cancellationToken) : status;
+    }
+
+    /// <summary>
+    /// The first half of an asynchronous send: writes the message like <see cref="Send(ClientHose, ReadOnlySequence{byte}, Deadline, CancellationToken)"/>
+    /// and returns once it is published (Ok, with the Ack to wait for) or not sent (its status); the Ack is awaited with
+    /// <see cref="AwaitAck"/>, on another thread.
+    /// </summary>
+    public HoseStatus Publish(ClientHose hose, ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken cancellationToken, out PendingAck? ack, out ulong sequence) =>
+        Publish(hose, new SequenceBody(payload), deadline, cancellationToken, out ack, out sequence);
+
+    /// <summary>Waits for the Ack of a message <see cref="Publish(ClientHose, ReadOnlySequence{byte}, Deadline, CancellationToken, out PendingAck?, out ulong)"/> wrote: its status, or PeerFailed (unknown) when the wait is given up.</summary>
+    public HoseStatus AwaitAck(ClientHose hose, ulong sequence, PendingAck ack, Deadline deadline, CancellationToken cancellationToken) =>
+        Await(hose.Id, sequence, ack, deadline, cancellationToken);
+
+    /// <summary>Writes one message under the write lock; Ok once its last byte is handed to the kernel.</summary>
+    private HoseStatus Publish<TBody>(ClientHose hose, TBody body, Deadline deadline, CancellationToken cancellationToken, out PendingAck? ack, out ulong sequence)
+        where TBody : IMessageBody, allows ref struct
+    {
+        ack = null;
+        sequence = 0;
         if (!TryEnterWrite(deadline, cancellationToken, out HoseStatus status))
         {
             return status;
         }
 
-        PendingAck ack;
-        ulong sequence;
         var stop = new WriteStop(deadline, cancellationToken);
         try
         {
@@ -191,7 +211,7 @@ internal sealed class NetworkConnection : IAsyncDisposable
             _writeLock.Release();
         }
 
-        return Await(hose.Id, sequence, ack, deadline, cancellationToken);
+        return HoseStatus.Ok;
     }
 
     /// <summary>Closes the connection (once: the first reason stays); waiters get <paramref name="reason"/>.</summary>

@@ -16,6 +16,36 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
 
     protected override string TraceMode => Diagnostics.RoadrunnerActivity.Network;
 
+    /// <summary>
+    /// Every node's own asynchronous send at once (their writer and Ack threads: no pool thread waits, and the last
+    /// node's completion completes the fan-out), the token reaching each. Ok when every node took the payload; when none
+    /// did, the first node's failure (<see cref="OperationCanceledException"/> when it was withdrawn); else
+    /// <see cref="HoseStatus.PeerFailed"/>, as when some node's outcome is unknown.
+    /// </summary>
+    protected override ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        System.Diagnostics.Activity? previous = System.Diagnostics.Activity.Current;
+        System.Diagnostics.Activity? span = Diagnostics.RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode);
+        if (payload.Length > options.MaxPayloadBytes)
+        {
+            return ValueTask.FromException(new HoseException(Diagnostics.RoadrunnerActivity.Ended(span, HoseStatus.TooLarge), $"Fan-out send to '{Name}'"));
+        }
+
+        var join = new Join(Name, span, targets.Length, cancellationToken);
+        for (int i = 0; i < targets.Length; i++)
+        {
+            join.Sends[i] = targets[i].SendAsync(payload, cancellationToken, join.OneDone);
+        }
+
+        if (span is not null)
+        {
+            System.Diagnostics.Activity.Current = previous; // the nodes' sends are its children; the caller's activity is its own again
+        }
+
+        join.OneDone(); // the caller's share: every task is stored now
+        return new ValueTask(join.Task);
+    }
+
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (payload.Length > options.MaxPayloadBytes)
@@ -65,10 +95,7 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         try
         {
             regions.Fill(payload);
-            // Each node on its own thread: the kernel sends the same pages to all of them. (Blocking sends on pool
-            // threads, bounded by the deadline; an asynchronous send path is issue 10's refactor.)
-            HoseStatus[] results = Task.WhenAll(targets.Select(t => Task.Run(() => t.SendRegions(regions, deadline, cancellationToken), CancellationToken.None))).GetAwaiter().GetResult();
-            return Outcome(results);
+            return Outcome(SendToEveryNodeAtOnce(regions, deadline, cancellationToken));
         }
         finally
         {
@@ -92,7 +119,98 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         }
     }
 
+    /// <summary>
+    /// Sends the regions to every node at the same time, so the kernel sends the same pages to all of them: the caller's
+    /// thread takes the first node and a short-lived thread of its own each other one (blocking sends bounded by the
+    /// deadline). This is a synchronous send, so it borrows no pool thread and waits on no task; a thread costs tens of
+    /// microseconds, little beside a payload of at least <see cref="NetworkOptions.SendFileThresholdBytes"/>.
+    /// </summary>
+    private HoseStatus[] SendToEveryNodeAtOnce(RegionPayload regions, Deadline deadline, CancellationToken cancellationToken)
+    {
+        var results = new HoseStatus[targets.Length];
+        var failures = new System.Runtime.ExceptionServices.ExceptionDispatchInfo?[targets.Length];
+        void SendTo(int node)
+        {
+            try
+            {
+                results[node] = targets[node].SendRegions(regions, deadline, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                failures[node] = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); // rethrown on the caller's thread
+            }
+        }
+
+        var others = new Thread[targets.Length - 1];
+        for (int i = 0; i < others.Length; i++)
+        {
+            int node = i + 1;
+            others[i] = new Thread(() => SendTo(node)) { IsBackground = true, Name = "roadrunner-net-fanout" }; // Start flows the caller's context (its activity)
+            others[i].Start();
+        }
+
+        SendTo(0);
+        foreach (Thread other in others)
+        {
+            other.Join();
+        }
+
+        Array.Find(failures, f => f is not null)?.Throw();
+        return results;
+    }
+
     /// <summary>The first failure when no node took the payload, PeerFailed when some did, else Ok.</summary>
     private static HoseStatus Outcome(HoseStatus[] results) =>
         Outcome(results.FirstOrDefault(s => s != HoseStatus.Ok, HoseStatus.Ok), results.Count(s => s == HoseStatus.Ok));
+
+    /// <summary>Joins the nodes' asynchronous sends of one fan-out send: the last to complete decides the outcome.</summary>
+    private sealed class Join(string name, System.Diagnostics.Activity? span, int count, CancellationToken token)
+    {
+        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _left = count + 1;
+
+        public Task[] Sends { get; } = new Task[count];
+
+        public Task Task => _completion.Task;
+
+        public void OneDone()
+        {
+            if (Interlocked.Decrement(ref _left) == 0)
+            {
+                Finish();
+            }
+        }
+
+        private void Finish()
+        {
+            int delivered = Sends.Count(s => s.IsCompletedSuccessfully);
+            if (delivered == Sends.Length)
+            {
+                Diagnostics.RoadrunnerActivity.Ended(span, HoseStatus.Ok);
+                _completion.TrySetResult();
+                return;
+            }
+
+            bool unknown = Sends.Any(s => s.Exception?.InnerException is HoseException { Status: HoseStatus.PeerFailed });
+            if (delivered > 0 || unknown)
+            {
+                Diagnostics.RoadrunnerActivity.Ended(span, HoseStatus.PeerFailed);
+                _completion.TrySetException(new HoseException(HoseStatus.PeerFailed, $"Fan-out send to '{name}' reached {delivered} of {Sends.Length} nodes"));
+                return;
+            }
+
+            Task first = Sends.First(s => !s.IsCompletedSuccessfully); // no node has it
+            if (first.IsCanceled)
+            {
+                Diagnostics.RoadrunnerActivity.Ended(span, HoseStatus.TimedOut);
+                _completion.TrySetCanceled(token);
+            }
+            else
+            {
+                Exception failure = first.Exception!.InnerException!;
+                Diagnostics.RoadrunnerActivity.Ended(span, (failure as HoseException)?.Status ?? HoseStatus.Internal);
+                _completion.TrySetException(failure);
+            }
+        }
+    }
 }

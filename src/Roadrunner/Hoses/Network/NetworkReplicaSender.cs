@@ -16,7 +16,7 @@ namespace Roadrunner.Hoses.Network;
 /// <see cref="HoseStatus.PeerFailed"/>: the outcome is unknown and the payload is never resent elsewhere). One deadline
 /// covers every attempt; each attempt but the last gets at most <see cref="NetworkOptions.ConnectTimeout"/> of it.
 /// </summary>
-internal sealed class NetworkReplicaSender : IHoseSender
+internal sealed class NetworkReplicaSender : IHoseSender, AsyncSends.IPublisher
 {
     private readonly INetworkReplicaDirectory _directory;
     private readonly Func<EndPoint, PeerLink?> _linkFor;
@@ -25,6 +25,7 @@ internal sealed class NetworkReplicaSender : IHoseSender
     private readonly Random _random;
     private readonly ConcurrentDictionary<EndPoint, NetworkSender> _senders = new();
     private readonly ConcurrentDictionary<EndPoint, long> _failedAt = new();
+    private readonly AsyncSends _async;
     private long _failovers;
     private volatile bool _completed;
 
@@ -42,6 +43,7 @@ internal sealed class NetworkReplicaSender : IHoseSender
         _options = options;
         _pool = pool;
         _random = random ?? Random.Shared;
+        _async = new AsyncSends(this);
     }
 
     public string Name { get; }
@@ -93,17 +95,49 @@ internal sealed class NetworkReplicaSender : IHoseSender
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         SendCore(payload.Length, Deadline.After(timeout), cancellationToken, new SpanMessage(payload));
 
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    /// <inheritdoc cref="NetworkSender.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        SendAsync(new ReadOnlySequence<byte>(payload), cancellationToken);
+
+    /// <inheritdoc cref="NetworkSender.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
+    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
+        new(_async.Enqueue(payload, AsyncTimeout, cancellationToken));
+
+    /// <summary>An asynchronous send's first half (see <see cref="AsyncSends"/>): a replica in turn, its credit, the write.</summary>
+    HoseStatus AsyncSends.IPublisher.Publish(ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken cancellationToken, out NetworkSender.Published published)
     {
-        // The network send path blocks end to end (docs/network.md, Threads), as NetworkSender.SendAsync does.
-        HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        SendOutcome.ThrowIfNotSent(status, $"Network send to '{Name}'", cancellationToken);
+        published = default;
+        HoseStatus status = AcquireReplica(payload.Length, deadline, cancellationToken, out NetworkSender.Credits credits, out EndPoint? endPoint);
+        if (status != HoseStatus.Ok)
+        {
+            return status;
+        }
+
+        status = credits.Connection.Publish(credits.Hose, payload, deadline, cancellationToken, out PendingAck? ack, out ulong sequence);
+        if (status != HoseStatus.Ok)
+        {
+            credits.Dispose();
+            Record(endPoint!, status);
+            return status;
+        }
+
+        published = new NetworkSender.Published(credits, ack!, sequence);
+        return HoseStatus.Ok;
     }
 
-    public async ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default)
+    System.Diagnostics.Activity? AsyncSends.IPublisher.StartSpan(long length) => null; // as the blocking send: the replica set has no span of its own
+
+    void AsyncSends.IPublisher.Acked(in NetworkSender.Published published, HoseStatus status)
     {
-        HoseStatus status = await Task.Run(() => SendCore(payload.Length, Deadline.After(AsyncTimeout), cancellationToken, new SequenceMessage(payload)), cancellationToken).ConfigureAwait(false);
-        SendOutcome.ThrowIfNotSent(status, $"Network send to '{Name}'", cancellationToken);
+        NetworkSender sender = published.Credits.Sender;
+        foreach (KeyValuePair<EndPoint, NetworkSender> entry in _senders)
+        {
+            if (entry.Value == sender)
+            {
+                Record(entry.Key, status);
+                return;
+            }
+        }
     }
 
     public async ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
@@ -131,6 +165,29 @@ internal sealed class NetworkReplicaSender : IHoseSender
     private HoseStatus SendCore<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message)
         where TMessage : IMessage, allows ref struct
     {
+        HoseStatus status = AcquireReplica(length, deadline, cancellationToken, out NetworkSender.Credits credits, out EndPoint? endPoint);
+        if (status != HoseStatus.Ok)
+        {
+            return status;
+        }
+
+        using (credits)
+        {
+            status = message.Send(credits, deadline, cancellationToken);
+        }
+
+        Record(endPoint!, status);
+        return status;
+    }
+
+    /// <summary>
+    /// Takes a replica in turn and its credit, failing over to the next while nothing of the payload was written (the
+    /// last replica, or the caller's own deadline or token, ends it). Ok with the credit and the replica's address.
+    /// </summary>
+    private HoseStatus AcquireReplica(long length, Deadline deadline, CancellationToken cancellationToken, out NetworkSender.Credits credits, out EndPoint? endPoint)
+    {
+        credits = default;
+        endPoint = null;
         if (_completed)
         {
             return HoseStatus.Closed;
@@ -145,7 +202,7 @@ internal sealed class NetworkReplicaSender : IHoseSender
         HoseStatus failure = HoseStatus.UnknownTarget;
         for (int i = 0; i < order.Length; i++)
         {
-            EndPoint endPoint = order[i].EndPoint;
+            endPoint = order[i].EndPoint;
             NetworkSender? sender = SenderFor(endPoint);
             if (sender is null)
             {
@@ -154,23 +211,9 @@ internal sealed class NetworkReplicaSender : IHoseSender
 
             bool last = i == order.Length - 1;
             Deadline attempt = last ? deadline : new Deadline(Math.Min(deadline.At, Deadline.After(_options.ConnectTimeout).At));
-            HoseStatus status = sender.Acquire(length, attempt, cancellationToken, out NetworkSender.Credits credits);
+            HoseStatus status = sender.Acquire(length, attempt, cancellationToken, out credits);
             if (status == HoseStatus.Ok)
             {
-                using (credits)
-                {
-                    status = message.Send(credits, deadline, cancellationToken);
-                }
-
-                if (status == HoseStatus.PeerFailed)
-                {
-                    _failedAt[endPoint] = Environment.TickCount64; // written, outcome unknown: never resent elsewhere
-                }
-                else if (!_failedAt.IsEmpty)
-                {
-                    _failedAt.TryRemove(endPoint, out _); // it answered: back in its RFC 2782 place
-                }
-
                 return status;
             }
 
@@ -190,6 +233,19 @@ internal sealed class NetworkReplicaSender : IHoseSender
         }
 
         return failure;
+    }
+
+    /// <summary>What a replica's written message says about it: PeerFailed (outcome unknown) keeps it aside, anything else brings it back.</summary>
+    private void Record(EndPoint endPoint, HoseStatus status)
+    {
+        if (status == HoseStatus.PeerFailed)
+        {
+            _failedAt[endPoint] = Environment.TickCount64; // written, outcome unknown: never resent elsewhere
+        }
+        else if (!_failedAt.IsEmpty)
+        {
+            _failedAt.TryRemove(endPoint, out _); // it answered: back in its RFC 2782 place
+        }
     }
 
     /// <summary>RFC 2782 order, with the replicas that failed within the reconnect delay moved to the end.</summary>

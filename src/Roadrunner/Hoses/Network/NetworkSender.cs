@@ -13,12 +13,13 @@ namespace Roadrunner.Hoses.Network;
 /// <see cref="HoseStatus.PeerFailed"/> (outcome unknown) when the connection breaks or the wait is given up. Messages
 /// are never resent, so none is delivered twice. <see cref="TrySend"/> never waits (see <see cref="TrySendQueue"/>).
 /// </summary>
-internal sealed class NetworkSender : IHoseSender
+internal sealed class NetworkSender : IHoseSender, AsyncSends.IPublisher
 {
     private readonly CreditWindow _window;
     private readonly NetworkOptions _options;
     private readonly RegionPool _pool;
     private readonly TrySendQueue _queued;
+    private readonly AsyncSends _async;
     private volatile bool _completed;
 
     public NetworkSender(string name, PeerLink link, NetworkOptions options, RegionPool pool)
@@ -29,6 +30,7 @@ internal sealed class NetworkSender : IHoseSender
         _pool = pool;
         _window = new CreditWindow(options.HoseWindowBytes);
         _queued = new TrySendQueue(this, options, pool);
+        _async = new AsyncSends(this);
     }
 
     public string Name { get; }
@@ -83,20 +85,18 @@ internal sealed class NetworkSender : IHoseSender
     /// Bounded by <see cref="NetworkOptions.DeliveryTimeout"/> + <see cref="NetworkOptions.FrameTimeout"/>. Throws
     /// <see cref="OperationCanceledException"/> only while the message can still be withdrawn; once published, a
     /// cancellation gives a <see cref="HoseException"/> with <see cref="HoseStatus.PeerFailed"/> (outcome unknown).
+    /// Holds no pool thread: see <see cref="AsyncSends"/>.
     /// </remarks>
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-    {
-        // The send path is blocking end to end (see docs/network.md, Threads), hence the pool thread (issue 10).
-        HoseStatus status = await Task.Run(() => Send(payload.Span, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        ThrowIfFailed(status, cancellationToken);
-    }
+    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        SendAsync(new ReadOnlySequence<byte>(payload), cancellationToken);
 
     /// <inheritdoc cref="SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
-    public async ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default)
-    {
-        HoseStatus status = await Task.Run(() => Send(payload, AsyncTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
-        ThrowIfFailed(status, cancellationToken);
-    }
+    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
+        new(_async.Enqueue(payload, AsyncTimeout, cancellationToken));
+
+    /// <summary>An asynchronous send for a fan-out: <paramref name="done"/> is called once the task has completed.</summary>
+    internal Task SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken, Action done) =>
+        _async.Enqueue(new ReadOnlySequence<byte>(payload), AsyncTimeout, cancellationToken, done);
 
     public async ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
     {
@@ -120,17 +120,6 @@ internal sealed class NetworkSender : IHoseSender
     }
 
     private TimeSpan AsyncTimeout => _options.DeliveryTimeout + _options.FrameTimeout;
-
-    /// <summary>A cancelled send that returned TimedOut was never published: that is a cancellation, not a failure.</summary>
-    private void ThrowIfFailed(HoseStatus status, CancellationToken cancellationToken)
-    {
-        if (status == HoseStatus.TimedOut)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-
-        HoseException.ThrowIfFailed(status, $"Network send to '{Name}'");
-    }
 
     /// <summary>Keeps the order after accepted try-sends, takes credit, then sends on the connection and waits for the Ack.</summary>
     /// <remarks><paramref name="parent"/>: the accepting try-send's context for a queued payload; default: the current activity.</remarks>
@@ -163,6 +152,60 @@ internal sealed class NetworkSender : IHoseSender
         using (credits)
         {
             return message.Send(credits, deadline, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The first half of an asynchronous send (on <see cref="AsyncSends"/>' writer thread): the same order, credit and
+    /// write as <see cref="Send(ReadOnlySequence{byte}, TimeSpan, CancellationToken)"/>; Ok once published, with the
+    /// credit held and the Ack to wait for in <paramref name="published"/> (the caller disposes its credit).
+    /// </summary>
+    public HoseStatus Publish(ReadOnlySequence<byte> payload, Deadline deadline, CancellationToken cancellationToken, out Published published)
+    {
+        published = default;
+        if (_completed)
+        {
+            return HoseStatus.Closed;
+        }
+
+        if (!_queued.WaitDrained(deadline, cancellationToken))
+        {
+            return HoseStatus.TimedOut;
+        }
+
+        HoseStatus status = Acquire(payload.Length, deadline, cancellationToken, out Credits credits);
+        if (status != HoseStatus.Ok)
+        {
+            return status;
+        }
+
+        status = credits.Connection.Publish(credits.Hose, payload, deadline, cancellationToken, out PendingAck? ack, out ulong sequence);
+        if (status != HoseStatus.Ok)
+        {
+            credits.Dispose();
+            return status;
+        }
+
+        published = new Published(credits, ack!, sequence);
+        return HoseStatus.Ok;
+    }
+
+    public System.Diagnostics.Activity? StartSpan(long length) => RoadrunnerActivity.StartSend(Name, length, RoadrunnerActivity.Network);
+
+    public void Acked(in Published published, HoseStatus status)
+    {
+    }
+
+    /// <summary>A message written and not yet acknowledged: its credit and the Ack to wait for.</summary>
+    internal readonly record struct Published(Credits Credits, PendingAck Ack, ulong Sequence)
+    {
+        /// <summary>Waits for the Ack (see <see cref="NetworkConnection.AwaitAck"/>) and gives the credit back.</summary>
+        public HoseStatus AwaitAck(Deadline deadline, CancellationToken cancellationToken)
+        {
+            using (Credits)
+            {
+                return Credits.Connection.AwaitAck(Credits.Hose, Sequence, Ack, deadline, cancellationToken);
+            }
         }
     }
 

@@ -182,6 +182,8 @@ internal sealed class ServerConnection : IAsyncDisposable
 
                 // Inside a frame the peer must keep up the minimum rate; waiting for the next frame is the idle wait.
                 _meter.Metering = !empty;
+                // This is the connection's own thread, and BlockingReadStream reads synchronously, so the read has
+                // completed when ReadAsync returns; GetResult() only unwraps it (docs/network.md, Threads).
                 ValueTask<ReadResult> pending = reader.ReadAsync(_stop.Token);
                 ReadResult result = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
                 if (!plain)

@@ -24,6 +24,10 @@ internal sealed class RemoteFanOut(SharedMemoryEndpoint endpoint, string name, I
         }
     }
 
+    /// <summary>Waits on the first target's ring thread (<see cref="RingWaitQueue"/>), not on a pool thread.</summary>
+    protected override ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
+        _targets[0].RunWaitingAsync(token => Send(payload.Span, AsyncTimeout, token), $"Fan-out send to '{Name}'", cancellationToken);
+
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         RegionPool pool = endpoint.Pool;

@@ -7,17 +7,26 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// <summary>
 /// Appends payloads to a ring, one way per send kind: inline in the slot, in regions of the pool (one descriptor per
 /// region, all published at once), streamed one region at a time, or borrowed from the sending guest's memory. Each
-/// holds the slots' gate for the whole post, so descriptors of one payload are never interleaved with another's.
+/// holds the slots' gate for the whole post (<see cref="SendSlots.Enter"/>), so descriptors of one payload are never interleaved with another's.
 /// </summary>
 internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoint endpoint, RingHeader ring, SendSlots slots)
 {
     /// <summary>A small (or empty) payload written into its slot: no region to rent, fill and get back.</summary>
     public HoseStatus PostInline(SendSource source, in SendWait wait)
     {
-        lock (slots.Gate)
+        if (!slots.Enter(wait))
+        {
+            return HoseStatus.WouldBlock; // a send waiting for room holds the ring (TrySend never waits behind it)
+        }
+
+        try
         {
             HoseStatus failure = sender.CurrentFailure();
             return failure != HoseStatus.Ok ? failure : WriteInline(source, wait);
+        }
+        finally
+        {
+            slots.Exit();
         }
     }
 
@@ -27,7 +36,12 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
     /// </summary>
     public HoseStatus Post(RegionPayload payload, in SendWait wait)
     {
-        lock (slots.Gate)
+        if (!slots.Enter(wait))
+        {
+            return HoseStatus.WouldBlock; // a send waiting for room holds the ring (TrySend never waits behind it)
+        }
+
+        try
         {
             HoseStatus failure = sender.CurrentFailure(); // under the gate: a closed hose's ring may be unmapped
             if (failure != HoseStatus.Ok)
@@ -61,6 +75,10 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
             slots.Publish();
             return HoseStatus.Ok;
         }
+        finally
+        {
+            slots.Exit();
+        }
     }
 
     /// <summary>A payload above the bytes in flight: one region at a time, each posted as soon as it is full.</summary>
@@ -73,7 +91,12 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
 
         long length = source.Length;
         int chunk = endpoint.Pool.LargestRegion;
-        lock (slots.Gate)
+        if (!slots.Enter(wait))
+        {
+            return HoseStatus.WouldBlock; // a send waiting for room holds the ring (TrySend never waits behind it)
+        }
+
+        try
         {
             HoseStatus failure = sender.CurrentFailure();
             if (failure != HoseStatus.Ok)
@@ -115,6 +138,10 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
 
             return HoseStatus.Ok;
         }
+        finally
+        {
+            slots.Exit();
+        }
     }
 
     /// <summary>
@@ -126,7 +153,12 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
     /// </summary>
     public HoseStatus SendBorrowed(long memory, long memorySize, long offset, int length, in SendWait wait)
     {
-        lock (slots.Gate)
+        if (!slots.Enter(wait))
+        {
+            return HoseStatus.WouldBlock; // a send waiting for room holds the ring (TrySend never waits behind it)
+        }
+
+        try
         {
             HoseStatus status = sender.CurrentFailure();
             status = status != HoseStatus.Ok ? status : slots.WaitForSlots(1, wait);
@@ -181,6 +213,10 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
             slots.ReclaimLocked();
             endpoint.OnDirectRead();
             return HoseStatus.Ok;
+        }
+        finally
+        {
+            slots.Exit();
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Roadrunner.Diagnostics;
 using Roadrunner.Regions;
 
@@ -11,9 +10,10 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// Bounded by the ring's slots and the pool's bytes in flight: a sender waits (bounded, cancellable) or gets
 /// <see cref="HoseStatus.WouldBlock"/>. A payload larger than the bytes in flight streams through one region at a time.
 /// This type picks the send kind and keeps the hose's failure and liveness; <see cref="RingAppender"/> writes the
-/// descriptors, <see cref="SendSlots"/> keeps the slots and waits for room.
+/// descriptors, <see cref="SendSlots"/> keeps the slots and waits for room; the asynchronous API (RingSenderAsync.cs)
+/// waits in a <see cref="RingWaitQueue"/>.
 /// </summary>
-internal sealed unsafe class RingSender : IHoseSender
+internal sealed unsafe partial class RingSender : IHoseSender
 {
     private readonly SharedMemoryEndpoint _endpoint;
     private readonly MappedRegion _control;
@@ -21,6 +21,7 @@ internal sealed unsafe class RingSender : IHoseSender
     private readonly SendSlots _slots;
     private readonly RingAppender _appender;
     private readonly PeerIdentity _receiver;
+    private readonly RingWaitQueue _waiters;
     private long _lastLivenessCheck = Environment.TickCount64;
     private volatile int _failure; // 0 while usable, else the status every send gets
     private int _disposed;
@@ -35,6 +36,7 @@ internal sealed unsafe class RingSender : IHoseSender
         _appender = new RingAppender(this, endpoint, _ring, _slots);
         _receiver = receiver;
         ReceiverTag = receiverTag;
+        _waiters = new RingWaitQueue(name);
     }
 
     public string Name { get; }
@@ -72,42 +74,6 @@ internal sealed unsafe class RingSender : IHoseSender
 
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         SendCore(new SendSource(payload), SendWait.For(true, timeout, cancellationToken));
-
-    public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
-    {
-        HoseStatus status = TrySend(payload.Span);
-        if (status == HoseStatus.Ok)
-        {
-            return ValueTask.CompletedTask;
-        }
-
-        return status == HoseStatus.WouldBlock
-            ? WaitAndSendAsync(new ReadOnlySequence<byte>(payload), cancellationToken)
-            : ValueTask.FromException(new HoseException(status, $"Send to '{Name}'"));
-    }
-
-    public ValueTask SendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) =>
-        payload.IsSingleSegment ? SendAsync(payload.First, cancellationToken) : WaitAndSendAsync(payload, cancellationToken);
-
-    public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        RegionPool pool = _endpoint.Pool;
-        if (length > pool.LargestRegion)
-        {
-            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {pool.LargestRegion} bytes, not {length}");
-        }
-
-        ThrowIfFailed();
-        return Blocking.RunAsync<HoseClaim>(
-            () =>
-            {
-                HoseStatus status = _slots.RentRegions(length, SendWait.Forever(cancellationToken), out RegionPayload? payload);
-                return (status, status == HoseStatus.Ok ? new SharedMemoryClaim(this, payload!) : null);
-            },
-            $"Claim on '{Name}'",
-            cancellationToken);
-    }
 
     /// <summary>Posts a payload written in place by a claim; takes over its reference.</summary>
     public HoseStatus CommitClaim(RegionPayload payload)
@@ -253,18 +219,6 @@ internal sealed unsafe class RingSender : IHoseSender
         }
 
         return HoseStatus.Ok;
-    }
-
-    private ValueTask WaitAndSendAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken) =>
-        Blocking.RunAsync(() => SendCore(new SendSource(payload), SendWait.Forever(cancellationToken)), $"Send to '{Name}'", cancellationToken);
-
-    private void ThrowIfFailed()
-    {
-        HoseStatus failure = CurrentFailure();
-        if (failure != HoseStatus.Ok)
-        {
-            throw new HoseException(failure, $"Hose to '{Name}' is not usable");
-        }
     }
 
     /// <summary>

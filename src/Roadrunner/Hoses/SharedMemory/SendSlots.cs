@@ -12,9 +12,45 @@ internal sealed unsafe class SendSlots(RingSender sender, SharedMemoryEndpoint e
     private readonly RegionPayload?[] _inFlight = new RegionPayload?[ring.Slots];
     private long _published;
     private long _reclaimed;
+    private volatile bool _holderMayWait; // the gate's holder is a post that may wait for room
 
     /// <summary>Held while slots are written, reclaimed or waited for.</summary>
     public Lock Gate { get; } = new();
+
+    /// <summary>
+    /// Enters <see cref="Gate"/> for a post. One that may wait takes it for as long as it must (and may keep it while it
+    /// waits for room); one that must not wait spins briefly behind a quick post, and gives up (false) when the holder
+    /// is a post that may wait: it could keep the gate for its whole timeout, and a try-send never waits.
+    /// </summary>
+    public bool Enter(in SendWait wait)
+    {
+        if (wait.Wait)
+        {
+            Gate.Enter();
+            _holderMayWait = true;
+            return true;
+        }
+
+        var spinner = new SpinWait();
+        while (!Gate.TryEnter())
+        {
+            if (_holderMayWait && spinner.Count >= 10)
+            {
+                return false;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return true;
+    }
+
+    /// <summary>Leaves the gate entered with <see cref="Enter"/>.</summary>
+    public void Exit()
+    {
+        _holderMayWait = false;
+        Gate.Exit();
+    }
 
     /// <summary>The sequence of the next descriptor (under the gate).</summary>
     public long Next => _published;

@@ -63,6 +63,48 @@ public class NetworkReplicaSenderTests
     }
 
     [Test]
+    public async Task AsyncSendsFailOverFromADeadReplicaAsBlockingOnesDo()
+    {
+        await using var bed = NetworkTestbed.Start(client: o => o.ConnectTimeout = TimeSpan.FromSeconds(1));
+        int dead = DeadPort();
+        using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
+            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, dead, 1, 10),
+            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
+        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+
+        var sender = (NetworkReplicaSender)bed.Open("pull");
+        await Task.WhenAll(Enumerable.Range(1, 5).Select(i => sender.SendAsync(new[] { (byte)i }).AsTask())).WaitAsync(Wait);
+        for (byte i = 1; i <= 5; i++)
+        {
+            Assert.That(bed.TakeFrom("pull"), Is.EqualTo(new[] { i }), "in the order called, once each");
+        }
+
+        Assert.That(bed.TakeFrom("pull"), Is.Null);
+        Assert.That(sender.Failovers, Is.EqualTo(1), "the dead replica was tried first, then put last");
+    }
+
+    [Test]
+    public async Task AnAsyncPayloadWhoseReplicaBrokeAfterTheFirstByteIsPeerFailedAndTheNextGoesElsewhere()
+    {
+        await using var bed = NetworkTestbed.Start();
+        byte[] doomed = [.. "cut-this-payload-"u8, .. Guid.NewGuid().ToByteArray()];
+        using var relay = new CuttingRelay(bed.ServerAddress, doomed);
+        using var dns = Dnsmasq.Start(300, Dnsmasq.Host(Node, "127.0.0.1"),
+            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, relay.Port, 1, 10),
+            Dnsmasq.Srv(DnsSrvNetworkDirectoryTests.Query("pull"), Node, bed.ServerAddress.Port, 2, 10));
+        bed.ClientOptions.Directory = new DnsSrvNetworkDirectory(DnsSrvNetworkDirectoryTests.Options(dns));
+
+        var sender = (NetworkReplicaSender)bed.Open("pull");
+        HoseException? thrown = Assert.ThrowsAsync<HoseException>(async () => await sender.SendAsync(doomed).AsTask().WaitAsync(Wait));
+        Assert.That(thrown!.Status, Is.EqualTo(HoseStatus.PeerFailed), "written, then the connection broke: outcome unknown");
+        Assert.That(sender.Failovers, Is.Zero, "no other replica was tried");
+
+        await sender.SendAsync(new byte[] { 2 }).AsTask().WaitAsync(Wait);
+        Assert.That(bed.TakeFrom("pull"), Is.EqualTo(new byte[] { 2 }), "the broken replica was put aside; the cut payload was never resent");
+        Assert.That(bed.TakeFrom("pull"), Is.Null);
+    }
+
+    [Test]
     public async Task ReplicasOfOnePriorityShareThePayloadsAndEachPayloadArrivesOnce()
     {
         await using var bed = NetworkTestbed.Start();
