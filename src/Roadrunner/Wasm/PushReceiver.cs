@@ -138,6 +138,7 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             }
 
             copy.CopyTo(destination);
+            span?.SetTag("roadrunner.transfer", "copied");
             RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
             return RoadrunnerActivity.Ended(span, Handle(address, length));
         }
