@@ -66,6 +66,27 @@ public class ZeroCopyHopTests : FolderTest
         }
     }
 
+    [Test]
+    public async Task TheSendAndDeliverSpansSayThePayloadWasMapped()
+    {
+        const int Length = 1024 * 1024;
+        using var spans = new SpanRecorder();
+        await using FunctionHost host = CreateHost(o => ZeroCopy(o, regions: false));
+        var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
+        var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
+        receiver.SetWindow(receiver.NewWindow(Length));
+        int handle = sender.Open("receiver");
+        uint window = sender.NewWindow(Length);
+        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
+        Assert.That(sender.Commit(handle, window, Length), Is.Zero);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(spans.Single("roadrunner.send", "receiver").GetTagItem("roadrunner.path"), Is.EqualTo("mapped"));
+            Assert.That(spans.Single("roadrunner.deliver", "receiver").GetTagItem("roadrunner.transfer"), Is.EqualTo("mapped"));
+        });
+    }
+
     [TestCase((int)RoadrunnerGuestOptions.DefaultMappingThreshold - 1, false)]
     [TestCase((int)RoadrunnerGuestOptions.DefaultMappingThreshold, true)]
     public async Task ByDefaultPayloadsFrom2MiBAreMapped(int length, bool mapped)
