@@ -118,6 +118,11 @@ internal static class ClaimImports
             return (int)HoseStatus.BadHandle;
         }
 
+        if (length > int.MaxValue)
+        {
+            return (int)HoseStatus.TooLarge; // over every host's payload limit; the window stays claimed
+        }
+
         guest.Windows.Remove(window);
         HoseStatus status;
         if (window.Ticket is not { } ticket)

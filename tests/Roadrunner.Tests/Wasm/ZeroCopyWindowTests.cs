@@ -113,6 +113,23 @@ public class ZeroCopyWindowTests : FolderTest
     }
 
     [Test]
+    public async Task AWindowAbove2GiBNeverReadsAsANegativeStatus()
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
+        host.CreateInbox("sink");
+        var guest = new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat));
+        int handle = guest.Open("sink");
+        uint window = guest.NewWindow(1);
+        Assert.That(guest.Grow((int)((0x8001_0000L - guest.MemoryLength) / ZeroCopyGuest.Page) + 1), Is.GreaterThan(0), "memory past 2 GiB");
+        uint high = 0x8000_0000;
+
+        Assert.That(guest.Claim(handle, high, 100), Is.Zero, "a window at 2 GiB");
+        guest.Write(high, [1, 2, 3]);
+        Assert.That(guest.Commit(handle, high, 3), Is.Zero);
+        Assert.That(guest.Claim(handle, window, 0x8000_0001), Is.EqualTo((int)HoseStatus.BadPointer), "a length above 2 GiB past the memory is a bad pointer, not a negative length");
+    }
+
+    [Test]
     public async Task AGuestHoldsAtMost64ClaimedWindows()
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
