@@ -1,3 +1,4 @@
+using Roadrunner.Diagnostics;
 using Roadrunner.Hoses;
 using Wasmtime;
 
@@ -22,8 +23,9 @@ internal static class ClaimImports
     public static int Claim(Caller caller, int handle, int pointer, int length) =>
         HoseImports.Guarded(caller, "claim", (handle, pointer, length), static (guest, args) => ClaimCore(guest, args.handle, (uint)args.pointer, (uint)args.length));
 
-    public static int Commit(Caller caller, int handle, int pointer, int length) =>
-        HoseImports.Guarded(caller, "commit", (handle, pointer, length), static (guest, args) => CommitCore(guest, args.handle, (uint)args.pointer, (uint)args.length));
+    /// <summary>A commit is a send: its failures and durations count with the sends'.</summary>
+    public static int Commit(Caller caller, int handle, int pointer, int length) => HoseImports.CountedFailure(
+        HoseImports.Guarded(caller, "commit", (handle, pointer, length), static (guest, args) => CommitCore(guest, args.handle, (uint)args.pointer, (uint)args.length)));
 
     public static int Abort(Caller caller, int handle, int pointer) => HoseImports.Guarded(caller, "abort", (handle, pointer), static (guest, args) =>
     {
@@ -124,13 +126,27 @@ internal static class ClaimImports
         }
 
         guest.Windows.Remove(window);
+        long started = RoadrunnerMetrics.GuestSendDuration.Enabled ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        HoseStatus status = HandOver(guest, window, sender, length);
+        if (started != 0)
+        {
+            RoadrunnerMetrics.GuestSent(HoseMetrics.ModeOf(sender), status, started);
+        }
+
+        return (int)status;
+    }
+
+    /// <summary>Sends the window's first <paramref name="length"/> bytes: its pages offered to the receiver, or its regions handed on.</summary>
+    private static HoseStatus HandOver(RoadrunnerGuest guest, ClaimedWindow window, IHoseSender sender, uint length)
+    {
+        uint start = window.Start;
         HoseStatus status;
         if (window.Ticket is not { } ticket)
         {
             // The bytes are in the guest's own memory: an idle receiver may map them from its file, else they are copied once.
             if (!guest.Memory.TryGetSpan((int)start, (int)length, out Span<byte> payload))
             {
-                return (int)HoseStatus.BadPointer;
+                return HoseStatus.BadPointer;
             }
 
             TimeSpan timeout = guest.BoundByPushDeadline(guest.Options.SendTimeout, out bool cut);
@@ -143,7 +159,7 @@ internal static class ClaimImports
                 guest.TrapIfPushOverran("commit", force: true);
             }
 
-            return (int)status;
+            return status;
         }
 
         // Bytes past the payload in its last page reach nobody: zero them in the region while it is still mapped.
@@ -157,10 +173,10 @@ internal static class ClaimImports
         if (!window.Unmap())
         {
             guest.Fault("its own pages could not be mapped back over a committed window");
-            return (int)HoseStatus.Internal; // the regions stay mapped and are never given back
+            return HoseStatus.Internal; // the regions stay mapped and are never given back
         }
 
         ticket.Payload.Trim(length);
-        return (int)ticket.Commit();
+        return ticket.Commit();
     }
 }

@@ -112,7 +112,12 @@ internal static class HoseImports
             return (int)status;
         });
 
-        // Every failure counts, the caller's own bad arguments included.
+        return CountedFailure(status);
+    }
+
+    /// <summary>Counts a send (or commit) that failed, the caller's own bad arguments included; returns the status.</summary>
+    internal static int CountedFailure(int status)
+    {
         if (status != (int)HoseStatus.Ok && RoadrunnerMetrics.GuestSendFailures.Enabled)
         {
             RoadrunnerMetrics.GuestSendFailures.Add(1, new KeyValuePair<string, object?>("status", ((HoseStatus)status).ToString()));
