@@ -12,7 +12,7 @@ namespace Roadrunner.Peer;
 /// the host's own regions, where streamed payloads are reassembled, live there instead of in the rendezvous folder). Commands, one line
 /// each, one line answered:
 /// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
-/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"),
+/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"), <c>read_all FN 0|1</c> (consumer's <c>set_read_all</c>),
 /// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
@@ -132,6 +132,8 @@ internal static class SharedMemoryCommand
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("message_count")!()));
             case ["last_length", string fn]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("last_length")!()));
+            case ["read_all", string fn, string on]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_read_all")!(int.Parse(on, CultureInfo.InvariantCulture))));
             case ["ack", string fn, string on]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_ack")!(int.Parse(on, CultureInfo.InvariantCulture))));
             case ["send", string target, string length, string seed, string count]:

@@ -110,6 +110,18 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <returns>The length the consumer acknowledged.</returns>
     public ValueTask<int> ReceiveAckAsync() => ValueTask.FromResult(_acks.Take(AckTimeout));
 
+    /// <summary>Sets what the consumer's handler in the child does with a payload (untimed).</summary>
+    /// <param name="work">The consumer's work.</param>
+    /// <returns>A task that completes when the child has set it.</returns>
+    public async Task SetConsumerAsync(ConsumerWork work)
+    {
+        string answer = await _peer.RequestAsync($"read_all consumer {(work == ConsumerWork.ReadAll ? 1 : 0)}").ConfigureAwait(false);
+        if (answer is not ("0" or "1"))
+        {
+            throw new InvalidOperationException($"The consumer could not be set to {work.Name()}: {answer}");
+        }
+    }
+
     /// <summary>Checksum of the last payload the consumer got, computed by the guest in the child.</summary>
     /// <returns>The checksum (see <see cref="Checksum.Compute"/>).</returns>
     public async Task<ulong> ConsumerChecksumAsync() =>

@@ -37,6 +37,9 @@ public sealed class CrossProcessContender(CrossProcessChain chain) : IPayloadCon
     }
 
     /// <inheritdoc />
+    public async ValueTask SetConsumerAsync(ConsumerWork work) => await chain.SetConsumerAsync(work).ConfigureAwait(false);
+
+    /// <inheritdoc />
     public async ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum) =>
         await chain.ConsumerLastLengthAsync().ConfigureAwait(false) == payloadBytes
         && await chain.ConsumerChecksumAsync().ConfigureAwait(false) == checksum;

@@ -76,6 +76,16 @@ public sealed class InProcessChain : IAsyncDisposable
         return _producer.Send(payloadBytes);
     }
 
+    /// <summary>Sets what every consumer's handler does with a payload (untimed).</summary>
+    /// <param name="work">The consumer's work.</param>
+    public void SetConsumer(ConsumerWork work)
+    {
+        foreach (WasmFunction consumer in _consumers)
+        {
+            consumer.Run(i => i.GetFunction<int, int>("set_read_all")!(work == ConsumerWork.ReadAll ? 1 : 0));
+        }
+    }
+
     /// <summary>Checksum of the last payload consumer <paramref name="index"/> got, computed by the consumer guest.</summary>
     /// <param name="index">Which consumer.</param>
     /// <returns>The checksum (see <see cref="Checksum.Compute"/>).</returns>

@@ -28,6 +28,13 @@ public sealed class InProcessContender(InProcessChain chain) : IPayloadContender
     }
 
     /// <inheritdoc />
+    public ValueTask SetConsumerAsync(ConsumerWork work)
+    {
+        chain.SetConsumer(work);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum)
     {
         for (int i = 0; i < chain.ConsumerCount; i++)

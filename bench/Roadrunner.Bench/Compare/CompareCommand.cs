@@ -37,6 +37,8 @@ internal static class CompareCommand
 
         Console.WriteLine($"# Roadrunner compare ({plan.Name}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"Machine: {Machine.Describe()}");
+        IReadOnlyList<ConsumerWork> consumers = options.Consumers ?? options.DefaultConsumers;
+        Console.WriteLine($"Consumers: {string.Join(", ", consumers.Select(c => c.Name()))}");
         var total = Stopwatch.StartNew();
         var records = new List<CompareRecord>();
         await using (StreamWriter? samples = options.SamplesPath is string path ? new StreamWriter(path) : null)
@@ -45,10 +47,10 @@ internal static class CompareCommand
             {
                 IContenderFactory[] baselines = [.. ContenderRegistry.BaselinesOf(mode).Where(b => options.Baselines.Count == 0 || options.Baselines.Contains(b.Name))];
                 var log = new PairSampler.BatchLog(samples, total);
-                await RunWorkloadAsync("chain", mode, baselines, plan.Chain, records, log).ConfigureAwait(false);
+                await RunWorkloadAsync("chain", mode, baselines, plan.Chain, consumers, records, log).ConfigureAwait(false);
                 if (mode.SupportsFanOut)
                 {
-                    await RunWorkloadAsync("fanout", mode, [.. baselines.Where(b => b.SupportsFanOut)], plan.FanOut, records, log).ConfigureAwait(false);
+                    await RunWorkloadAsync("fanout", mode, [.. baselines.Where(b => b.SupportsFanOut)], plan.FanOut, consumers, records, log).ConfigureAwait(false);
                 }
             }
         }
@@ -94,7 +96,7 @@ internal static class CompareCommand
         return 0;
     }
 
-    private static async Task RunWorkloadAsync(string workload, IHoseMode mode, IContenderFactory[] baselines, IReadOnlyList<CompareStep> steps, List<CompareRecord> records, PairSampler.BatchLog log)
+    private static async Task RunWorkloadAsync(string workload, IHoseMode mode, IContenderFactory[] baselines, IReadOnlyList<CompareStep> steps, IReadOnlyList<ConsumerWork> consumers, List<CompareRecord> records, PairSampler.BatchLog log)
     {
         foreach (IGrouping<int, CompareStep> byReceivers in steps.GroupBy(s => s.Receivers))
         {
@@ -116,14 +118,39 @@ internal static class CompareCommand
                 await using IPayloadContender baseline = await factory.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
                 foreach (CompareStep step in byReceivers)
                 {
-                    records.Add(await RunStepAsync(workload, mode.Name, hose, baseline, step, log with { Label = $"{workload} {mode.Name}" }).ConfigureAwait(false));
-                    PeakMemory.Reset();
+                    foreach (ConsumerWork consumer in consumers)
+                    {
+                        if (!await TrySetConsumerAsync(consumer, hose, baseline).ConfigureAwait(false))
+                        {
+                            continue;
+                        }
+
+                        string label = consumer == ConsumerWork.Touch ? $"{workload} {mode.Name}" : $"{workload} {mode.Name} {consumer.Name()}";
+                        records.Add(await RunStepAsync(workload, mode.Name, consumer, hose, baseline, step, log with { Label = label }).ConfigureAwait(false));
+                        PeakMemory.Reset();
+                    }
                 }
             }
         }
     }
 
-    private static async Task<CompareRecord> RunStepAsync(string workload, string mode, IPayloadContender hose, IPayloadContender baseline, CompareStep step, PairSampler.BatchLog log)
+    /// <summary>Sets both contenders' consumers; false (and a note) when one of them has no such consumer.</summary>
+    private static async Task<bool> TrySetConsumerAsync(ConsumerWork consumer, IPayloadContender hose, IPayloadContender baseline)
+    {
+        try
+        {
+            await hose.SetConsumerAsync(consumer).ConfigureAwait(false);
+            await baseline.SetConsumerAsync(consumer).ConfigureAwait(false);
+            return true;
+        }
+        catch (NotSupportedException e)
+        {
+            Console.WriteLine($"skipped: {hose.Name} vs {baseline.Name} with the {consumer.Name()} consumer: {e.Message}");
+            return false;
+        }
+    }
+
+    private static async Task<CompareRecord> RunStepAsync(string workload, string mode, ConsumerWork consumer, IPayloadContender hose, IPayloadContender baseline, CompareStep step, PairSampler.BatchLog log)
     {
         int size = step.PayloadBytes;
         int seed = PayloadSizes.SeedFor(size);
@@ -143,6 +170,7 @@ internal static class CompareCommand
             Workload = workload,
             Mode = mode,
             Baseline = baseline.Name,
+            Consumer = consumer.Name(),
             PayloadBytes = size,
             FanOut = step.Receivers,
             HoseMedianMicros = PairSampler.Median(result.Hose),
@@ -154,7 +182,7 @@ internal static class CompareCommand
             PeakWorkingSetBytes = PeakMemory.Read(),
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{workload,-6} {mode,-13} vs {record.Baseline,-14} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
+            $"{workload,-6} {mode,-13} vs {record.Baseline,-14} {record.Consumer,-8} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
         return record;
     }
 

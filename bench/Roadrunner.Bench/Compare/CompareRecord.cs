@@ -17,6 +17,13 @@ internal sealed record CompareRecord
     [JsonPropertyName("baseline")]
     public required string Baseline { get; init; }
 
+    /// <summary>
+    /// What each consumer did with a payload inside the timed transfer: <c>touch</c> (O(1): length, first and last byte;
+    /// the paper's consumer) or <c>read-all</c> (read every byte), the same for the hose and the baseline.
+    /// </summary>
+    [JsonPropertyName("consumer")]
+    public required string Consumer { get; init; }
+
     /// <summary>Payload size per receiver.</summary>
     [JsonPropertyName("payloadBytes")]
     public required long PayloadBytes { get; init; }
