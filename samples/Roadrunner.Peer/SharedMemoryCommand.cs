@@ -7,12 +7,12 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES] [--trace on]</c>:
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES] [--trace on] [--memory-in-files on]</c>:
 /// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory (<c>--local-dir</c>:
 /// the host's own regions, where streamed payloads are reassembled, live there instead of in the rendezvous folder). Commands, one line
 /// each, one line answered:
 /// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
-/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"), <c>read_all FN 0|1</c> (consumer's <c>set_read_all</c>),
+/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"), <c>read_all FN 0|1</c> (consumer's <c>set_read_all</c>), <c>call FN EXPORT [I32]</c> (any <c>() -> i32</c> or <c>(i32) -> i32</c> export), <c>call64 FN EXPORT</c> (an <c>() -> i64</c> export),
 /// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
@@ -38,6 +38,7 @@ internal static class SharedMemoryCommand
         string? latencyName = null;
         long? hostBudget = null;
         string? localDirectory = null;
+        bool memoryInFiles = false;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -66,6 +67,9 @@ internal static class SharedMemoryCommand
                     string[] socket = value.Split(':');
                     s_unixSocketLatency = new UnixSocketLatencySink(socket[0], int.Parse(socket[1], CultureInfo.InvariantCulture));
                     break;
+                case "--memory-in-files":
+                    memoryInFiles = value == "on";
+                    break;
                 case "--local-dir":
                     localDirectory = value;
                     break;
@@ -84,7 +88,7 @@ internal static class SharedMemoryCommand
             }
         }
 
-        var hostOptions = new FunctionHostOptions { Regions = { Directory = localDirectory ?? options.Directory } };
+        var hostOptions = new FunctionHostOptions { Regions = { Directory = localDirectory ?? options.Directory }, GuestMemoryInFiles = memoryInFiles };
         hostOptions.Regions.MaxLeasedBytes = hostBudget ?? hostOptions.Regions.MaxLeasedBytes;
         var problems = new ProblemCounter();
         await using var host = new FunctionHost(hostOptions, loggerFactory: problems);
@@ -132,6 +136,12 @@ internal static class SharedMemoryCommand
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("message_count")!()));
             case ["last_length", string fn]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("last_length")!()));
+            case ["call64", string fn, string export]:
+                return Fmt(host[fn].Run(i => i.GetFunction<long>(export)!()));
+            case ["call", string fn, string export]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int>(export)!()));
+            case ["call", string fn, string export, string argument]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int, int>(export)!(int.Parse(argument, CultureInfo.InvariantCulture))));
             case ["read_all", string fn, string on]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_read_all")!(int.Parse(on, CultureInfo.InvariantCulture))));
             case ["ack", string fn, string on]:

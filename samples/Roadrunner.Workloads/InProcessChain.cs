@@ -63,10 +63,8 @@ public sealed class InProcessChain : IAsyncDisposable
     /// <summary>Fills the producer's buffer with the seed's pattern (untimed preparation).</summary>
     /// <param name="payloadBytes">Payload size.</param>
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
-    public void Prepare(int payloadBytes, int seed)
-    {
-        _producer.Prepare(payloadBytes, seed);
-    }
+    /// <returns>How long a second fill of the same buffer took (the steady state: pages already in use).</returns>
+    public TimeSpan Prepare(int payloadBytes, int seed) => _producer.Prepare(payloadBytes, seed);
 
     /// <summary>The timed part: the producer sends its buffer to every consumer.</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>

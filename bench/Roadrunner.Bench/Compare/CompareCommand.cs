@@ -159,6 +159,11 @@ internal static class CompareCommand
         ulong checksum = Checksum.Compute(expected);
         expected = [];
         await hose.PrepareAsync(size, seed).ConfigureAwait(false);
+        if (hose is IZeroCopyContender before)
+        {
+            _ = await before.TakePathReportAsync().ConfigureAwait(false); // count this pair's payloads only
+        }
+
         await baseline.PrepareAsync(size, seed).ConfigureAwait(false);
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -180,11 +185,18 @@ internal static class CompareCommand
             HoseAllocatedBytesPerOp = result.HoseAllocatedPerOp,
             BaselineAllocatedBytesPerOp = result.BaselineAllocatedPerOp,
             PeakWorkingSetBytes = PeakMemory.Read(),
+            HoseFillMedianMicros = result.HoseFill.Length > 0 ? PairSampler.Median(result.HoseFill) : null,
+            BaselineFillMedianMicros = result.BaselineFill.Length > 0 ? PairSampler.Median(result.BaselineFill) : null,
+            HosePath = hose is IZeroCopyContender zeroCopy ? await zeroCopy.TakePathReportAsync().ConfigureAwait(false) : null,
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{workload,-6} {mode,-13} vs {record.Baseline,-14} {record.Consumer,-8} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
+            $"{workload,-6} {mode,-23} vs {record.Baseline,-14} {record.Consumer,-8} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}{Fills(record)}{(record.HosePath is null ? "" : $"  [{record.HosePath}]")}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
         return record;
     }
+
+    private static string Fills(CompareRecord r) => r.HoseFillMedianMicros is null && r.BaselineFillMedianMicros is null
+        ? ""
+        : $"  fill {(r.HoseFillMedianMicros is double h ? MarkdownReport.Latency(h) : "-")} / {(r.BaselineFillMedianMicros is double b ? MarkdownReport.Latency(b) : "-")}";
 
     /// <summary>bench/results of the repository this runs from (found by walking up to Roadrunner.sln), else ./bench/results.</summary>
     private static string ResultsFolder()

@@ -34,7 +34,8 @@ public static class ContenderRegistry
 
             foreach (IHoseMode mode in Modes)
             {
-                foreach (IContenderFactory own in mode.OwnBaselines)
+                // An own baseline that is itself a mode (today's path next to a zero-copy mode) is already in the list.
+                foreach (IContenderFactory own in mode.OwnBaselines.Where(b => b is not IHoseMode))
                 {
                     all[$"{mode.Name}:{own.Name}"] = own;
                 }
