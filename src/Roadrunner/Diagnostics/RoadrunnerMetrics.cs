@@ -169,8 +169,11 @@ public static class RoadrunnerMetrics
         }
     }
 
-    /// <summary>Counts one payload accepted by the inbox <paramref name="function"/>.</summary>
-    internal static void Accepted(string function, long bytes, bool direct)
+    /// <summary>
+    /// Counts one payload accepted by the inbox <paramref name="function"/>; <paramref name="path"/>: direct (copied
+    /// straight into an idle receiver), mapped (its pages mapped into an idle receiver) or queued.
+    /// </summary>
+    internal static void Accepted(string function, long bytes, string path)
     {
         if (!Payloads.Enabled && !PayloadBytes.Enabled)
         {
@@ -178,8 +181,27 @@ public static class RoadrunnerMetrics
         }
 
         var name = new KeyValuePair<string, object?>("function", function);
-        var path = new KeyValuePair<string, object?>("path", direct ? "direct" : "queued");
-        Payloads.Add(1, name, path);
-        PayloadBytes.Add(bytes, name, path);
+        var pathTag = new KeyValuePair<string, object?>("path", path);
+        Payloads.Add(1, name, pathTag);
+        PayloadBytes.Add(bytes, name, pathTag);
+    }
+
+    /// <summary>
+    /// Payloads that entered or left a guest, by how their bytes moved; tags <c>function</c>, <c>direction</c> (in: pushed
+    /// or received; out: sent or committed from a window) and <c>transfer</c> (mapped: pages moved, no copy; copied).
+    /// </summary>
+    internal static readonly Counter<long> GuestTransfers = Meter.CreateCounter<long>("roadrunner.guest.transfers", "{payload}", "Payloads into or out of guests, mapped or copied");
+
+    /// <summary>Counts one payload into (<paramref name="into"/>) or out of a guest.</summary>
+    internal static void Transferred(string function, bool into, bool mapped)
+    {
+        if (GuestTransfers.Enabled)
+        {
+            GuestTransfers.Add(
+                1,
+                new KeyValuePair<string, object?>("function", function),
+                new KeyValuePair<string, object?>("direction", into ? "in" : "out"),
+                new KeyValuePair<string, object?>("transfer", mapped ? "mapped" : "copied"));
+        }
     }
 }

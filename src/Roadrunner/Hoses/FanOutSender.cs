@@ -6,7 +6,7 @@ namespace Roadrunner.Hoses;
 /// One sender, N receivers. Idle direct receivers get their copy straight from the sender's memory; all the others
 /// share one copy in pooled regions (reference counted), so a payload is copied into regions at most once.
 /// </summary>
-internal sealed class FanOutSender : FanOutBase
+internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget
 {
     private readonly InProcessHose[] _targets;
     private readonly RegionPool _pool;
@@ -58,14 +58,23 @@ internal sealed class FanOutSender : FanOutBase
             return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
         }
 
-        long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
-        TimeSpan Left() => timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+        Deadline deadline = Deadline.After(timeout);
+        HoseStatus reserved = ReserveSlots(_targets, wait, deadline, cancellationToken);
+        return reserved != HoseStatus.Ok ? reserved : DeliverToAll(payload, wait, deadline.Remaining, cancellationToken);
+    }
+
+    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
+        FanOutClaim.TryClaim(_targets, _pool, length, claimer, timeout, cancellationToken, out ticket);
+
+    /// <summary>A queue slot in every target (waiting up to the deadline when <paramref name="wait"/>), or none at all.</summary>
+    internal static HoseStatus ReserveSlots(InProcessHose[] targets, bool wait, Deadline deadline, CancellationToken cancellationToken)
+    {
         int reserved = 0;
         try
         {
-            for (; reserved < _targets.Length; reserved++)
+            for (; reserved < targets.Length; reserved++)
             {
-                if (!(wait ? _targets[reserved].ReserveSlot(Left(), cancellationToken) : _targets[reserved].TryReserveSlot()))
+                if (!(wait ? targets[reserved].ReserveSlot(deadline.Remaining, cancellationToken) : targets[reserved].TryReserveSlot()))
                 {
                     return wait ? HoseStatus.TimedOut : HoseStatus.WouldBlock;
                 }
@@ -77,17 +86,20 @@ internal sealed class FanOutSender : FanOutBase
         }
         finally
         {
-            if (reserved < _targets.Length)
+            if (reserved < targets.Length)
             {
                 for (int i = 0; i < reserved; i++)
                 {
-                    _targets[i].ReleaseSlot();
+                    targets[i].ReleaseSlot();
                 }
             }
         }
 
-        return DeliverToAll(payload, wait, Left(), cancellationToken);
+        return HoseStatus.Ok;
     }
+
+    /// <inheritdoc cref="FanOutBase.Outcome"/>
+    internal static HoseStatus OutcomeOf(HoseStatus failure, int handedOver) => Outcome(failure, handedOver);
 
     /// <summary>Delivers to every target, each holding a reserved slot that it uses or gives back.</summary>
     private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)

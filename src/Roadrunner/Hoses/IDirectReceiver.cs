@@ -1,3 +1,5 @@
+using Roadrunner.Regions;
+
 namespace Roadrunner.Hoses;
 
 /// <summary>
@@ -20,6 +22,20 @@ internal interface IDirectReceiver
     /// </summary>
     /// <returns>As <see cref="TryDeliver(ReadOnlySpan{byte})"/>; <paramref name="write"/> was called only when the receiver took the payload.</returns>
     HoseStatus TryDeliver(int length, PayloadWriter write) => HoseStatus.WouldBlock;
+
+    /// <summary>
+    /// Delivers a payload that is already in regions (a guest's committed claim, or one another process lent) if the
+    /// receiver is idle: mapped into the receiver's memory where it can be, else copied once. The caller keeps its
+    /// reference: the receiver is done with the regions when this returns.
+    /// </summary>
+    /// <param name="payload">The payload.</param>
+    /// <param name="mapped">True when the pages were mapped into the receiver (no copy).</param>
+    /// <returns>As <see cref="TryDeliver(ReadOnlySpan{byte})"/>.</returns>
+    HoseStatus TryDeliver(RegionPayload payload, out bool mapped)
+    {
+        mapped = false;
+        return HoseStatus.WouldBlock;
+    }
 }
 
 /// <summary>Writes a payload into <paramref name="destination"/> (exactly its length); throws when the bytes cannot be produced.</summary>

@@ -12,7 +12,7 @@ namespace Roadrunner.Hoses;
 /// copied once into pooled regions and queued; receivers read queued payloads in place. Bounded twice: by the
 /// queue's slots and by the pool's leased bytes.
 /// </summary>
-internal sealed class InProcessHose : IDataHose
+internal sealed class InProcessHose : IDataHose, IRegionClaimTarget
 {
     private readonly RegionPool _pool;
     private readonly HoseOptions _options;
@@ -285,7 +285,7 @@ internal sealed class InProcessHose : IDataHose
             return _terminal != 0 ? (HoseStatus)_terminal : HoseStatus.Closed;
         }
 
-        RoadrunnerMetrics.Accepted(Name, payload.Length, direct: false);
+        RoadrunnerMetrics.Accepted(Name, payload.Length, RoadrunnerActivity.Queued);
         _readers.Wake();
         RoadrunnerActivity.TagPath(RoadrunnerActivity.Queued);
         _direct?.OnQueued();
@@ -310,6 +310,26 @@ internal sealed class InProcessHose : IDataHose
         using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
         return direct is null ? status : Counted(direct.TryDeliver(length, write), length);
     }
+
+    /// <summary>
+    /// Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/> for a payload already in regions, which an
+    /// idle receiver may map instead of copying; the caller keeps its reference.
+    /// </summary>
+    public HoseStatus TryDirect(RegionPayload payload, in RoadrunnerActivity.Inbound from = default)
+    {
+        HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
+        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
+        if (direct is null)
+        {
+            return status;
+        }
+
+        status = direct.TryDeliver(payload, out bool mapped);
+        return Counted(status, payload.Length, mapped ? RoadrunnerActivity.Mapped : RoadrunnerActivity.Direct);
+    }
+
+    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
+        InboxClaim.TryClaim(this, length, claimer, timeout, cancellationToken, out ticket);
 
     public ValueTask DisposeAsync()
     {
@@ -343,12 +363,12 @@ internal sealed class InProcessHose : IDataHose
         return HoseStatus.WouldBlock;
     }
 
-    private HoseStatus Counted(HoseStatus status, long length)
+    private HoseStatus Counted(HoseStatus status, long length, string path = RoadrunnerActivity.Direct)
     {
         if (status == HoseStatus.Ok)
         {
-            RoadrunnerMetrics.Accepted(Name, length, direct: true);
-            RoadrunnerActivity.TagPath(RoadrunnerActivity.Direct);
+            RoadrunnerMetrics.Accepted(Name, length, path);
+            RoadrunnerActivity.TagPath(path);
         }
 
         return status;

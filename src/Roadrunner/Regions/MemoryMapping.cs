@@ -36,6 +36,20 @@ internal static unsafe partial class MemoryMapping
         }
     }
 
+    /// <summary>
+    /// Maps bytes [offset, offset+length) of the open file at <paramref name="address"/> copy-on-write
+    /// (<c>MAP_PRIVATE</c>: writes stay in this mapping), read-write, replacing what was there. Never populated: a
+    /// populated writable private mapping copies every page.
+    /// </summary>
+    public static void MapFileCopyOnWriteAt(byte* address, nuint length, SafeHandle file, long offset)
+    {
+        void* mapped = Mmap(address, length, ProtectReadWrite, MapPrivate | MapFixed, (int)file.DangerousGetHandle(), offset);
+        if (mapped == (void*)-1)
+        {
+            throw Failure("map a file range copy-on-write");
+        }
+    }
+
     /// <summary>Maps the first <paramref name="length"/> bytes of the open file anywhere, with <paramref name="protection"/>.</summary>
     public static byte* MapFile(nuint length, int protection, SafeHandle file)
     {

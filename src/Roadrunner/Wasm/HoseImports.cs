@@ -187,7 +187,7 @@ internal static class HoseImports
     /// handler asks for runs past it). Bodies are static lambdas with their arguments passed as a tuple, so a call
     /// allocates nothing.
     /// </summary>
-    private static int Guarded<TArgs>(Caller caller, string import, TArgs args, Func<RoadrunnerGuest, TArgs, int> body)
+    internal static int Guarded<TArgs>(Caller caller, string import, TArgs args, Func<RoadrunnerGuest, TArgs, int> body)
     {
         try
         {

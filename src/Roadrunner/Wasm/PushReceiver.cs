@@ -8,15 +8,22 @@ namespace Roadrunner.Wasm;
 /// <summary>
 /// Pushes payloads into a guest that exports <c>rr_alloc</c> and <c>rr_on_message</c>: ask it for a buffer, check the
 /// buffer lies in its memory, copy once, call the handler. Straight from the sender's memory when the guest is idle;
-/// from the regions of its inbox, in order, when it was busy.
+/// from the regions of its inbox, in order, when it was busy. A payload in regions at or above the mapping threshold
+/// is mapped instead of copied when the guest also exports <c>rr_alloc_window</c> (<paramref name="windows"/>).
 /// </summary>
-internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, Action<int, int> onMessage) : IDirectReceiver
+internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, Action<int, int> onMessage, MappedDelivery? windows = null) : IDirectReceiver
 {
     private int _drainScheduled;
 
-    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload) => TryDeliverCore(payload.Length, new SpanCopy(payload));
+    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload) => TryDeliverCore(payload.Length, new SpanCopy(payload), out _);
 
-    public HoseStatus TryDeliver(int length, PayloadWriter write) => TryDeliverCore(length, new WriterCopy(write));
+    public HoseStatus TryDeliver(int length, PayloadWriter write) => TryDeliverCore(length, new WriterCopy(write), out _);
+
+    public HoseStatus TryDeliver(RegionPayload payload, out bool mapped)
+    {
+        mapped = false;
+        return payload.Length > int.MaxValue ? HoseStatus.WouldBlock : TryDeliverCore((int)payload.Length, new RegionsCopy(payload), out mapped);
+    }
 
     public void OnQueued() => ScheduleDrain();
 
@@ -69,9 +76,10 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     /// Delivers now if the guest is idle and nothing is queued before this payload: rr_alloc, one copy (or the
     /// writer filling guest memory straight from a socket), rr_on_message — all under the push time limit.
     /// </summary>
-    private HoseStatus TryDeliverCore<TCopy>(int length, TCopy copy)
+    private HoseStatus TryDeliverCore<TCopy>(int length, TCopy copy, out bool mapped)
         where TCopy : IPayloadCopy, allows ref struct
     {
+        mapped = false;
         if (guest.IsFaulted)
         {
             return HoseStatus.PeerFailed;
@@ -97,14 +105,18 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             outer = guest.ArmPushDeadline();
             armed = true;
             using System.Diagnostics.Activity? span = RoadrunnerActivity.StartDirectDeliver(guest.Name, length);
+            if (copy.Regions is { } regions)
+            {
+                return RoadrunnerActivity.Ended(span, DeliverRegions(regions, direct: true, span, out mapped));
+            }
+
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
-                RoadrunnerMetrics.RefusedBy(guest.Name, direct: true);
-                RoadrunnerLog.PushRefused(guest.Logger, guest.Name, length, "direct");
-                return RoadrunnerActivity.Ended(span, HoseStatus.PeerFailed);
+                return RoadrunnerActivity.Ended(span, Refused(length, direct: true));
             }
 
             copy.CopyTo(destination);
+            RoadrunnerMetrics.Transferred(guest.Name, into: true, mapped: false);
             return RoadrunnerActivity.Ended(span, Handle(address, length));
         }
         finally
@@ -118,20 +130,64 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         }
     }
 
-    /// <summary>Pushes a queued payload: region → guest memory, one copy. A refused payload is dropped.</summary>
+    /// <summary>Pushes a queued payload: mapped, or region → guest memory, one copy. A refused payload is dropped.</summary>
     private void Deliver(RegionPayload payload)
     {
         using System.Diagnostics.Activity? span = RoadrunnerActivity.StartQueuedDeliver(guest.Name, payload);
-        if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
+        RoadrunnerActivity.Ended(span, DeliverRegions(payload, direct: false, span, out _));
+    }
+
+    /// <summary>
+    /// Delivers a payload in regions: mapped into a window when the guest takes it that way, else copied into the
+    /// buffer rr_alloc returns. The caller is inside the guest with the push deadline armed.
+    /// </summary>
+    private HoseStatus DeliverRegions(RegionPayload payload, bool direct, System.Diagnostics.Activity? span, out bool mapped)
+    {
+        mapped = false;
+        if (payload.Length > int.MaxValue)
         {
-            RoadrunnerMetrics.RefusedBy(guest.Name, direct: false);
-            RoadrunnerLog.PushRefused(guest.Logger, guest.Name, payload.Length, "queued");
-            RoadrunnerActivity.Ended(span, HoseStatus.PeerFailed);
-            return;
+            return Refused(payload.Length, direct);
+        }
+
+        int length = (int)payload.Length;
+        if (windows is not null && windows.CanMap(payload))
+        {
+            switch (windows.TryOpen(payload, out uint start, out nuint size))
+            {
+                case MappedDelivery.Outcome.Refused:
+                    return Refused(length, direct);
+                case MappedDelivery.Outcome.Mapped:
+                    mapped = true;
+                    span?.SetTag("roadrunner.transfer", "mapped");
+                    RoadrunnerMetrics.Transferred(guest.Name, into: true, mapped: true);
+                    try
+                    {
+                        return Handle((int)start, length);
+                    }
+                    finally
+                    {
+                        windows.Close(start, size, payload);
+                    }
+            }
+        }
+
+        if (!TryAllocate(length, out int address, out Span<byte> destination))
+        {
+            return Refused(length, direct);
         }
 
         payload.CopyTo(destination);
-        RoadrunnerActivity.Ended(span, Handle(address, (int)payload.Length));
+        span?.SetTag("roadrunner.transfer", "copied");
+        RoadrunnerMetrics.Transferred(guest.Name, into: true, mapped: false);
+        return Handle(address, length);
+    }
+
+    /// <summary>Counts and logs a refused payload; the sender of a direct one gets PeerFailed.</summary>
+    private HoseStatus Refused(long length, bool direct)
+    {
+        RoadrunnerMetrics.RefusedBy(guest.Name, direct);
+        RoadrunnerLog.PushRefused(guest.Logger, guest.Name, length, direct ? "direct" : "queued");
+        return HoseStatus.PeerFailed;
     }
 
     /// <summary>
@@ -180,6 +236,9 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     /// <summary>Something that writes a payload into the guest buffer rr_alloc returned.</summary>
     private interface IPayloadCopy
     {
+        /// <summary>The payload's regions when it is already in regions (it may be mapped then), else null.</summary>
+        RegionPayload? Regions { get; }
+
         void CopyTo(Span<byte> destination);
     }
 
@@ -187,11 +246,22 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     {
         private readonly ReadOnlySpan<byte> _source = source;
 
+        public RegionPayload? Regions => null;
+
         public void CopyTo(Span<byte> destination) => _source.CopyTo(destination);
     }
 
     private readonly struct WriterCopy(PayloadWriter write) : IPayloadCopy
     {
+        public RegionPayload? Regions => null;
+
         public void CopyTo(Span<byte> destination) => write(destination);
+    }
+
+    private readonly struct RegionsCopy(RegionPayload payload) : IPayloadCopy
+    {
+        public RegionPayload? Regions => payload;
+
+        public void CopyTo(Span<byte> destination) => payload.CopyTo(destination);
     }
 }

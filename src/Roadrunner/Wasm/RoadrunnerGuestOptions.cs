@@ -20,6 +20,17 @@ public sealed class RoadrunnerGuestOptions
     /// </summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The mapping crossover, in bytes: payloads at least this long change hands by mapping pages instead of copying
+    /// bytes, where both sides allow it (a <c>claim</c> by this guest; a payload pushed into this guest through
+    /// <c>rr_alloc_window</c>; guest memories in files). Below it mapping costs more than the copy it saves.
+    /// <see cref="long.MaxValue"/> turns mapping off. Default: 256 KiB (docs/zero-copy.md, "Choosing the crossover").
+    /// </summary>
+    public long MappingThreshold { get; set; } = DefaultMappingThreshold;
+
+    /// <summary>The default <see cref="MappingThreshold"/>: 256 KiB.</summary>
+    public const long DefaultMappingThreshold = 256 * 1024;
+
     /// <summary>Most handles open at once in one instance. Default: 1024.</summary>
     public int MaxHandles { get; set; } = 1024;
 
