@@ -59,12 +59,11 @@ internal static class CompareCommand
             ? await LatencyReport.RunAsync(options.Quick).ConfigureAwait(false)
             : [];
         string latencyTable = latency.Count > 0 ? LatencyReport.Table(latency) + "\n" : "";
-        string targets = MarkdownReport.Targets(records) + (latency.Count > 0 ? LatencyReport.Target(latency) + "\n" : "");
+        string targets = MarkdownReport.Targets(records, latency.Count > 0 ? LatencyReport.Target(latency) + "\n" : "");
 
         Console.WriteLine();
         Console.WriteLine(MarkdownReport.Table(records));
         Console.WriteLine(latencyTable);
-        Console.WriteLine("Targets (issue 5):");
         Console.WriteLine(targets);
         using (var self = Process.GetCurrentProcess())
         {
