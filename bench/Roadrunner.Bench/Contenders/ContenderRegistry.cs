@@ -45,6 +45,19 @@ public static class ContenderRegistry
         }
     }
 
+    /// <summary>The environment variable that limits the suite to some contenders: keys of <see cref="ByKey"/>, comma-separated.</summary>
+    public const string SuiteFilterVariable = "ROADRUNNER_BENCH_CONTENDERS";
+
+    /// <summary>The keys the BenchmarkDotNet suite runs: every key, or those <see cref="SuiteFilterVariable"/> names.</summary>
+    public static IEnumerable<string> SuiteKeys
+    {
+        get
+        {
+            string[] only = (Environment.GetEnvironmentVariable(SuiteFilterVariable) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return ByKey.Keys.Where(k => only.Length == 0 || only.Contains(k, StringComparer.Ordinal));
+        }
+    }
+
     /// <summary>The baselines <paramref name="mode"/> is compared with, resolved (its own first, then the shared ones).</summary>
     /// <param name="mode">The mode.</param>
     /// <returns>The baseline factories, in the order the mode lists them.</returns>
