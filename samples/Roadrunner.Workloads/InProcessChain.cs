@@ -90,6 +90,12 @@ public sealed class InProcessChain : IAsyncDisposable
     public ulong ConsumerChecksum(int index = 0) =>
         (ulong)_consumers[index].Run(i => i.GetFunction<long>("checksum")!());
 
+    /// <summary>What the read-all consumer <paramref name="index"/> summed of its last payload (0 for the touch consumer).</summary>
+    /// <param name="index">Which consumer.</param>
+    /// <returns>The sum (see <see cref="Checksum.Sum"/>).</returns>
+    public ulong ConsumerReadSum(int index = 0) =>
+        (ulong)_consumers[index].Run(i => i.GetFunction<long>("read_sum")!());
+
     /// <summary>Length of the last payload consumer <paramref name="index"/> got.</summary>
     /// <param name="index">Which consumer.</param>
     /// <returns>The length.</returns>
