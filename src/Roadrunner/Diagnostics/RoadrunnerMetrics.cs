@@ -187,20 +187,19 @@ public static class RoadrunnerMetrics
     }
 
     /// <summary>
-    /// Payloads that entered or left a guest, by how their bytes moved; tags <c>function</c>, <c>direction</c> (in: pushed
-    /// or received; out: sent or committed from a window) and <c>transfer</c> (mapped: pages moved, no copy; copied).
+    /// Payloads handed into guests (pushed or received), by how their bytes got there; tags <c>function</c> and
+    /// <c>transfer</c>: mapped (file pages mapped into the guest's window, no copy) or copied.
     /// </summary>
-    internal static readonly Counter<long> GuestTransfers = Meter.CreateCounter<long>("roadrunner.guest.transfers", "{payload}", "Payloads into or out of guests, mapped or copied");
+    internal static readonly Counter<long> GuestTransfers = Meter.CreateCounter<long>("roadrunner.guest.transfers", "{payload}", "Payloads handed into guests, mapped or copied");
 
-    /// <summary>Counts one payload into (<paramref name="into"/>) or out of a guest.</summary>
-    internal static void Transferred(string function, bool into, bool mapped)
+    /// <summary>Counts one payload handed into a guest.</summary>
+    internal static void Transferred(string function, bool mapped)
     {
         if (GuestTransfers.Enabled)
         {
             GuestTransfers.Add(
                 1,
                 new KeyValuePair<string, object?>("function", function),
-                new KeyValuePair<string, object?>("direction", into ? "in" : "out"),
                 new KeyValuePair<string, object?>("transfer", mapped ? "mapped" : "copied"));
         }
     }

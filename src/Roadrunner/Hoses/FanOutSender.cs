@@ -6,7 +6,7 @@ namespace Roadrunner.Hoses;
 /// One sender, N receivers. Idle direct receivers get their copy straight from the sender's memory; all the others
 /// share one copy in pooled regions (reference counted), so a payload is copied into regions at most once.
 /// </summary>
-internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget
+internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
 {
     private readonly InProcessHose[] _targets;
     private readonly RegionPool _pool;
@@ -42,7 +42,14 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget
     /// into idle receivers and into shared regions for the others. A failure after that (a receiver refusing, the pool
     /// out of room) comes after some targets took the payload and reads PeerFailed.
     /// </summary>
-    protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendCore(payload, default, wait, timeout, cancellationToken);
+
+    public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Diagnostics.RoadrunnerActivity.Ended(
+            Diagnostics.RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendCore(payload, pages, wait: true, timeout, cancellationToken));
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> payload, FilePages pages, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         foreach (InProcessHose target in _targets)
         {
@@ -60,7 +67,7 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget
 
         Deadline deadline = Deadline.After(timeout);
         HoseStatus reserved = ReserveSlots(_targets, wait, deadline, cancellationToken);
-        return reserved != HoseStatus.Ok ? reserved : DeliverToAll(payload, wait, deadline.Remaining, cancellationToken);
+        return reserved != HoseStatus.Ok ? reserved : DeliverToAll(payload, pages, wait, deadline.Remaining, cancellationToken);
     }
 
     public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
@@ -102,7 +109,7 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget
     internal static HoseStatus OutcomeOf(HoseStatus failure, int handedOver) => Outcome(failure, handedOver);
 
     /// <summary>Delivers to every target, each holding a reserved slot that it uses or gives back.</summary>
-    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, FilePages pages, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
         int handedOver = 0;
@@ -118,7 +125,7 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget
                     continue;
                 }
 
-                HoseStatus status = target.TryDirect(payload);
+                HoseStatus status = target.TryDirect(payload, pages);
                 if (status == HoseStatus.WouldBlock)
                 {
                     // Once a target has the payload, cancellation can no longer withdraw it (SendOutcome): only the deadline holds.

@@ -24,6 +24,16 @@ internal interface IDirectReceiver
     HoseStatus TryDeliver(int length, PayloadWriter write) => HoseStatus.WouldBlock;
 
     /// <summary>
+    /// Like <see cref="TryDeliver(ReadOnlySpan{byte})"/> for bytes that also live in <paramref name="pages"/>: a receiver
+    /// that can map them does, instead of copying. The pages must not change until this returns.
+    /// </summary>
+    HoseStatus TryDeliver(ReadOnlySpan<byte> payload, FilePages pages, out bool mapped)
+    {
+        mapped = false;
+        return TryDeliver(payload);
+    }
+
+    /// <summary>
     /// Delivers a payload that is already in regions (a guest's committed claim, or one another process lent) if the
     /// receiver is idle: mapped into the receiver's memory where it can be, else copied once. The caller keeps its
     /// reference: the receiver is done with the regions when this returns.

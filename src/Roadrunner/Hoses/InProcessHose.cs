@@ -12,7 +12,7 @@ namespace Roadrunner.Hoses;
 /// copied once into pooled regions and queued; receivers read queued payloads in place. Bounded twice: by the
 /// queue's slots and by the pool's leased bytes.
 /// </summary>
-internal sealed class InProcessHose : IDataHose, IRegionClaimTarget
+internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
 {
     private readonly RegionPool _pool;
     private readonly HoseOptions _options;
@@ -84,11 +84,14 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget
     }
 
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, timeout, cancellationToken));
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, default, timeout, cancellationToken));
 
-    private HoseStatus SendCore(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken)
+    public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, pages, timeout, cancellationToken));
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        HoseStatus status = TryDirect(payload);
+        HoseStatus status = TryDirect(payload, pages);
         if (status != HoseStatus.WouldBlock)
         {
             return status;
@@ -298,6 +301,24 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget
         HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
         using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
         return direct is null ? status : Counted(direct.TryDeliver(payload), payload.Length);
+    }
+
+    /// <summary>Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/>; the receiver may map <paramref name="pages"/> instead of copying.</summary>
+    public HoseStatus TryDirect(ReadOnlySpan<byte> payload, FilePages pages)
+    {
+        if (pages.IsEmpty)
+        {
+            return TryDirect(payload);
+        }
+
+        HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
+        if (direct is null)
+        {
+            return status;
+        }
+
+        status = direct.TryDeliver(payload, pages, out bool mapped);
+        return Counted(status, payload.Length, mapped ? RoadrunnerActivity.Mapped : RoadrunnerActivity.Direct);
     }
 
     /// <summary>

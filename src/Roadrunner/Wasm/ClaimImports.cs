@@ -1,14 +1,16 @@
-using Roadrunner.Diagnostics;
 using Roadrunner.Hoses;
 using Wasmtime;
 
 namespace Roadrunner.Wasm;
 
 /// <summary>
-/// The zero-copy sender imports of ABI version 2 (<c>abi_version</c>, <c>claim</c>, <c>commit</c>, <c>abort</c>): a
-/// guest writes a payload straight into regions mapped over a window of its own memory, and a commit hands the regions
-/// on with no copy. Below the mapping threshold, to targets that hand out no regions, or for memories not in files, the
-/// window stays the guest's own memory and commit copies it once, like <c>send</c>: the guest cannot tell.
+/// The zero-copy sender imports of ABI version 2 (<c>abi_version</c>, <c>claim</c>, <c>commit</c>, <c>abort</c>). By
+/// default a window stays the guest's own memory (kept in a file) and a commit offers an idle receiver its file pages to
+/// map (no copy; the sender waits in <c>commit</c>, so the pages cannot change meanwhile); a busy receiver gets one copy
+/// in regions, which it then maps. With <see cref="RoadrunnerGuestOptions.ClaimsMapRegions"/> a claim maps regions of
+/// the target's pool over the window instead, so even queued and fanned-out payloads are never copied, at the price of
+/// page-table work for every page on each claim. Below the mapping threshold, or for memories not in files, commit
+/// copies once, like <c>send</c>: the guest cannot tell.
 /// </summary>
 internal static class ClaimImports
 {
@@ -61,7 +63,7 @@ internal static class ClaimImports
 
         var window = new ClaimedWindow(start, length, handle, sender);
         GuestMemoryFile? file = guest.Windows.FileOf(guest.Memory);
-        if (length > 0 && length >= guest.Options.MappingThreshold && file is not null && sender is IRegionClaimTarget target)
+        if (guest.Options.ClaimsMapRegions && length > 0 && length >= guest.Options.MappingThreshold && file is not null && sender is IRegionClaimTarget target)
         {
             TimeSpan wait = guest.BoundByPushDeadline(guest.Options.SendTimeout, out bool cut);
             HoseStatus status = target.TryClaim(length, guest.Windows.OwnerId, wait, guest.ShutdownToken, out RegionTicket? ticket);
@@ -87,14 +89,14 @@ internal static class ClaimImports
 
     private static bool TryMap(ClaimedWindow window, RegionTicket ticket, GuestMemoryFile file)
     {
-        if (!PageMapping.CanMap(ticket.Payload))
+        if (PageMapping.PiecesOf(ticket.Payload) is not { } pieces)
         {
             return false;
         }
 
         try
         {
-            window.Mapped(ticket, file, PageMapping.Map(file, window.Start, ticket.Payload, copyOnWrite: false));
+            window.Mapped(ticket, file, PageMapping.Map(file, window.Start, pieces, ticket.Payload.Length, copyOnWrite: false));
             return true;
         }
         catch (IOException)
@@ -120,14 +122,17 @@ internal static class ClaimImports
         HoseStatus status;
         if (window.Ticket is not { } ticket)
         {
-            // Not mapped: the bytes are in the guest's own memory; send them (one copy).
+            // The bytes are in the guest's own memory: an idle receiver may map them from its file, else they are copied once.
             if (!guest.Memory.TryGetSpan((int)start, (int)length, out Span<byte> payload))
             {
                 return (int)HoseStatus.BadPointer;
             }
 
-            status = sender.Send(payload, guest.BoundByPushDeadline(guest.Options.SendTimeout, out bool cut), guest.ShutdownToken);
-            RoadrunnerMetrics.Transferred(guest.Name, into: false, mapped: false);
+            TimeSpan timeout = guest.BoundByPushDeadline(guest.Options.SendTimeout, out bool cut);
+            GuestMemoryFile? file = guest.Windows.FileOf(guest.Memory);
+            status = length > 0 && length >= guest.Options.MappingThreshold && file is not null && sender is IPageSender pages
+                ? pages.Send(payload, new FilePages(file.Handle, start, (int)length), timeout, guest.ShutdownToken)
+                : sender.Send(payload, timeout, guest.ShutdownToken);
             if (cut && status == HoseStatus.TimedOut)
             {
                 guest.TrapIfPushOverran("commit", force: true);
@@ -151,8 +156,6 @@ internal static class ClaimImports
         }
 
         ticket.Payload.Trim(length);
-        status = ticket.Commit();
-        RoadrunnerMetrics.Transferred(guest.Name, into: false, mapped: true);
-        return (int)status;
+        return (int)ticket.Commit();
     }
 }

@@ -12,12 +12,15 @@ internal sealed unsafe partial class GuestMemoryFile
 {
     private (nuint Offset, nuint Length)[] _windows = [];
 
+    /// <summary>The memory's own open file: what a receiver maps to read a payload straight out of this memory.</summary>
+    public SafeHandle Handle => _file.SafeFileHandle;
+
     /// <summary>
-    /// Maps <paramref name="length"/> bytes of <paramref name="file"/> (from its start) at <paramref name="offset"/>
-    /// of this memory, shared (the guest writes into the file) or copy-on-write (its writes stay private); the range
-    /// must lie in a window opened with <see cref="OpenWindow"/>.
+    /// Maps <paramref name="length"/> bytes of <paramref name="file"/> from <paramref name="fileOffset"/> at
+    /// <paramref name="offset"/> of this memory, shared (the guest writes into the file) or copy-on-write (its writes
+    /// stay private); the range must lie in a window opened with <see cref="OpenWindow"/>.
     /// </summary>
-    public void MapOver(nuint offset, nuint length, SafeHandle file, bool copyOnWrite)
+    public void MapOver(nuint offset, nuint length, SafeHandle file, long fileOffset, bool copyOnWrite)
     {
         lock (_gate)
         {
@@ -29,11 +32,11 @@ internal sealed unsafe partial class GuestMemoryFile
 
             if (copyOnWrite)
             {
-                MemoryMapping.MapFileCopyOnWriteAt(Start + offset, length, file, 0);
+                MemoryMapping.MapFileCopyOnWriteAt(Start + offset, length, file, fileOffset);
             }
             else
             {
-                MemoryMapping.MapFileAt(Start + offset, length, MemoryMapping.ProtectReadWrite, file, 0);
+                MemoryMapping.MapFilePopulatedAt(Start + offset, length, file, fileOffset); // the guest is about to write it all
             }
         }
     }

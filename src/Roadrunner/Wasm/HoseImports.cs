@@ -172,6 +172,7 @@ internal static class HoseImports
             }
 
             payload.CopyTo(destination);
+            RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
             RoadrunnerActivity.Ended(RoadrunnerActivity.StartQueuedDeliver(guest.Name, payload), HoseStatus.Ok); // pulled by the guest
             return (int)payload.Length;
         }

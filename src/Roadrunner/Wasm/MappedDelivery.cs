@@ -1,10 +1,11 @@
+using Roadrunner.Hoses;
 using Roadrunner.Regions;
 using Wasmtime;
 
 namespace Roadrunner.Wasm;
 
 /// <summary>
-/// Maps a payload's region pages into a push receiver that exports <c>rr_alloc_window</c>, copy-on-write (the
+/// Maps a payload's file pages (its regions, or the range of the sender's memory file it was committed from) into a push receiver that exports <c>rr_alloc_window</c>, copy-on-write (the
 /// receiver's writes reach neither the sender nor other receivers), for the duration of its handler; then maps the
 /// receiver's own memory back. Every receiver of a fan-out maps the same pages: no copy per receiver.
 /// </summary>
@@ -23,17 +24,15 @@ internal sealed class MappedDelivery(RoadrunnerGuest guest, Func<int, int> alloc
         Refused,
     }
 
-    /// <summary>True when this payload would be mapped: long enough, memory in a file, chunks in whole pages.</summary>
-    public bool CanMap(RegionPayload payload) =>
-        payload.Length >= guest.Options.MappingThreshold && payload.Length <= int.MaxValue
-        && guest.Windows.FileOf(guest.Memory) is not null && PageMapping.CanMap(payload);
+    /// <summary>True when a payload of this length would be mapped: at or above the threshold, memory in a file.</summary>
+    public bool CanMap(long length) =>
+        length > 0 && length >= guest.Options.MappingThreshold && length <= int.MaxValue && guest.Windows.FileOf(guest.Memory) is not null;
 
-    /// <summary>Asks the guest for a window, checks it and maps the payload there (the caller is inside the guest).</summary>
-    public Outcome TryOpen(RegionPayload payload, out uint start, out nuint mapped)
+    /// <summary>Asks the guest for a window, checks it and maps the payload's pages there (the caller is inside the guest).</summary>
+    public Outcome TryOpen(ReadOnlySpan<FilePages> pieces, int length, out uint start, out nuint mapped)
     {
         start = 0;
         mapped = 0;
-        int length = (int)payload.Length;
         int address;
         try
         {
@@ -60,7 +59,7 @@ internal sealed class MappedDelivery(RoadrunnerGuest guest, Func<int, int> alloc
 
         try
         {
-            mapped = PageMapping.Map(file, start, payload, copyOnWrite: true);
+            mapped = PageMapping.Map(file, start, pieces, length, copyOnWrite: true);
         }
         catch (IOException)
         {
@@ -80,10 +79,10 @@ internal sealed class MappedDelivery(RoadrunnerGuest guest, Func<int, int> alloc
 
     /// <summary>
     /// Maps the guest's own memory back over the window (after the handler returned, trapped or ran out of time). If
-    /// the kernel refuses, the guest is faulted and the payload keeps a reference for ever, so regions still mapped
-    /// into a guest are never handed to anyone else.
+    /// the kernel refuses, the guest is faulted (never called again) and a region payload keeps a reference for ever,
+    /// so regions still mapped into a guest are never handed to anyone else.
     /// </summary>
-    public void Close(uint start, nuint mapped, RegionPayload payload)
+    public void Close(uint start, nuint mapped, RegionPayload? payload)
     {
         guest.Windows.EndReceive();
         GuestMemoryFile? file = guest.Windows.FileOf(guest.Memory);
@@ -93,7 +92,7 @@ internal sealed class MappedDelivery(RoadrunnerGuest guest, Func<int, int> alloc
         }
         catch (IOException e)
         {
-            payload.AddReference();
+            payload?.AddReference();
             guest.Fault($"its own pages could not be mapped back after a mapped payload: {e.Message}");
         }
     }

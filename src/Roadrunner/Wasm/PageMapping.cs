@@ -1,11 +1,13 @@
+using Roadrunner.Hoses;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Wasm;
 
 /// <summary>
-/// Maps a payload's regions over a window of a guest memory kept in a file: chunk after chunk, each from the start of
-/// its region file, in whole pages. Chunks before the last must hold whole pages (so the next one starts on a page)
-/// and no chunk may map past its file (touching a page past the end of a file raises SIGBUS).
+/// Maps a payload's file pages over a window of a guest memory kept in a file: piece after piece (the chunks of a
+/// region payload, or one range of a sender's memory file), in whole pages. Pieces before the last must hold whole
+/// pages (so the next one starts on a page), and no piece may map past its file (touching a page past the end of a
+/// file raises SIGBUS).
 /// </summary>
 internal static class PageMapping
 {
@@ -15,62 +17,62 @@ internal static class PageMapping
     /// <summary><paramref name="value"/> rounded up to a multiple of <paramref name="granule"/> (a power of two).</summary>
     public static ulong RoundUp(ulong value, ulong granule) => (value + granule - 1) & ~(granule - 1);
 
-    /// <summary>True when the payload's chunks can be mapped one after the other into a window.</summary>
-    public static bool CanMap(RegionPayload payload)
+    /// <summary>The file pages of a region payload, or null when its chunks cannot be mapped one after the other.</summary>
+    public static FilePages[]? PiecesOf(RegionPayload payload)
     {
         RegionPayload.Chunk[] chunks = payload.Chunks;
-        for (int i = 0; i < chunks.Length; i++)
+        int count = 0;
+        while (count < chunks.Length && chunks[count].Length > 0)
         {
-            ulong length = (ulong)chunks[i].Length;
-            bool last = i == chunks.Length - 1 || chunks[i + 1].Length == 0;
-            if ((!last && length % PageSize != 0) || RoundUp(length, PageSize) > (ulong)chunks[i].Region.Length)
-            {
-                return false;
-            }
-
-            if (last)
-            {
-                break;
-            }
+            count++;
         }
 
-        return payload.Length > 0;
+        var pieces = new FilePages[count];
+        for (int i = 0; i < count; i++)
+        {
+            ulong length = (ulong)chunks[i].Length;
+            if ((i < count - 1 && length % PageSize != 0) || RoundUp(length, PageSize) > (ulong)chunks[i].Region.Length)
+            {
+                return null;
+            }
+
+            pieces[i] = new FilePages(chunks[i].Region.File.SafeFileHandle, 0, chunks[i].Length);
+        }
+
+        return count == 0 ? null : pieces;
     }
 
     /// <summary>
-    /// Opens a window of the payload's length in whole pages at <paramref name="offset"/> of <paramref name="memory"/>
-    /// and maps the payload there; returns the window's length. On failure the memory's own pages are back.
+    /// Opens a window of <paramref name="length"/> bytes in whole pages at <paramref name="offset"/> of
+    /// <paramref name="memory"/> and maps the pieces there; returns the window's length. On failure the memory's own
+    /// pages are back.
     /// </summary>
     /// <param name="memory">The guest memory.</param>
     /// <param name="offset">Where the window starts (page-aligned).</param>
-    /// <param name="payload">Regions that <see cref="CanMap"/> accepted.</param>
-    /// <param name="copyOnWrite">Private mapping (a receiver) rather than shared (a sender writing into the regions).</param>
+    /// <param name="pieces">File pages, in payload order, each starting on a page of its file.</param>
+    /// <param name="length">The payload's length (the pieces' sum).</param>
+    /// <param name="copyOnWrite">Private mapping (a receiver) rather than shared (a sender writing into regions).</param>
     /// <exception cref="IOException">The kernel refused a mapping.</exception>
-    public static nuint Map(GuestMemoryFile memory, nuint offset, RegionPayload payload, bool copyOnWrite)
+    public static nuint Map(GuestMemoryFile memory, nuint offset, ReadOnlySpan<FilePages> pieces, long length, bool copyOnWrite)
     {
-        nuint length = (nuint)RoundUp((ulong)payload.Length, PageSize);
-        memory.OpenWindow(offset, length);
+        nuint window = (nuint)RoundUp((ulong)length, PageSize);
+        memory.OpenWindow(offset, window);
         try
         {
             nuint at = offset;
-            foreach (RegionPayload.Chunk chunk in payload.Chunks)
+            foreach (FilePages piece in pieces)
             {
-                if (chunk.Length == 0)
-                {
-                    break;
-                }
-
-                nuint size = (nuint)RoundUp((ulong)chunk.Length, PageSize);
-                memory.MapOver(at, size, chunk.Region.File.SafeFileHandle, copyOnWrite);
+                nuint size = (nuint)RoundUp((ulong)piece.Length, PageSize);
+                memory.MapOver(at, size, piece.File!, piece.Offset, copyOnWrite);
                 at += size;
             }
         }
         catch
         {
-            memory.CloseWindow(offset, length);
+            memory.CloseWindow(offset, window);
             throw;
         }
 
-        return length;
+        return window;
     }
 }

@@ -15,7 +15,13 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
 {
     private int _drainScheduled;
 
-    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload) => TryDeliverCore(payload.Length, new SpanCopy(payload), out _);
+    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload) => TryDeliverCore(payload.Length, new SpanCopy(payload, default), out _);
+
+    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload, FilePages pages, out bool mapped)
+    {
+        mapped = false;
+        return TryDeliverCore(payload.Length, new SpanCopy(payload, pages), out mapped);
+    }
 
     public HoseStatus TryDeliver(int length, PayloadWriter write) => TryDeliverCore(length, new WriterCopy(write), out _);
 
@@ -110,13 +116,22 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
                 return RoadrunnerActivity.Ended(span, DeliverRegions(regions, direct: true, span, out mapped));
             }
 
+            if (!copy.Pages.IsEmpty && windows is not null && windows.CanMap(length))
+            {
+                HoseStatus? outcome = TryDeliverMapped([copy.Pages], length, direct: true, span, payload: null, out mapped);
+                if (outcome is { } status)
+                {
+                    return RoadrunnerActivity.Ended(span, status);
+                }
+            }
+
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
                 return RoadrunnerActivity.Ended(span, Refused(length, direct: true));
             }
 
             copy.CopyTo(destination);
-            RoadrunnerMetrics.Transferred(guest.Name, into: true, mapped: false);
+            RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
             return RoadrunnerActivity.Ended(span, Handle(address, length));
         }
         finally
@@ -150,24 +165,12 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         }
 
         int length = (int)payload.Length;
-        if (windows is not null && windows.CanMap(payload))
+        if (windows is not null && windows.CanMap(length) && PageMapping.PiecesOf(payload) is { } pieces)
         {
-            switch (windows.TryOpen(payload, out uint start, out nuint size))
+            HoseStatus? outcome = TryDeliverMapped(pieces, length, direct, span, payload, out mapped);
+            if (outcome is { } status)
             {
-                case MappedDelivery.Outcome.Refused:
-                    return Refused(length, direct);
-                case MappedDelivery.Outcome.Mapped:
-                    mapped = true;
-                    span?.SetTag("roadrunner.transfer", "mapped");
-                    RoadrunnerMetrics.Transferred(guest.Name, into: true, mapped: true);
-                    try
-                    {
-                        return Handle((int)start, length);
-                    }
-                    finally
-                    {
-                        windows.Close(start, size, payload);
-                    }
+                return status;
             }
         }
 
@@ -178,8 +181,37 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
 
         payload.CopyTo(destination);
         span?.SetTag("roadrunner.transfer", "copied");
-        RoadrunnerMetrics.Transferred(guest.Name, into: true, mapped: false);
+        RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
         return Handle(address, length);
+    }
+
+    /// <summary>
+    /// Maps the pages into the window rr_alloc_window returns and runs the handler; null when the guest declined
+    /// (copy instead). Its own pages are back over the window before this returns, whatever the handler did.
+    /// </summary>
+    private HoseStatus? TryDeliverMapped(ReadOnlySpan<FilePages> pieces, int length, bool direct, System.Diagnostics.Activity? span, RegionPayload? payload, out bool mapped)
+    {
+        mapped = false;
+        switch (windows!.TryOpen(pieces, length, out uint start, out nuint size))
+        {
+            case MappedDelivery.Outcome.Refused:
+                return Refused(length, direct);
+            case MappedDelivery.Outcome.Mapped:
+                mapped = true;
+                span?.SetTag("roadrunner.transfer", "mapped");
+                RoadrunnerMetrics.Transferred(guest.Name, mapped: true);
+                try
+                {
+                    return Handle((int)start, length);
+                }
+                finally
+                {
+                    windows.Close(start, size, payload);
+                }
+
+            default:
+                return null;
+        }
     }
 
     /// <summary>Counts and logs a refused payload; the sender of a direct one gets PeerFailed.</summary>
@@ -239,14 +271,19 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         /// <summary>The payload's regions when it is already in regions (it may be mapped then), else null.</summary>
         RegionPayload? Regions { get; }
 
+        /// <summary>Where the bytes also live in a file (a sender's memory), else empty.</summary>
+        FilePages Pages { get; }
+
         void CopyTo(Span<byte> destination);
     }
 
-    private readonly ref struct SpanCopy(ReadOnlySpan<byte> source) : IPayloadCopy
+    private readonly ref struct SpanCopy(ReadOnlySpan<byte> source, FilePages pages) : IPayloadCopy
     {
         private readonly ReadOnlySpan<byte> _source = source;
 
         public RegionPayload? Regions => null;
+
+        public FilePages Pages => pages;
 
         public void CopyTo(Span<byte> destination) => _source.CopyTo(destination);
     }
@@ -255,12 +292,16 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     {
         public RegionPayload? Regions => null;
 
+        public FilePages Pages => default;
+
         public void CopyTo(Span<byte> destination) => write(destination);
     }
 
     private readonly struct RegionsCopy(RegionPayload payload) : IPayloadCopy
     {
         public RegionPayload? Regions => payload;
+
+        public FilePages Pages => default;
 
         public void CopyTo(Span<byte> destination) => payload.CopyTo(destination);
     }

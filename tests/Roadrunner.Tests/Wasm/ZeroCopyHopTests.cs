@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using Roadrunner.Hosting;
 using Roadrunner.Tests.Support;
+using Roadrunner.Wasm;
 
 namespace Roadrunner.Tests.Wasm;
 
@@ -15,13 +16,16 @@ public class ZeroCopyHopTests : FolderTest
         Assert.That(new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat)).Abi(), Is.EqualTo(2));
     }
 
-    [TestCase(1000, false)]
-    [TestCase(1000 * 1000, true)]
-    [TestCase(10 * 1000 * 1000, true)]
-    public async Task AClaimedPayloadArrivesIntactMappedAboveTheCrossoverCopiedBelow(int length, bool mapped)
+    [TestCase(1000, false, false)]
+    [TestCase(1000 * 1000, true, false)]
+    [TestCase(10 * 1000 * 1000, true, false)]
+    [TestCase(1000, false, true)]
+    [TestCase(1000 * 1000, true, true)]
+    [TestCase(10 * 1000 * 1000, true, true)]
+    public async Task AClaimedPayloadArrivesIntactMappedAboveTheCrossoverCopiedBelow(int length, bool mapped, bool regions)
     {
         using var metrics = new MetricRecorder();
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopy(o, regions));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
         receiver.SetWindow(receiver.NewWindow(length));
@@ -46,24 +50,45 @@ public class ZeroCopyHopTests : FolderTest
 
         Assert.Multiple(() =>
         {
-            Assert.That(metrics.Total($"roadrunner.guest.transfers|function=sender|direction=out|transfer={(mapped ? "mapped" : "copied")}"), Is.EqualTo(2));
-            Assert.That(metrics.Total($"roadrunner.guest.transfers|function=receiver|direction=in|transfer={(mapped ? "mapped" : "copied")}"), Is.EqualTo(2));
+            Assert.That(metrics.Total($"roadrunner.guest.transfers|function=receiver|transfer={(mapped ? "mapped" : "copied")}"), Is.EqualTo(2));
             Assert.That(metrics.Total($"roadrunner.hose.payloads|function=receiver|path={(mapped ? "mapped" : "direct")}"), Is.EqualTo(2));
             Assert.That(host.Pool.LeasedBytes, Is.Zero, "every region went back");
         });
         if (mapped)
         {
             Assert.That((uint)receiver.Get("ptr"), Is.EqualTo((uint)receiver.Get("ptr") / ZeroCopyGuest.Page * ZeroCopyGuest.Page), "handed the window");
-            Assert.That(sender.Read(window, 64), Is.All.Zero, "after commit the sender's window holds its own bytes again");
+        }
+
+        if (mapped && regions)
+        {
+            Assert.That(sender.Read(window, 64), Is.All.Zero, "after commit a window backed by regions holds the guest's own bytes again");
         }
     }
 
-    [Test]
-    public async Task FanOutToThreeMappedReceiversCopiesNothing()
+    [TestCase((int)RoadrunnerGuestOptions.DefaultMappingThreshold - 1, false)]
+    [TestCase((int)RoadrunnerGuestOptions.DefaultMappingThreshold, true)]
+    public async Task ByDefaultPayloadsFrom2MiBAreMapped(int length, bool mapped)
+    {
+        Assert.That(RoadrunnerGuestOptions.DefaultMappingThreshold, Is.EqualTo(2 * 1024 * 1024));
+        using var metrics = new MetricRecorder();
+        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
+        var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
+        receiver.SetWindow(receiver.NewWindow(length));
+        int handle = sender.Open("receiver");
+        uint window = sender.NewWindow(length);
+        Assert.That(sender.Claim(handle, window, (uint)length), Is.Zero);
+        Assert.That(sender.Commit(handle, window, (uint)length), Is.Zero);
+        Assert.That(metrics.Total($"roadrunner.guest.transfers|function=receiver|transfer={(mapped ? "mapped" : "copied")}"), Is.EqualTo(1));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task FanOutToThreeMappedReceiversCopiesNothing(bool regions)
     {
         const int Length = 3 * 1024 * 1024 + 17;
         using var metrics = new MetricRecorder();
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopy(o, regions));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receivers = new List<ZeroCopyGuest>();
         for (int i = 0; i < 3; i++)
@@ -88,18 +113,19 @@ public class ZeroCopyHopTests : FolderTest
 
         Assert.Multiple(() =>
         {
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=r0|direction=in|transfer=mapped"), Is.EqualTo(1));
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=r1|direction=in|transfer=mapped"), Is.EqualTo(1));
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=r2|direction=in|transfer=mapped"), Is.EqualTo(1));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=r0|transfer=mapped"), Is.EqualTo(1));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=r1|transfer=mapped"), Is.EqualTo(1));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=r2|transfer=mapped"), Is.EqualTo(1));
             Assert.That(host.Pool.LeasedBytes, Is.Zero);
         });
     }
 
-    [Test]
-    public async Task AReceiverWritingIntoItsMappedPayloadChangesNeitherTheRegionNorOtherReceivers()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AReceiverWritingIntoItsMappedPayloadChangesNeitherTheSenderNorOtherReceivers(bool regions)
     {
         const int Length = 2 * 1024 * 1024;
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopy(o, regions));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var writers = new List<ZeroCopyGuest>();
         for (int i = 0; i < 2; i++)
@@ -110,7 +136,7 @@ public class ZeroCopyHopTests : FolderTest
             writers.Add(writer);
         }
 
-        IDataHose lease = host.CreateInbox("lease"); // reads the sender's region in place, after both wrote
+        IDataHose lease = host.CreateInbox("lease"); // after both wrote: the sender's region in place, or a copy of the sender's window
         host.AddRoute("all", "w0", "w1", "lease");
         int handle = sender.Open("all");
         uint window = sender.NewWindow(Length);
@@ -124,15 +150,20 @@ public class ZeroCopyHopTests : FolderTest
             Assert.That(writers[0].Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)));
             Assert.That(writers[1].Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)), "the first receiver's writes did not reach the second");
         });
-        Assert.That(Payloads.Diff(await ReceiveBytesAsync(lease), payload), Is.Empty, "the region still holds what the sender wrote");
+        Assert.That(Payloads.Diff(await ReceiveBytesAsync(lease), payload), Is.Empty, "the sender's bytes are unchanged");
+        if (!regions)
+        {
+            Assert.That(Payloads.Diff(sender.Read(window, Length), payload), Is.Empty, "the sender's own memory is unchanged");
+        }
     }
 
-    [Test]
-    public async Task AQueuedClaimIsMappedWhenTheReceiverGetsToIt()
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AQueuedClaimIsMappedWhenTheReceiverGetsToIt(bool regions)
     {
         const int Length = 1024 * 1024;
         using var metrics = new MetricRecorder();
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopy(o, regions));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
         receiver.SetWindow(receiver.NewWindow(Length));
@@ -151,7 +182,7 @@ public class ZeroCopyHopTests : FolderTest
         Assert.Multiple(() =>
         {
             Assert.That(receiver.Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)), "pushed when the gate was left");
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|direction=in|transfer=mapped"), Is.EqualTo(1));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|transfer=mapped"), Is.EqualTo(1));
             Assert.That(metrics.Total("roadrunner.hose.payloads|function=receiver|path=queued"), Is.EqualTo(1));
         });
     }
@@ -161,7 +192,7 @@ public class ZeroCopyHopTests : FolderTest
     {
         const int Length = 1024 * 1024;
         using var metrics = new MetricRecorder();
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat)); // rr_alloc_window answers 0
         int handle = sender.Open("receiver");
@@ -173,8 +204,7 @@ public class ZeroCopyHopTests : FolderTest
         Assert.Multiple(() =>
         {
             Assert.That(receiver.Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)));
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=sender|direction=out|transfer=mapped"), Is.EqualTo(1));
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|direction=in|transfer=copied"), Is.EqualTo(1));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|transfer=copied"), Is.EqualTo(1));
         });
     }
 
@@ -196,8 +226,15 @@ public class ZeroCopyHopTests : FolderTest
         Assert.Multiple(() =>
         {
             Assert.That(receiver.Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload.AsSpan(0, Length / 2))));
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=sender|direction=out|transfer=copied"), Is.EqualTo(1));
-            Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|direction=in|transfer=copied"), Is.EqualTo(1));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|transfer=copied"), Is.EqualTo(1));
         });
+    }
+
+    /// <summary>Guest memories in files; claims backed by regions or by the guest's own memory; mapped from 256 KiB.</summary>
+    internal static void ZeroCopy(FunctionHostOptions options, bool regions)
+    {
+        options.GuestMemoryInFiles = true;
+        options.Guest.ClaimsMapRegions = regions;
+        options.Guest.MappingThreshold = 256 * 1024;
     }
 }
