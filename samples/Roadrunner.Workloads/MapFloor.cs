@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 
 namespace Roadrunner.Workloads;
@@ -6,15 +5,17 @@ namespace Roadrunner.Workloads;
 /// <summary>
 /// The floor of a zero-copy hop: the bare page work one needs, done from .NET with no guest and no hose. The sender's
 /// and each receiver's memory are tmpfs files mapped shared (as guest memories in files are), each with a 64 KiB-aligned
-/// window; the payload lives in a region file. One transfer: the region's pages are mapped shared over the sender's
-/// window (its claim), the payload is written through the window (the producer's fill: untimed, reported apart, as
-/// for the zero-copy modes; it leaves the window's pages in use, as a guest's fill does, so giving them back costs
-/// what it costs the hose) and the sender's own pages mapped back (its commit); then, for each receiver, the region's pages
+/// window; the payload lives in a region file, written once through the sender's window (untimed, in
+/// <see cref="PrepareAsync"/>). One transfer: the region's pages are mapped shared over the sender's window (its claim)
+/// and the sender's own pages mapped back (its commit); then, for each receiver, the region's pages
 /// are mapped copy-on-write over its window, the consumer touches the first and last byte (or reads every byte, one
 /// page fault a page: <c>MADV_POPULATE_READ</c> first measured slower here, 1.29 against 0.99 ms at 10 MB), and the
-/// receiver's own pages are mapped back. Verification checksums the payload through a receiver's window.
+/// receiver's own pages are mapped back. Verification checksums the payload through a receiver's window. (Writing the
+/// sender's window between claim and commit, as a guest's fill does, would add tearing down every page-table entry the
+/// fill made when the window is given back: ~20 times this floor at 10 MB in short runs; the host's window commits map
+/// the sender's memory-file pages instead and give nothing back on the sender's side.)
 /// </summary>
-public sealed unsafe class MapFloor : IZeroCopyContender
+public sealed unsafe class MapFloor : IPayloadContender
 {
     /// <summary>The baseline's name in records and tables.</summary>
     public const string BaselineName = "map-floor";
@@ -33,8 +34,6 @@ public sealed unsafe class MapFloor : IZeroCopyContender
     private int _first;
     private int _last;
     private ulong _sum;
-    private int _seed;
-    private int _hops;
 
     private MapFloor(string folder, int receivers)
     {
@@ -48,11 +47,6 @@ public sealed unsafe class MapFloor : IZeroCopyContender
     /// <inheritdoc />
     public int Receivers => _receivers;
 
-    /// <inheritdoc />
-    public TimeSpan LastHop { get; private set; }
-
-    /// <inheritdoc />
-    public TimeSpan LastFill { get; private set; }
 
     /// <summary>The folder the region pool uses by default (<c>/dev/shm/roadrunner-&lt;uid&gt;</c>), so both pay the same file system.</summary>
     public static string DefaultFolder =>
@@ -84,13 +78,13 @@ public sealed unsafe class MapFloor : IZeroCopyContender
             _capacity = needed;
         }
 
-        // No stale bytes past the payload in its last page (a claimed window starts zeroed).
+        // The sender writes the payload through its claimed window, once; no stale bytes past it in its last page.
         nuint length = PageMapping.RoundUp(Math.Max(payloadBytes, 1));
         byte* window = _sender!.Base + WindowOffset;
         PageMapping.MapShared(window, length, _region!, 0);
-        new Span<byte>(window, (int)length).Clear();
+        Checksum.FillPattern(new Span<byte>(window, payloadBytes), seed);
+        new Span<byte>(window + payloadBytes, (int)length - payloadBytes).Clear();
         PageMapping.MapShared(window, length, _sender.Handle, WindowOffset);
-        _seed = seed;
         return ValueTask.CompletedTask;
     }
 
@@ -101,7 +95,7 @@ public sealed unsafe class MapFloor : IZeroCopyContender
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>One transfer: the sender's claim, fill and commit, then each receiver's map, touch (or read) and restore; the hop (all but the fill) in <see cref="LastHop"/>.</summary>
+    /// <summary>The timed part: the sender's claim and commit, then each receiver's map, touch (or read) and restore.</summary>
     /// <param name="payloadBytes">The payload size (at most what <see cref="PrepareAsync"/> wrote).</param>
     public void Transfer(int payloadBytes) => Hop(payloadBytes, verify: null);
 
@@ -126,14 +120,6 @@ public sealed unsafe class MapFloor : IZeroCopyContender
     }
 
     /// <inheritdoc />
-    public ValueTask<string> TakePathReportAsync()
-    {
-        string report = $"mapped {_hops * _receivers}/{_hops * _receivers}";
-        _hops = 0;
-        return ValueTask.FromResult(report);
-    }
-
-    /// <inheritdoc />
     public ValueTask DisposeAsync()
     {
         Release();
@@ -150,11 +136,7 @@ public sealed unsafe class MapFloor : IZeroCopyContender
         nuint length = PageMapping.RoundUp(payloadBytes);
         SafeFileHandle region = _region!;
         byte* sent = _sender.Base + WindowOffset;
-        long start = Stopwatch.GetTimestamp();
         PageMapping.MapShared(sent, length, region, 0);
-        long claimed = Stopwatch.GetTimestamp();
-        Checksum.FillPattern(new Span<byte>(sent, payloadBytes), _seed);
-        long filled = Stopwatch.GetTimestamp();
         PageMapping.MapShared(sent, length, _sender.Handle, WindowOffset);
         foreach (MemoryFile consumer in _consumers)
         {
@@ -177,11 +159,6 @@ public sealed unsafe class MapFloor : IZeroCopyContender
 
             PageMapping.MapShared(window, length, consumer.Handle, WindowOffset);
         }
-
-        long end = Stopwatch.GetTimestamp();
-        LastFill = Stopwatch.GetElapsedTime(claimed, filled);
-        LastHop = Stopwatch.GetElapsedTime(start, claimed) + Stopwatch.GetElapsedTime(filled, end);
-        _hops++;
     }
 
     /// <summary>A new file in the folder, unlinked at once (its descriptor keeps it), with its space reserved.</summary>

@@ -13,6 +13,7 @@ public class ZeroCopyContenderTests : FolderTest
 {
     private const int Small = 1_000;
     private const int Large = 1_000_003; // not a whole number of pages: the tail of the last page is not payload
+    private const int Mapped = 3_000_003; // above the host's default mapping crossover (2 MiB)
 
     [Test]
     public async Task TheReadAllConsumerSumsEveryByteItGot()
@@ -41,17 +42,15 @@ public class ZeroCopyContenderTests : FolderTest
 
         Assert.That(await floor.VerifyAsync(Large, ChecksumOf(Large, 11)), Is.True);
         Assert.That(await floor.VerifyAsync(Large, ChecksumOf(Large, 12)), Is.False, "another payload's checksum");
-        Assert.That(floor.LastHop, Is.GreaterThan(TimeSpan.Zero));
-        Assert.That(floor.LastFill, Is.GreaterThan(TimeSpan.Zero), "the sender fills its claimed window in every hop");
         Assert.That(Directory.GetFiles(Folder), Is.Empty, "map-floor's files are unlinked at once");
     }
 
     [Test]
-    public async Task TheInProcessZeroCopyHopMapsLargePayloadsCopiesSmallOnesAndVerifiesBoth()
+    public async Task TheInProcessZeroCopyHopMapsPayloadsAboveTheCrossoverCopiesSmallerOnesAndVerifiesAll()
     {
         await using var contender = new InProcessZeroCopyContender(ZeroCopyChain.Start(1, Folder));
         Assert.That(contender.Chain.Producer.AbiVersion, Is.EqualTo(2));
-        foreach ((int size, string path) in new[] { (Small, "copied 3/3"), (Large, "mapped 3/3") })
+        foreach ((int size, string path) in new[] { (Small, "copied 3/3"), (Large, "copied 3/3"), (Mapped, "mapped 3/3") })
         {
             await contender.PrepareAsync(size, seed: size);
             _ = await contender.TakePathReportAsync();
@@ -69,16 +68,16 @@ public class ZeroCopyContenderTests : FolderTest
     {
         await using var contender = new InProcessZeroCopyContender(ZeroCopyChain.Start(3, Folder));
         await contender.SetConsumerAsync(ConsumerWork.ReadAll);
-        await contender.PrepareAsync(Large, seed: 5);
+        await contender.PrepareAsync(Mapped, seed: 5);
         _ = await contender.TakePathReportAsync();
-        await contender.TransferAsync(Large);
+        await contender.TransferAsync(Mapped);
 
         for (int i = 0; i < 3; i++)
         {
-            Assert.That(contender.Chain.Read64(i, "read_sum"), Is.EqualTo(PatternFacts.Of(Large, 5).Sum), $"receiver {i}");
+            Assert.That(contender.Chain.Read64(i, "read_sum"), Is.EqualTo(PatternFacts.Of(Mapped, 5).Sum), $"receiver {i}");
         }
 
-        Assert.That(await contender.VerifyAsync(Large, ChecksumOf(Large, 5)), Is.True);
+        Assert.That(await contender.VerifyAsync(Mapped, ChecksumOf(Mapped, 5)), Is.True);
         Assert.That(await contender.TakePathReportAsync(), Is.EqualTo("mapped 6/6"));
     }
 
