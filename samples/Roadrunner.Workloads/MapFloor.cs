@@ -7,13 +7,13 @@ namespace Roadrunner.Workloads;
 /// and each receiver's memory are tmpfs files mapped shared (as guest memories in files are), each with a 64 KiB-aligned
 /// window; the payload lives in a region file, written once through the sender's window (untimed, in
 /// <see cref="PrepareAsync"/>). One transfer: the region's pages are mapped shared over the sender's window (its claim)
-/// and the sender's own pages mapped back (its commit); then, for each receiver, the region's pages
-/// are mapped copy-on-write over its window, the consumer touches the first and last byte (or reads every byte, one
-/// page fault a page: <c>MADV_POPULATE_READ</c> first measured slower here, 1.29 against 0.99 ms at 10 MB), and the
-/// receiver's own pages are mapped back. Verification checksums the payload through a receiver's window. (Writing the
-/// sender's window between claim and commit, as a guest's fill does, would add tearing down every page-table entry the
-/// fill made when the window is given back: ~20 times this floor at 10 MB in short runs; the host's window commits map
-/// the sender's memory-file pages instead and give nothing back on the sender's side.)
+/// and the sender's own pages mapped back (its commit); then, for each receiver, the region's pages are mapped
+/// copy-on-write over its window, the consumer touches the first and last byte (or reads every byte, one page fault a
+/// page: <c>MADV_POPULATE_READ</c> first measured slower here), and the receiver's own pages are mapped back.
+/// Verification checksums the payload through a receiver's window. Writing the sender's window between claim and
+/// commit, as a guest's fill does, would add tearing down every page-table entry the fill made when the window is
+/// given back (an order of magnitude more at 10 MB in short runs); the host's window commits map the sender's
+/// memory-file pages instead and give nothing back on the sender's side.
 /// </summary>
 public sealed unsafe class MapFloor : IPayloadContender
 {
@@ -46,7 +46,6 @@ public sealed unsafe class MapFloor : IPayloadContender
 
     /// <inheritdoc />
     public int Receivers => _receivers;
-
 
     /// <summary>The folder the region pool uses by default (<c>/dev/shm/roadrunner-&lt;uid&gt;</c>), so both pay the same file system.</summary>
     public static string DefaultFolder =>
