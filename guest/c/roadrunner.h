@@ -49,7 +49,7 @@
  * ptr a multiple of RR_WINDOW_ALIGN (65536). rr_window_alloc gives one.
  * Sender:   rr_claim(h, w, len); write the payload into w; rr_commit(h, w, n)
  *           (n <= len) - or rr_abort(h, w). After commit/abort the window is
- *           the module's own memory again, holding what it held before claim.
+ *           ordinary memory again (contents unspecified); reuse it.
  * Receiver: a push receiver may also export
  *   void *rr_alloc_window(uint32_t len);      export name "rr_alloc_window"
  *       Return a window of rr_window_size(len) bytes the module owns, or NULL
@@ -57,8 +57,9 @@
  *       then mapped there copy-on-write for the duration of rr_on_message
  *       only: copy out anything you keep past the return.
  * Define RR_WINDOW_RECEIVER before including this header for its prototype.
- * Windows need the host option GuestMemoryInFiles; without it, or below the
- * host's mapping crossover, the same calls copy once and behave the same.
+ * Windows need the host option GuestMemoryInFiles; without it, below the
+ * host's mapping crossover (2 MiB by default), or across processes, the same
+ * calls copy once and behave the same. See docs/zero-copy.md.
  *
  * Exporting your own functions
  * ----------------------------
@@ -201,14 +202,15 @@ RR_IMPORT_("abi_version")
 int32_t rr_abi_version(void);
 
 /**
- * Backs the window [ptr, ptr + rr_window_size(len)) with memory taken from the
- * handle's target, so the payload is written straight where it can change
- * hands. ptr must be a multiple of RR_WINDOW_ALIGN and the window must lie in
- * the module's current memory and overlap no other window of the module
- * (else RR_BAD_POINTER). RR_BAD_HANDLE, RR_TOO_LARGE, RR_CLOSED,
- * RR_WOULD_BLOCK / RR_TIMED_OUT (the target's memory budget has no room),
- * RR_TOO_MANY_HANDLES (64 windows claimed at once), RR_INTERNAL.
- * The window starts zeroed or holding this module's own earlier bytes.
+ * Reserves the window [ptr, ptr + rr_window_size(len)) for a payload of up to
+ * len bytes to the handle's target; write the payload straight into it, then
+ * rr_commit. ptr must be a multiple of RR_WINDOW_ALIGN and the window must lie
+ * in the module's current memory and overlap no other window of the module
+ * (else RR_BAD_POINTER). RR_BAD_HANDLE, RR_TOO_MANY_HANDLES (64 windows
+ * claimed at once), RR_INTERNAL; hosts that back windows with the target's
+ * memory also give RR_TOO_LARGE, RR_CLOSED, RR_WOULD_BLOCK / RR_TIMED_OUT
+ * here (others give them from rr_commit). The window starts holding this
+ * module's own bytes or zeros.
  */
 RR_IMPORT_("claim")
 int32_t rr_claim(int32_t handle, void *ptr, uint32_t len);
@@ -216,10 +218,10 @@ int32_t rr_claim(int32_t handle, void *ptr, uint32_t len);
 /**
  * Hands the first len bytes (len <= the claimed length) of the window claimed
  * at ptr to the handle's target(s): same statuses as rr_send. Whatever the
- * result, the window is the module's own memory again afterwards (holding what
- * it held before rr_claim). RR_BAD_POINTER when ptr is not a window claimed
- * and still open, or len is larger than claimed; RR_BAD_HANDLE when the
- * handle is not the one it was claimed with.
+ * result, the window is ordinary memory again afterwards; its contents are
+ * unspecified (the payload, or what it held before rr_claim). RR_BAD_POINTER
+ * when ptr is not a window claimed and still open, or len is larger than
+ * claimed; RR_BAD_HANDLE when the handle is not the one it was claimed with.
  */
 RR_IMPORT_("commit")
 int32_t rr_commit(int32_t handle, void *ptr, uint32_t len);

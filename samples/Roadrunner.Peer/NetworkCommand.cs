@@ -37,7 +37,7 @@ internal static class NetworkCommand
             Checksums = args.Contains("--checksums"),
             DeliveryTimeout = TimeSpan.FromSeconds(60),
         };
-        await using NetworkEndpoint endpoint = NetworkEndpoint.Start(host, options);
+        await using NetworkEndpoint endpoint = host.StartNetworkEndpoint(options);
         using var pump = new PumpServer();
 
         Console.WriteLine("ready");

@@ -97,7 +97,7 @@ internal static class SharedMemoryCommand
             host.LoadFile(name, path);
         }
 
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         var created = inboxes.ToDictionary(x => x.Name, x => endpoint.CreateInbox(x.Name, new Roadrunner.Hoses.HoseOptions { MaxQueuedPayloads = x.Capacity }), StringComparer.Ordinal);
         if (latencyName is not null)
         {

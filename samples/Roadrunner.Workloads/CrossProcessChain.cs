@@ -67,7 +67,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
         try
         {
             WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(zeroCopy ? GuestModules.ZeroCopyProducer : GuestModules.Producer));
-            endpoint = SharedMemoryEndpoint.Start(host, new SharedMemoryOptions { Directory = directory });
+            endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { Directory = directory });
             var acks = new AckCounter();
             endpoint.Serve("ack", acks.OnAck); // read in place on the receive thread: no queue, no thread hop
             string consumer = GuestModules.PathOf(zeroCopy ? GuestModules.ZeroCopyConsumer : GuestModules.Consumer);

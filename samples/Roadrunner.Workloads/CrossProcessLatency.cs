@@ -43,7 +43,7 @@ public static class CrossProcessLatency
         try
         {
             await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = folder } });
-            await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, new SharedMemoryOptions { Directory = folder });
+            await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { Directory = folder });
             string socketPath = Path.Combine(folder, "latency.sock");
             await using PeerProcess peer = await PeerProcess.StartAsync(
                 "shm",

@@ -74,7 +74,7 @@ public sealed class NetworkChain : IAsyncDisposable
             int pumpPort = int.Parse(await peer.RequestAsync("pump-port", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
             host = new FunctionHost();
             WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
-            NetworkEndpoint endpoint = NetworkEndpoint.Start(host, new NetworkOptions
+            NetworkEndpoint endpoint = host.StartNetworkEndpoint(new NetworkOptions
             {
                 PreSharedKey = key,
                 Checksums = checksums,

@@ -86,7 +86,7 @@ internal static class InvokeCommand
         await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = target.SharedMemory?.Directory } }, loggerFactory: problems);
         if (target.SharedMemory is { } shm)
         {
-            await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, shm);
+            await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(shm);
             if (!endpoint.TryResolve(request.Name, out IHoseSender? sender))
             {
                 return (HoseStatus.UnknownTarget, $"no process serves '{request.Name}' in {endpoint.Directory}");
@@ -97,7 +97,7 @@ internal static class InvokeCommand
             return (sender.Send(payload, request.Timeout, cancellationToken), null);
         }
 
-        await using NetworkEndpoint network = NetworkEndpoint.Start(host, target.Network!);
+        await using NetworkEndpoint network = host.StartNetworkEndpoint(target.Network!);
         if (!network.TryResolve(request.Name, out IHoseSender? remote))
         {
             return (HoseStatus.UnknownTarget, null);

@@ -68,13 +68,13 @@ public sealed partial class RoadrunnerNode : IHostedService, IAsyncDisposable
 
             if (options.SharedMemory is { Enabled: true } shm)
             {
-                SharedMemory = SharedMemoryEndpoint.Start(host, shm.Options);
+                SharedMemory = host.StartSharedMemoryEndpoint(shm.Options);
                 SharedMemoryStarted(_logger, SharedMemory.Directory);
             }
 
             if (options.Network is { Enabled: true } network)
             {
-                Network = NetworkEndpoint.Start(host, network.Options);
+                Network = host.StartNetworkEndpoint(network.Options);
                 NetworkStarted(_logger, Network.LocalEndPoint.ToString(), network.Peers.Count);
             }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Roadrunner.Regions;
 
 namespace Roadrunner.Diagnostics;
 
@@ -161,7 +160,7 @@ internal static class RoadrunnerActivity
     }
 
     /// <summary>Starts the deliver span of a payload taken from a queue; its parent is the context the payload carries.</summary>
-    public static Activity? StartQueuedDeliver(string target, RegionPayload payload) =>
+    public static Activity? StartQueuedDeliver(string target, ITracedPayload payload) =>
         Source.HasListeners() ? StartDeliver(target, payload.Length, payload.TraceMode ?? InProcess, Queued, payload.Trace) : null;
 
     /// <summary>
@@ -172,7 +171,7 @@ internal static class RoadrunnerActivity
         Source.HasListeners() ? StartDeliver(target, bytes, from.Mode ?? InProcess, Forwarded, from.Trace) : null;
 
     /// <summary>Stamps a payload about to be queued with where it came from (an in-process send: the current activity).</summary>
-    public static void Stamp(RegionPayload payload, in Inbound from)
+    public static void Stamp(ITracedPayload payload, in Inbound from)
     {
         payload.Trace = from.Mode is null ? TraceContext.Current : from.Trace;
         payload.TraceMode = from.Mode;

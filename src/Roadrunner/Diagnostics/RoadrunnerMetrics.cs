@@ -1,7 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
-using Roadrunner.Hoses;
-using Roadrunner.Regions;
 
 namespace Roadrunner.Diagnostics;
 
@@ -22,7 +19,8 @@ public static class RoadrunnerMetrics
     /// </summary>
     public const string ActivitySourceName = MeterName;
 
-    private static readonly Meter Meter = new(MeterName, "1.0");
+    /// <summary>The meter every Roadrunner instrument belongs to (the layers above add their gauges to it).</summary>
+    internal static readonly Meter Meter = new(MeterName, "1.0");
 
     /// <summary>
     /// Payloads accepted by hoses; tag <c>function</c> is the receiving inbox's name, <c>path</c> is <c>direct</c> (into
@@ -60,55 +58,15 @@ public static class RoadrunnerMetrics
     internal static readonly Histogram<double> GuestSendDuration = Meter.CreateHistogram("roadrunner.guest.send.duration", "s", "Duration of guest sends",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5, 1, 5, 10] });
 
-    private static readonly ConditionalWeakTable<InProcessHose, object?> LiveInboxes = [];
-    private static readonly ConditionalWeakTable<RegionPool, object?> LivePools = [];
-
-    /// <summary>Payloads queued in each live inbox now (waiting for a busy or pull receiver); tag <c>function</c>.</summary>
-    private static readonly ObservableGauge<int> QueueDepth = Meter.CreateObservableGauge("roadrunner.hose.queue_depth",
-        () => LiveInboxes.Select(e => new Measurement<int>(e.Key.QueuedCount, new KeyValuePair<string, object?>("function", e.Key.Name))), "{payload}", "Payloads queued in each inbox");
-
-    /// <summary>Bytes of regions each live pool has leased out now (payloads in flight); tag <c>folder</c>.</summary>
-    private static readonly ObservableGauge<long> LeasedBytes = Meter.CreateObservableGauge("roadrunner.regions.leased_bytes",
-        () => LivePools.Select(e => new Measurement<long>(e.Key.LeasedBytes, new KeyValuePair<string, object?>("folder", e.Key.Directory))), "By", "Region bytes leased out");
-
-    /// <summary>Bytes of regions each live pool has mapped now, leased or idle; tag <c>folder</c>.</summary>
-    private static readonly ObservableGauge<long> MappedBytes = Meter.CreateObservableGauge("roadrunner.regions.mapped_bytes",
-        () => LivePools.Select(e => new Measurement<long>(e.Key.MappedBytes, new KeyValuePair<string, object?>("folder", e.Key.Directory))), "By", "Region bytes mapped");
-
-    /// <summary>Reports <paramref name="inbox"/>'s queue depth until it is disposed (or collected).</summary>
-    internal static void Observe(InProcessHose inbox) => LiveInboxes.AddOrUpdate(inbox, null);
-
-    /// <summary>Stops reporting <paramref name="inbox"/>.</summary>
-    internal static void Forget(InProcessHose inbox) => LiveInboxes.Remove(inbox);
-
-    /// <summary>Reports <paramref name="pool"/>'s bytes until it is disposed (or collected).</summary>
-    internal static void Observe(RegionPool pool) => LivePools.AddOrUpdate(pool, null);
-
-    /// <summary>Stops reporting <paramref name="pool"/>.</summary>
-    internal static void Forget(RegionPool pool) => LivePools.Remove(pool);
-
     /// <summary>Counts a guest that was just marked faulted.</summary>
     internal static void Faulted(string function) => GuestFaults.Add(1, new KeyValuePair<string, object?>("function", function));
 
-    /// <summary>Records one guest send that took <paramref name="startTimestamp"/> (Stopwatch) until now.</summary>
-    internal static void GuestSent(IHoseSender sender, HoseStatus status, long startTimestamp) =>
+    /// <summary>Records one guest send to a <paramref name="mode"/> hose that took <paramref name="startTimestamp"/> (Stopwatch) until now.</summary>
+    internal static void GuestSent(string mode, HoseStatus status, long startTimestamp) =>
         GuestSendDuration.Record(
             System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
-            new KeyValuePair<string, object?>("mode", ModeOf(sender)),
+            new KeyValuePair<string, object?>("mode", mode),
             new KeyValuePair<string, object?>("status", status.ToString()));
-
-    /// <summary>The transport behind a sender, for the <c>mode</c> tag.</summary>
-    internal static string ModeOf(IHoseSender sender) => sender switch
-    {
-        FanOutBase => "fan-out",
-        InProcessHose => "in-process",
-        _ => sender.GetType().Namespace switch
-        {
-            "Roadrunner.Hoses.SharedMemory" => "cross-process",
-            "Roadrunner.Hoses.Network" => "network",
-            _ => "other",
-        },
-    };
 
     /// <summary>Memory-mapped regions created (reuse keeps this flat).</summary>
     internal static readonly Counter<long> RegionsCreated = Meter.CreateCounter<long>("roadrunner.regions.created", "{region}", "Memory-mapped regions created");
@@ -123,7 +81,7 @@ public static class RoadrunnerMetrics
     internal static readonly Counter<long> DirectReads = Meter.CreateCounter<long>("roadrunner.shm.direct_reads", "{payload}", "Cross-process payloads read straight from the sending guest's memory");
 
     /// <summary>
-    /// DNS-SRV lookups of <see cref="Hoses.Network.DnsSrvNetworkDirectory"/>; tag <c>function</c> the name, tag
+    /// DNS-SRV lookups of <c>DnsSrvNetworkDirectory</c>; tag <c>function</c> the name, tag
     /// <c>result</c> <c>answer</c> (records found), <c>empty</c> (the server said there are none), <c>stale</c> (no answer;
     /// the last good one is served) or <c>failed</c> (no answer and nothing to serve).
     /// </summary>
@@ -152,20 +110,12 @@ public static class RoadrunnerMetrics
     /// <summary>Served network connections the endpoint dropped; tag <c>reason</c>: handshake, protocol, too_slow, idle, stalled or evicted.</summary>
     internal static readonly Counter<long> NetworkConnectionsDropped = Meter.CreateCounter<long>("roadrunner.net.connections_dropped", "{connection}", "Served network connections dropped by the endpoint");
 
-    /// <summary>Counts one dropped served connection.</summary>
-    internal static void CountDroppedConnection(Hoses.Network.ConnectionDrop reason)
+    /// <summary>Counts one dropped served connection; <paramref name="reason"/> is the tag's value.</summary>
+    internal static void CountDroppedConnection(string reason)
     {
         if (NetworkConnectionsDropped.Enabled)
         {
-            NetworkConnectionsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason switch
-            {
-                Hoses.Network.ConnectionDrop.Handshake => "handshake",
-                Hoses.Network.ConnectionDrop.Protocol => "protocol",
-                Hoses.Network.ConnectionDrop.TooSlow => "too_slow",
-                Hoses.Network.ConnectionDrop.Idle => "idle",
-                Hoses.Network.ConnectionDrop.Evicted => "evicted",
-                _ => "stalled",
-            }));
+            NetworkConnectionsDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
         }
     }
 

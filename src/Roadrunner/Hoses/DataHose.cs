@@ -29,7 +29,7 @@ public static class DataHose
     public static IHoseSender FanOut(string name, IEnumerable<IDataHose> targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        InProcessHose[] hoses = [.. targets.Select(t => t as InProcessHose ?? throw new ArgumentException("Fan-out targets must be in-process hoses.", nameof(targets)))];
+        IInboxTarget[] hoses = [.. targets.Select(t => t as IInboxTarget ?? throw new ArgumentException("Fan-out targets must be in-process hoses.", nameof(targets)))];
         return new FanOutSender(name, hoses);
     }
 }

@@ -4,15 +4,15 @@ namespace Roadrunner.Hoses;
 
 /// <summary>
 /// A guest's zero-copy claim on an in-process fan-out: every target is checked and holds a reserved queue slot before
-/// the regions are claimed; a commit offers the same regions to every target (idle receivers map them, the others
-/// queue a reference), so N receivers cost no copy at all.
+/// the regions are claimed; a commit offers the same regions to every target through the delivery seam (idle receivers
+/// map them, the others queue a reference), so N receivers cost no copy at all.
 /// </summary>
-internal sealed class FanOutClaim(InProcessHose[] targets, RegionPayload payload) : RegionTicket(payload)
+internal sealed class FanOutClaim(InboxWriter[] targets, InboxReservation[] slots, RegionPayload payload) : RegionTicket(payload)
 {
-    public static HoseStatus TryClaim(InProcessHose[] targets, RegionPool pool, long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket)
+    public static HoseStatus TryClaim(InboxWriter[] targets, RegionPool pool, long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket)
     {
         ticket = null;
-        foreach (InProcessHose target in targets)
+        foreach (InboxWriter target in targets)
         {
             HoseStatus admitted = target.Admits(length);
             if (admitted != HoseStatus.Ok)
@@ -27,30 +27,21 @@ internal sealed class FanOutClaim(InProcessHose[] targets, RegionPayload payload
         }
 
         Deadline deadline = Deadline.After(timeout);
-        HoseStatus reserved = FanOutSender.ReserveSlots(targets, wait: true, deadline, cancellationToken);
-        if (reserved != HoseStatus.Ok)
+        HoseStatus status = FanOutSender.ReserveSlots(targets, wait: true, deadline, cancellationToken, out InboxReservation[] slots);
+        if (status != HoseStatus.Ok)
         {
-            return reserved;
+            return status;
         }
 
-        HoseStatus rented;
-        RegionPayload? payload = null;
-        try
+        // Rented from the first target's pool, which every target shares.
+        status = targets[0].Rent(length, new InboxWait(deadline, cancellationToken), out RegionPayload regions, claimer);
+        if (status != HoseStatus.Ok)
         {
-            rented = pool.Rent(length, deadline.Remaining, cancellationToken, out payload, claimer);
-        }
-        catch (OperationCanceledException)
-        {
-            rented = HoseStatus.TimedOut;
+            AbortSlots(targets, slots, 0);
+            return status;
         }
 
-        if (rented != HoseStatus.Ok || payload is null)
-        {
-            ReleaseSlots(targets, 0);
-            return rented;
-        }
-
-        ticket = new FanOutClaim(targets, payload);
+        ticket = new FanOutClaim(targets, slots, regions);
         return HoseStatus.Ok;
     }
 
@@ -64,12 +55,12 @@ internal sealed class FanOutClaim(InProcessHose[] targets, RegionPayload payload
             {
                 if (failure != HoseStatus.Ok)
                 {
-                    targets[i].ReleaseSlot();
+                    targets[i].Abort(slots[i]);
                     continue;
                 }
 
-                Payload.AddReference(); // the target's own reference, released by Deliver or by whoever takes it from the queue
-                HoseStatus status = InboxClaim.Deliver(targets[i], Payload);
+                Payload.AddReference(); // the target's own, released by the seam or by whoever takes it from the queue
+                HoseStatus status = targets[i].Commit(slots[i].WithRegions(Payload));
                 if (status == HoseStatus.Ok)
                 {
                     handedOver++;
@@ -84,21 +75,21 @@ internal sealed class FanOutClaim(InProcessHose[] targets, RegionPayload payload
         }
         finally
         {
-            Payload.Release(); // the claim's reference
+            Payload.Release(); // the claim's own
         }
     }
 
     protected override void AbortCore()
     {
         Payload.Release();
-        ReleaseSlots(targets, 0);
+        AbortSlots(targets, slots, 0);
     }
 
-    private static void ReleaseSlots(InProcessHose[] targets, int from)
+    private static void AbortSlots(InboxWriter[] targets, InboxReservation[] slots, int from)
     {
         for (int i = from; i < targets.Length; i++)
         {
-            targets[i].ReleaseSlot();
+            targets[i].Abort(slots[i]);
         }
     }
 }

@@ -8,10 +8,10 @@ namespace Roadrunner.Hoses;
 /// </summary>
 internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
 {
-    private readonly InProcessHose[] _targets;
+    private readonly InboxWriter[] _targets;
     private readonly RegionPool _pool;
 
-    public FanOutSender(string name, IReadOnlyList<InProcessHose> targets)
+    public FanOutSender(string name, IReadOnlyList<IInboxTarget> targets)
         : base(name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -20,7 +20,7 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
             throw new ArgumentException("A fan-out needs at least one target.", nameof(targets));
         }
 
-        _targets = [.. targets];
+        _targets = [.. targets.Select(t => t.Writer)];
         _pool = _targets[0].Pool;
         if (_targets.Any(t => t.Pool != _pool))
         {
@@ -30,9 +30,9 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
 
     public override void Complete()
     {
-        foreach (InProcessHose target in _targets)
+        foreach (InboxWriter target in _targets)
         {
-            target.Complete();
+            target.Close(HoseStatus.Closed);
         }
     }
 
@@ -45,13 +45,42 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
     protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken) =>
         SendCore(payload, default, wait, timeout, cancellationToken);
 
+    /// <summary>As a send; idle receivers that can map <paramref name="pages"/> map them instead of copying.</summary>
     public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
         Diagnostics.RoadrunnerActivity.Ended(
             Diagnostics.RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendCore(payload, pages, wait: true, timeout, cancellationToken));
 
+    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
+        FanOutClaim.TryClaim(_targets, _pool, length, claimer, timeout, cancellationToken, out ticket);
+
+    /// <summary>A queue slot in every target (waiting up to the deadline when <paramref name="wait"/>), or none at all.</summary>
+    internal static HoseStatus ReserveSlots(InboxWriter[] targets, bool wait, Deadline deadline, CancellationToken cancellationToken, out InboxReservation[] slots)
+    {
+        slots = new InboxReservation[targets.Length];
+        for (int reserved = 0; reserved < targets.Length; reserved++)
+        {
+            InboxWriter target = targets[reserved];
+            HoseStatus status = wait ? target.ReserveSlot(new InboxWait(deadline, cancellationToken), out slots[reserved]) : target.TryReserveSlot(out slots[reserved]);
+            if (status != HoseStatus.Ok)
+            {
+                for (int i = 0; i < reserved; i++)
+                {
+                    targets[i].Abort(slots[i]);
+                }
+
+                return status;
+            }
+        }
+
+        return HoseStatus.Ok;
+    }
+
+    /// <inheritdoc cref="FanOutBase.Outcome"/>
+    internal static HoseStatus OutcomeOf(HoseStatus failure, int handedOver) => Outcome(failure, handedOver);
+
     private HoseStatus SendCore(ReadOnlySpan<byte> payload, FilePages pages, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        foreach (InProcessHose target in _targets)
+        foreach (InboxWriter target in _targets)
         {
             HoseStatus admitted = target.Admits(payload.Length);
             if (admitted != HoseStatus.Ok)
@@ -65,51 +94,13 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
             return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
         }
 
-        Deadline deadline = Deadline.After(timeout);
-        HoseStatus reserved = ReserveSlots(_targets, wait, deadline, cancellationToken);
-        return reserved != HoseStatus.Ok ? reserved : DeliverToAll(payload, pages, wait, deadline.Remaining, cancellationToken);
+        var deadline = Deadline.After(timeout);
+        HoseStatus reserved = ReserveSlots(_targets, wait, deadline, cancellationToken, out InboxReservation[] slots);
+        return reserved != HoseStatus.Ok ? reserved : DeliverToAll(payload, pages, slots, wait, deadline, cancellationToken);
     }
-
-    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
-        FanOutClaim.TryClaim(_targets, _pool, length, claimer, timeout, cancellationToken, out ticket);
-
-    /// <summary>A queue slot in every target (waiting up to the deadline when <paramref name="wait"/>), or none at all.</summary>
-    internal static HoseStatus ReserveSlots(InProcessHose[] targets, bool wait, Deadline deadline, CancellationToken cancellationToken)
-    {
-        int reserved = 0;
-        try
-        {
-            for (; reserved < targets.Length; reserved++)
-            {
-                if (!(wait ? targets[reserved].ReserveSlot(deadline.Remaining, cancellationToken) : targets[reserved].TryReserveSlot()))
-                {
-                    return wait ? HoseStatus.TimedOut : HoseStatus.WouldBlock;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return HoseStatus.TimedOut;
-        }
-        finally
-        {
-            if (reserved < targets.Length)
-            {
-                for (int i = 0; i < reserved; i++)
-                {
-                    targets[i].ReleaseSlot();
-                }
-            }
-        }
-
-        return HoseStatus.Ok;
-    }
-
-    /// <inheritdoc cref="FanOutBase.Outcome"/>
-    internal static HoseStatus OutcomeOf(HoseStatus failure, int handedOver) => Outcome(failure, handedOver);
 
     /// <summary>Delivers to every target, each holding a reserved slot that it uses or gives back.</summary>
-    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, FilePages pages, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, FilePages pages, InboxReservation[] slots, bool wait, Deadline deadline, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
         int handedOver = 0;
@@ -118,10 +109,10 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
         {
             for (int i = 0; i < _targets.Length; i++)
             {
-                InProcessHose target = _targets[i];
+                InboxWriter target = _targets[i];
                 if (failure != HoseStatus.Ok)
                 {
-                    target.ReleaseSlot();
+                    target.Abort(slots[i]);
                     continue;
                 }
 
@@ -129,11 +120,12 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
                 if (status == HoseStatus.WouldBlock)
                 {
                     // Once a target has the payload, cancellation can no longer withdraw it (SendOutcome): only the deadline holds.
-                    status = EnqueueShared(target, payload, wait, timeout, handedOver == 0 ? cancellationToken : CancellationToken.None, ref shared); // uses the slot
+                    var room = new InboxWait(deadline, handedOver == 0 ? cancellationToken : CancellationToken.None);
+                    status = EnqueueShared(target, slots[i], payload, wait, room, ref shared); // uses the slot
                 }
                 else
                 {
-                    target.ReleaseSlot();
+                    target.Abort(slots[i]);
                 }
 
                 if (status == HoseStatus.Ok)
@@ -156,26 +148,15 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
     }
 
     /// <summary>Queues the shared regions (rented and filled on first need) in a target whose slot is reserved.</summary>
-    private HoseStatus EnqueueShared(InProcessHose target, ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken, ref RegionPayload? shared)
+    private static HoseStatus EnqueueShared(InboxWriter target, in InboxReservation slot, ReadOnlySpan<byte> payload, bool wait, in InboxWait room, ref RegionPayload? shared)
     {
         if (shared is null)
         {
-            HoseStatus rented;
-            RegionPayload? regions = null;
-            try
+            // Rented from this target's pool, which every target shares.
+            HoseStatus rented = wait ? target.Rent(payload.Length, room, out RegionPayload regions) : target.TryRent(payload.Length, out regions);
+            if (rented != HoseStatus.Ok)
             {
-                rented = wait
-                    ? _pool.Rent(payload.Length, timeout, cancellationToken, out regions)
-                    : _pool.TryRent(payload.Length, out regions) ? HoseStatus.Ok : HoseStatus.WouldBlock;
-            }
-            catch (OperationCanceledException)
-            {
-                rented = HoseStatus.TimedOut;
-            }
-
-            if (rented != HoseStatus.Ok || regions is null)
-            {
-                target.ReleaseSlot();
+                target.Abort(slot);
                 return rented;
             }
 
@@ -184,6 +165,6 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
         }
 
         shared.AddReference();
-        return target.Enqueue(shared);
+        return target.Commit(slot.WithRegions(shared));
     }
 }

@@ -34,12 +34,15 @@ internal interface IDirectReceiver
     }
 
     /// <summary>
-    /// Delivers a payload that is already in regions (a guest's committed claim, or one another process lent) if the
-    /// receiver is idle: mapped into the receiver's memory where it can be, else copied once. The caller keeps its
-    /// reference: the receiver is done with the regions when this returns.
+    /// Zero-copy hook (issue 11): takes a payload that already lies in regions (a claim, a fan-out's shared copy, a
+    /// lease over a peer's region) without copying its bytes, by mapping its pages into the receiver's memory, if the
+    /// receiver is idle and takes payloads that way. The caller keeps its own reference and releases it after the call;
+    /// a receiver that uses the pages after returning takes a reference of its own (<see cref="RegionPayload.AddReference"/>).
+    /// <see cref="InboxWriter"/> offers every payload here before queueing it. Receivers that do not map answer
+    /// <see cref="HoseStatus.WouldBlock"/> (the payload is queued as before).
     /// </summary>
     /// <param name="payload">The payload.</param>
-    /// <param name="mapped">True when the pages were mapped into the receiver (no copy).</param>
+    /// <param name="mapped">True when the pages were mapped into the receiver (false: it copied them after all).</param>
     /// <returns>As <see cref="TryDeliver(ReadOnlySpan{byte})"/>.</returns>
     HoseStatus TryDeliver(RegionPayload payload, out bool mapped)
     {

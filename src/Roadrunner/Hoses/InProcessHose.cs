@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using Roadrunner.Diagnostics;
@@ -8,19 +7,17 @@ using Roadrunner.Regions;
 namespace Roadrunner.Hoses;
 
 /// <summary>
-/// A hose between functions in one process. A payload goes straight into an idle direct receiver (one copy), or is
-/// copied once into pooled regions and queued; receivers read queued payloads in place. Bounded twice: by the
-/// queue's slots and by the pool's leased bytes.
+/// A hose between functions in one process, and the inbox every transport delivers into. A payload goes straight into
+/// an idle direct receiver (one copy), or is copied once into pooled regions and queued; receivers read queued payloads
+/// in place. Bounded twice: by the queue's slots and by the pool's leased bytes. Payloads enter only through its
+/// <see cref="Writer"/> (<see cref="InboxWriter"/>: the delivery policy); this class adds the sender API and the reading side.
 /// </summary>
-internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
+internal sealed class InProcessHose : IDataHose, IInboxTarget, IRegionClaimTarget, IPageSender
 {
-    private readonly RegionPool _pool;
-    private readonly HoseOptions _options;
     private readonly Channel<RegionPayload> _queue = Channel.CreateUnbounded<RegionPayload>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly InboxSlots _slots;
     private readonly BlockingReadWait _readers = new();
-    private volatile IDirectReceiver? _direct;
-    private volatile int _terminal; // 0 while open, else the status every send now gets
+    private readonly InboxWriter _writer;
 
     public InProcessHose(string name, RegionPool pool, HoseOptions? options = null)
     {
@@ -28,28 +25,34 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
         options ??= new HoseOptions();
         options.Validate();
         Name = name;
-        _pool = pool;
-        _options = options;
         _slots = new InboxSlots(options.MaxQueuedPayloads);
-        RoadrunnerMetrics.Observe(this);
+        _writer = new InboxWriter(name, pool, options, _queue, _slots, _readers);
+        HoseMetrics.Observe(this);
     }
 
     public string Name { get; }
 
+    /// <summary>The inbox's write side, through which every payload enters.</summary>
+    public InboxWriter Writer => _writer;
+
     /// <summary>True once the hose is completed or failed and every queued payload was taken.</summary>
-    public bool IsDrainedAndClosed => _terminal != 0 && _queue.Reader.Completion.IsCompleted;
+    public bool IsDrainedAndClosed => _writer.Terminal != HoseStatus.Ok && _queue.Reader.Completion.IsCompleted;
 
     /// <summary>Payloads queued now.</summary>
     public int QueuedCount => _queue.Reader.Count;
 
-    /// <summary>The pool this hose copies queued payloads into.</summary>
-    public RegionPool Pool => _pool;
-
     /// <summary>The receiver that takes payloads straight from the sender when idle, if any.</summary>
     public IDirectReceiver? DirectReceiver
     {
-        get => _direct;
-        set => _direct = value;
+        get => _writer.DirectReceiver;
+        set => _writer.DirectReceiver = value;
+    }
+
+    /// <inheritdoc cref="InboxSlots.OnlyThisThreadCanDrain"/>
+    public Func<bool>? OnlyThisThreadCanDrain
+    {
+        get => _slots.OnlyThisThreadCanDrain;
+        set => _slots.OnlyThisThreadCanDrain = value;
     }
 
     public HoseStatus TrySend(ReadOnlySpan<byte> payload) =>
@@ -57,80 +60,42 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
 
     private HoseStatus TrySendCore(ReadOnlySpan<byte> payload)
     {
-        HoseStatus status = TryDirect(payload);
+        HoseStatus status = _writer.TryDirect(payload);
         if (status != HoseStatus.WouldBlock)
         {
             return status;
         }
 
-        if (_pool.FootprintOf(payload.Length) > _pool.MaxLeasedBytes)
-        {
-            return HoseStatus.TooLarge; // would never fit: retrying cannot help (Send says the same)
-        }
-
-        if (!_slots.TryTake())
-        {
-            return HoseStatus.WouldBlock;
-        }
-
-        if (!_pool.TryRent(payload.Length, out RegionPayload regions))
-        {
-            _slots.Return();
-            return HoseStatus.WouldBlock;
-        }
-
-        regions.Fill(payload);
-        return Enqueue(regions);
+        status = _writer.TryReserve(payload.Length, out InboxReservation reservation);
+        return status == HoseStatus.Ok ? FillAndCommit(reservation, payload) : status;
     }
 
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, default, timeout, cancellationToken));
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, timeout, cancellationToken));
 
+    /// <summary>As <see cref="Send(ReadOnlySpan{byte}, TimeSpan, CancellationToken)"/>; an idle receiver that can map <paramref name="pages"/> maps them instead of copying.</summary>
     public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
-        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, pages, timeout, cancellationToken));
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, timeout, cancellationToken, pages));
 
-    private HoseStatus SendCore(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken)
+    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
+        InboxClaim.TryClaim(_writer, length, claimer, timeout, cancellationToken, out ticket);
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken, FilePages pages = default)
     {
-        HoseStatus status = TryDirect(payload, pages);
+        HoseStatus status = _writer.TryDirect(payload, pages);
         if (status != HoseStatus.WouldBlock)
         {
             return status;
         }
 
-        long deadline = Environment.TickCount64 + (timeout == Timeout.InfiniteTimeSpan ? 0 : (long)timeout.TotalMilliseconds);
-        try
-        {
-            if (!_slots.Take(timeout, cancellationToken))
-            {
-                return HoseStatus.TimedOut;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return HoseStatus.TimedOut;
-        }
+        status = _writer.Reserve(payload.Length, new InboxWait(Deadline.After(timeout), cancellationToken), out InboxReservation reservation);
+        return status == HoseStatus.Ok ? FillAndCommit(reservation, payload) : status;
+    }
 
-        TimeSpan left = timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
-        HoseStatus rented;
-        RegionPayload regions;
-        try
-        {
-            rented = _pool.Rent(payload.Length, left, cancellationToken, out regions);
-        }
-        catch (OperationCanceledException)
-        {
-            rented = HoseStatus.TimedOut;
-            regions = null!;
-        }
-
-        if (rented != HoseStatus.Ok)
-        {
-            _slots.Return();
-            return rented;
-        }
-
-        regions.Fill(payload);
-        return Enqueue(regions);
+    private HoseStatus FillAndCommit(in InboxReservation reservation, ReadOnlySpan<byte> payload)
+    {
+        reservation.Regions!.Fill(payload);
+        return _writer.Commit(reservation);
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
@@ -138,7 +103,7 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
 
     private ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        HoseStatus status = TryDirect(payload.Span);
+        HoseStatus status = _writer.TryDirect(payload.Span);
         if (status == HoseStatus.Ok)
         {
             return ValueTask.CompletedTask;
@@ -160,24 +125,15 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         CheckSendable(length);
-        if (length > _pool.LargestRegion)
+        if (length > _writer.Pool.LargestRegion)
         {
-            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_pool.LargestRegion} bytes, not {length}");
+            throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_writer.Pool.LargestRegion} bytes, not {length}");
         }
 
-        await _slots.TakeAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return new RegionClaim(this, await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false));
-        }
-        catch
-        {
-            _slots.Return();
-            throw;
-        }
+        return new RegionClaim(_writer, await _writer.ReserveAsync(length, cancellationToken).ConfigureAwait(false));
     }
 
-    public void Complete() => Close(HoseStatus.Closed);
+    public void Complete() => _writer.Close(HoseStatus.Closed);
 
     /// <summary>
     /// Closes the hose for good: sends get <paramref name="reason"/> from now on and queued payloads are dropped
@@ -185,18 +141,11 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
     /// </summary>
     public void Fail(HoseStatus reason)
     {
-        Close(reason);
+        _writer.Close(reason);
         while (TryTake(out RegionPayload? payload))
         {
             payload.Release();
         }
-    }
-
-    private void Close(HoseStatus reason)
-    {
-        Interlocked.CompareExchange(ref _terminal, (int)reason, 0);
-        _queue.Writer.TryComplete();
-        _readers.Wake();
     }
 
     public bool TryPeekLength(out long length)
@@ -260,101 +209,9 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     public bool WaitToRead(TimeSpan timeout, CancellationToken cancellationToken) => _readers.Wait(_queue.Reader, timeout, cancellationToken);
 
-    /// <summary>Reserves a queue slot without waiting (for a fan-out that shares one payload).</summary>
-    public bool TryReserveSlot() => _slots.TryTake();
-
-    /// <summary>Waits for a queue slot (not when only the calling thread could free one).</summary>
-    public bool ReserveSlot(TimeSpan timeout, CancellationToken cancellationToken) => _slots.Take(timeout, cancellationToken);
-
-    /// <inheritdoc cref="InboxSlots.OnlyThisThreadCanDrain"/>
-    public Func<bool>? OnlyThisThreadCanDrain
-    {
-        get => _slots.OnlyThisThreadCanDrain;
-        set => _slots.OnlyThisThreadCanDrain = value;
-    }
-
-    /// <summary>Gives back a slot reserved but not used.</summary>
-    public void ReleaseSlot() => _slots.Return();
-
-    /// <summary>Queues a payload whose slot is reserved; takes over its reference (released on failure).</summary>
-    /// <remarks><paramref name="from"/>: where the payload came from (another transport's receiver); default: an in-process send.</remarks>
-    public HoseStatus Enqueue(RegionPayload payload, in RoadrunnerActivity.Inbound from = default)
-    {
-        RoadrunnerActivity.Stamp(payload, from);
-        if (_terminal != 0 || !_queue.Writer.TryWrite(payload))
-        {
-            _slots.Return();
-            payload.Release();
-            return _terminal != 0 ? (HoseStatus)_terminal : HoseStatus.Closed;
-        }
-
-        RoadrunnerMetrics.Accepted(Name, payload.Length, RoadrunnerActivity.Queued);
-        _readers.Wake();
-        RoadrunnerActivity.TagPath(RoadrunnerActivity.Queued);
-        _direct?.OnQueued();
-        return HoseStatus.Ok;
-    }
-
-    /// <summary>Tries the direct receiver first; <see cref="HoseStatus.WouldBlock"/> means "queue it".</summary>
-    public HoseStatus TryDirect(ReadOnlySpan<byte> payload, in RoadrunnerActivity.Inbound from = default)
-    {
-        HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
-        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
-        return direct is null ? status : Counted(direct.TryDeliver(payload), payload.Length);
-    }
-
-    /// <summary>Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/>; the receiver may map <paramref name="pages"/> instead of copying.</summary>
-    public HoseStatus TryDirect(ReadOnlySpan<byte> payload, FilePages pages)
-    {
-        if (pages.IsEmpty)
-        {
-            return TryDirect(payload);
-        }
-
-        HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
-        if (direct is null)
-        {
-            return status;
-        }
-
-        status = direct.TryDeliver(payload, pages, out bool mapped);
-        return Counted(status, payload.Length, mapped ? RoadrunnerActivity.Mapped : RoadrunnerActivity.Direct);
-    }
-
-    /// <summary>
-    /// Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/> for a payload that <paramref name="write"/> produces straight into
-    /// an idle direct receiver's memory (used by the network hose to read from the socket into the guest).
-    /// </summary>
-    public HoseStatus TryDirect(int length, PayloadWriter write, in RoadrunnerActivity.Inbound from = default)
-    {
-        HoseStatus status = DirectReceiverFor(length, out IDirectReceiver? direct);
-        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
-        return direct is null ? status : Counted(direct.TryDeliver(length, write), length);
-    }
-
-    /// <summary>
-    /// Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/> for a payload already in regions, which an
-    /// idle receiver may map instead of copying; the caller keeps its reference.
-    /// </summary>
-    public HoseStatus TryDirect(RegionPayload payload, in RoadrunnerActivity.Inbound from = default)
-    {
-        HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
-        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
-        if (direct is null)
-        {
-            return status;
-        }
-
-        status = direct.TryDeliver(payload, out bool mapped);
-        return Counted(status, payload.Length, mapped ? RoadrunnerActivity.Mapped : RoadrunnerActivity.Direct);
-    }
-
-    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
-        InboxClaim.TryClaim(this, length, claimer, timeout, cancellationToken, out ticket);
-
     public ValueTask DisposeAsync()
     {
-        RoadrunnerMetrics.Forget(this);
+        HoseMetrics.Forget(this);
         Complete();
         // TryTake gives each dropped payload's slot back, so senders waiting for room wake up and see Closed.
         while (TryTake(out RegionPayload? payload))
@@ -365,65 +222,26 @@ internal sealed class InProcessHose : IDataHose, IRegionClaimTarget, IPageSender
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>The status any send of <paramref name="length"/> bytes gets now whatever the receiver does (closed, too large), else Ok.</summary>
-    public HoseStatus Admits(long length) =>
-        _terminal != 0 ? (HoseStatus)_terminal : length > _options.MaxPayloadBytes ? HoseStatus.TooLarge : HoseStatus.Ok;
-
-    /// <summary>The direct receiver to try now, or null with the status to answer (a failure, or WouldBlock: queue it).</summary>
-    private HoseStatus DirectReceiverFor(long length, out IDirectReceiver? direct)
-    {
-        direct = null;
-        HoseStatus admitted = Admits(length);
-        if (admitted != HoseStatus.Ok)
-        {
-            return admitted;
-        }
-
-        // Only with nothing queued: payloads queued earlier go first.
-        direct = _queue.Reader.Count == 0 ? _direct : null;
-        return HoseStatus.WouldBlock;
-    }
-
-    private HoseStatus Counted(HoseStatus status, long length, string path = RoadrunnerActivity.Direct)
-    {
-        if (status == HoseStatus.Ok)
-        {
-            RoadrunnerMetrics.Accepted(Name, length, path);
-            RoadrunnerActivity.TagPath(path);
-        }
-
-        return status;
-    }
-
+    /// <summary>The async API's admission: throws what <see cref="InboxWriter.Admits"/> would answer.</summary>
     private void CheckSendable(long length)
     {
-        if (_terminal != 0)
+        HoseStatus admitted = _writer.Admits(length);
+        if (admitted == HoseStatus.TooLarge)
         {
-            throw new HoseException((HoseStatus)_terminal, $"Hose '{Name}' is closed");
+            throw new HoseException(HoseStatus.TooLarge, $"A payload of {length} bytes is over the limit of {_writer.MaxPayloadBytes}");
         }
 
-        if (length > _options.MaxPayloadBytes)
+        if (admitted != HoseStatus.Ok)
         {
-            throw new HoseException(HoseStatus.TooLarge, $"A payload of {length} bytes is over the limit of {_options.MaxPayloadBytes}");
+            throw new HoseException(admitted, $"Hose '{Name}' is closed");
         }
     }
 
     private async ValueTask SendQueuedAsync(ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
         CheckSendable(payload.Length);
-        await _slots.TakeAsync(cancellationToken).ConfigureAwait(false);
-        RegionPayload regions;
-        try
-        {
-            regions = await _pool.RentAsync(payload.Length, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _slots.Return();
-            throw;
-        }
-
-        regions.Fill(payload);
-        HoseException.ThrowIfFailed(Enqueue(regions), $"Send to '{Name}'");
+        InboxReservation reservation = await _writer.ReserveAsync(payload.Length, cancellationToken).ConfigureAwait(false);
+        reservation.Regions!.Fill(payload);
+        HoseException.ThrowIfFailed(_writer.Commit(reservation), $"Send to '{Name}'");
     }
 }

@@ -1,20 +1,19 @@
-using Roadrunner.Regions;
-
 namespace Roadrunner.Hoses;
 
 /// <summary>
-/// A guest's zero-copy claim on an in-process inbox: a queue slot and the regions are taken at claim time (so a commit
-/// never waits), and a commit offers the regions to an idle receiver (which maps them) before queueing them.
+/// A guest's zero-copy claim on an in-process inbox: a queue slot and the regions are reserved at claim time (so a
+/// commit never waits), and the commit goes through the delivery seam, which offers the regions to an idle receiver
+/// (it maps them) before queueing them.
 /// </summary>
 internal static class InboxClaim
 {
-    public static HoseStatus TryClaim(InProcessHose inbox, long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket)
+    public static HoseStatus TryClaim(InboxWriter inbox, long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket)
     {
         ticket = null;
-        HoseStatus admitted = inbox.Admits(length);
-        if (admitted != HoseStatus.Ok)
+        HoseStatus status = inbox.Admits(length);
+        if (status != HoseStatus.Ok)
         {
-            return admitted;
+            return status;
         }
 
         if (inbox.Pool.FootprintOf(length) > inbox.Pool.MaxLeasedBytes)
@@ -22,62 +21,19 @@ internal static class InboxClaim
             return HoseStatus.TooLarge;
         }
 
-        Deadline deadline = Deadline.After(timeout);
-        try
+        status = inbox.Reserve(length, new InboxWait(Deadline.After(timeout), cancellationToken), out InboxReservation reservation, claimer);
+        if (status == HoseStatus.Ok)
         {
-            if (!inbox.ReserveSlot(timeout, cancellationToken))
-            {
-                return HoseStatus.TimedOut;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return HoseStatus.TimedOut;
+            ticket = new Ticket(inbox, reservation);
         }
 
-        HoseStatus rented;
-        RegionPayload? payload = null;
-        try
-        {
-            rented = inbox.Pool.Rent(length, deadline.Remaining, cancellationToken, out payload, claimer);
-        }
-        catch (OperationCanceledException)
-        {
-            rented = HoseStatus.TimedOut;
-        }
-
-        if (rented != HoseStatus.Ok || payload is null)
-        {
-            inbox.ReleaseSlot();
-            return rented;
-        }
-
-        ticket = new Ticket(inbox, payload);
-        return HoseStatus.Ok;
-    }
-
-    /// <summary>Hands the payload over exactly as a send of the same bytes would: straight in if the receiver is idle, else queued.</summary>
-    public static HoseStatus Deliver(InProcessHose inbox, RegionPayload payload)
-    {
-        HoseStatus status = inbox.TryDirect(payload);
-        if (status == HoseStatus.WouldBlock)
-        {
-            return inbox.Enqueue(payload); // uses the claimed slot and takes over the reference
-        }
-
-        inbox.ReleaseSlot();
-        payload.Release();
         return status;
     }
 
-    private sealed class Ticket(InProcessHose inbox, RegionPayload payload) : RegionTicket(payload)
+    private sealed class Ticket(InboxWriter inbox, InboxReservation reservation) : RegionTicket(reservation.Regions!)
     {
-        protected override HoseStatus CommitCore() => Deliver(inbox, Payload);
+        protected override HoseStatus CommitCore() => inbox.Commit(reservation);
 
-        protected override void AbortCore()
-        {
-            Payload.Release();
-            inbox.ReleaseSlot();
-        }
+        protected override void AbortCore() => inbox.Abort(reservation);
     }
 }

@@ -1,7 +1,7 @@
 namespace Roadrunner.Hoses;
 
 /// <summary>
-/// The queue slots of an <see cref="InProcessHose"/>: a payload is queued only with a slot taken, and taking it out
+/// The queue slots of an inbox (taken through its <see cref="InboxWriter"/>): a payload is queued only with a slot taken, and taking it out
 /// gives the slot back. A wait for a slot is skipped when only the waiting thread could free one.
 /// </summary>
 internal sealed class InboxSlots(int count)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Roadrunner.Diagnostics;
 
 namespace Roadrunner.Regions;
 
@@ -7,7 +8,7 @@ namespace Roadrunner.Regions;
 /// to several receivers; the regions go back to their owner (a local pool, or the remote sender that lent them) when
 /// the last reference is released.
 /// </summary>
-internal sealed class RegionPayload
+internal sealed class RegionPayload : ITracedPayload
 {
     private readonly IRegionOwner _owner;
     private int _references = 1;
@@ -52,9 +53,9 @@ internal sealed class RegionPayload
     public long Footprint { get; }
 
     /// <summary>The sender's trace context, carried to the span that delivers the payload from a queue (none by default).</summary>
-    public Diagnostics.TraceContext Trace { get; set; }
+    public TraceContext Trace { get; set; }
 
-    /// <summary>The transport that brought the payload (a <see cref="Diagnostics.RoadrunnerActivity"/> mode); null: in-process.</summary>
+    /// <summary>The transport that brought the payload (a <see cref="RoadrunnerActivity"/> mode); null: in-process.</summary>
     public string? TraceMode { get; set; }
 
     /// <summary>The payload as a sequence over the regions, in place.</summary>

@@ -44,7 +44,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             _idle[i] = provider.Create(new RegionPolicy(this, _sizeClasses[i]));
         }
 
-        RoadrunnerMetrics.Observe(this);
+        RegionMetrics.Observe(this);
     }
 
     /// <summary>The folder holding the region files.</summary>
@@ -171,7 +171,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
             return;
         }
 
-        RoadrunnerMetrics.Forget(this);
+        RegionMetrics.Forget(this);
         foreach (ObjectPool<MappedRegion> pool in _idle)
         {
             (pool as IDisposable)?.Dispose();

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Roadrunner.Hoses.SharedMemory;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Wasm;
@@ -11,7 +12,7 @@ namespace Roadrunner.Wasm;
 /// processes instead of two. Wasmtime gets the address space it asks for (reservation plus guard, inaccessible); the
 /// file is mapped over its start and grows in place, so the memory never moves.
 /// </summary>
-internal sealed unsafe partial class GuestMemoryFile : IDisposable
+internal sealed unsafe partial class GuestMemoryFile : ILendableMemory, IDisposable
 {
     private static readonly Lock s_registryGate = new();
     private static GuestMemoryFile[] s_live = [];
@@ -46,6 +47,9 @@ internal sealed unsafe partial class GuestMemoryFile : IDisposable
 
     /// <summary>Current size in bytes (the file's size).</summary>
     public nuint Size => Volatile.Read(ref _size);
+
+    /// <inheritdoc />
+    long ILendableMemory.Size => (long)Size;
 
     /// <summary>Creates the memory for Wasmtime's request (sizes in bytes; <paramref name="reserved"/> 0 when Wasmtime leaves it to us).</summary>
     public static GuestMemoryFile Create(string path, nuint minimum, nuint maximum, nuint reserved, nuint guard)

@@ -1,5 +1,6 @@
 using System.Text;
 using Roadrunner.Diagnostics;
+using Roadrunner.Hoses;
 using Roadrunner.Regions;
 using Wasmtime;
 
@@ -101,7 +102,7 @@ internal static class HoseImports
                 : sender.TrySend(payload);
             if (started != 0)
             {
-                RoadrunnerMetrics.GuestSent(sender, status, started);
+                RoadrunnerMetrics.GuestSent(HoseMetrics.ModeOf(sender), status, started);
             }
             if (cut && status == HoseStatus.TimedOut)
             {

@@ -25,10 +25,17 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
 
     public HoseStatus TryDeliver(int length, PayloadWriter write) => TryDeliverCore(length, new WriterCopy(write), out _);
 
+    /// <summary>
+    /// The seam's zero-copy hook: takes a payload in regions straight in only when it would be mapped (this guest
+    /// exports rr_alloc_window, the payload is at or above the threshold, its chunks map); otherwise WouldBlock, and the
+    /// payload is queued and pushed as before.
+    /// </summary>
     public HoseStatus TryDeliver(RegionPayload payload, out bool mapped)
     {
         mapped = false;
-        return payload.Length > int.MaxValue ? HoseStatus.WouldBlock : TryDeliverCore((int)payload.Length, new RegionsCopy(payload), out mapped);
+        return windows is null || !windows.CanMap(payload.Length) || PageMapping.PiecesOf(payload) is null
+            ? HoseStatus.WouldBlock
+            : TryDeliverCore((int)payload.Length, new RegionsCopy(payload), out mapped);
     }
 
     public void OnQueued() => ScheduleDrain();

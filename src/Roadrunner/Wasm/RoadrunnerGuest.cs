@@ -162,7 +162,7 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         {
             _pushDeadline = Environment.TickCount64 + PushLimitMilliseconds;
             t_pushDeadline = outer == 0 ? _pushDeadline : Math.Min(outer, _pushDeadline);
-            _epochLimitedStore.SetEpochDeadline(Hosting.EpochTicker.TicksFor(Options.PushTimeout));
+            _epochLimitedStore.SetEpochDeadline(EpochTicker.TicksFor(Options.PushTimeout));
         }
 
         return outer;

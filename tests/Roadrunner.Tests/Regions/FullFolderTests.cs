@@ -122,7 +122,7 @@ public class FullFolderTests
             await using FunctionHost host = ShmSupport.NewHost(rendezvous);
             SharedMemoryOptions options = ShmSupport.Options(rendezvous);
             options.MaxBytesInFlight = MiB; // a 4 MiB payload is streamed, so the receiver must rent 4 MiB of its own
-            await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+            await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
             await using PeerProcess child = await ShmSupport.StartPeerAsync(rendezvous, Ct, "--local-dir", _folder, "--inbox", "sink");
 
             HoseStatus refused = host.Open("sink").Send(ShmSupport.Pattern(4 * MiB, 1), TimeSpan.FromSeconds(30), Ct);
@@ -131,7 +131,7 @@ public class FullFolderTests
             Assert.That(await child.RequestAsync("faults", Ct), Is.Not.EqualTo("0"), $"the receiver recorded why. {child.Errors}");
             // A fresh sender: the refused hose's in-flight regions are not this test's subject.
             await using FunctionHost other = ShmSupport.NewHost(rendezvous);
-            await using SharedMemoryEndpoint otherEndpoint = SharedMemoryEndpoint.Start(other, ShmSupport.Options(rendezvous));
+            await using SharedMemoryEndpoint otherEndpoint = other.StartSharedMemoryEndpoint(ShmSupport.Options(rendezvous));
             Assert.That(other.Open("sink").Send(ShmSupport.Pattern(64 * 1024, 2), TimeSpan.FromSeconds(30), Ct), Is.EqualTo(HoseStatus.Ok), "a payload that fits goes through");
             Assert.That(await child.RequestAsync("drain sink 1 2", Ct), Is.EqualTo("ok"), "the receiver stayed up and got it intact");
         }
@@ -155,7 +155,7 @@ public class FullFolderTests
                 "network", ["--module", GuestModules.PathOf(GuestModules.Consumer), "--key-file", keyFile, "--regions", _folder], Ct);
             int port = int.Parse(await child.RequestAsync("port", Ct), CultureInfo.InvariantCulture);
             await using FunctionHost host = new(new FunctionHostOptions { Regions = { Directory = Path.Combine(keyFolder, "regions") } });
-            await using NetworkEndpoint endpoint = NetworkEndpoint.Start(host, new NetworkOptions
+            await using NetworkEndpoint endpoint = host.StartNetworkEndpoint(new NetworkOptions
             {
                 PreSharedKey = key,
                 Directory = new StaticNetworkDirectory().Add("stall", new IPEndPoint(IPAddress.Loopback, port)),

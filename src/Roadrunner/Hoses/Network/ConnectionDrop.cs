@@ -23,3 +23,18 @@ internal enum ConnectionDrop
     /// <summary>The endpoint was at <see cref="NetworkOptions.MaxConnections"/> and this connection had not authenticated yet.</summary>
     Evicted = 6,
 }
+
+/// <summary>The <c>reason</c> tag values of <see cref="ConnectionDrop"/>.</summary>
+internal static class ConnectionDropTag
+{
+    /// <summary>The tag value for <paramref name="reason"/>.</summary>
+    public static string Tag(this ConnectionDrop reason) => reason switch
+    {
+        ConnectionDrop.Handshake => "handshake",
+        ConnectionDrop.Protocol => "protocol",
+        ConnectionDrop.TooSlow => "too_slow",
+        ConnectionDrop.Idle => "idle",
+        ConnectionDrop.Evicted => "evicted",
+        _ => "stalled",
+    };
+}

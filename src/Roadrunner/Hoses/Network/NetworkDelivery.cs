@@ -27,7 +27,7 @@ internal sealed class NetworkDelivery(NetworkOptions options, RegionPool pool, R
         {
             // Over this endpoint's limit (a sender that ignored the Welcome): refused, skipped, the connection kept.
             return message.Length > _options.MaxPayloadBytes ? HoseStatus.TooLarge
-                : hose.Target is InProcessHose inbox ? DeliverToInbox(inbox, message)
+                : hose.Target is IInboxTarget inbox ? DeliverToInbox(inbox.Writer, message)
                 : RoadrunnerActivity.Ended(RoadrunnerActivity.StartForwarded(hose.Name, message.Length, new(RoadrunnerActivity.Network, null, message.Trace)), DeliverToSender(hose.Target, message));
         }
         catch (OperationCanceledException)
@@ -36,7 +36,7 @@ internal sealed class NetworkDelivery(NetworkOptions options, RegionPool pool, R
         }
     }
 
-    private HoseStatus DeliverToInbox(InProcessHose inbox, IncomingMessage message)
+    private HoseStatus DeliverToInbox(InboxWriter inbox, IncomingMessage message)
     {
         // 1. Straight from the socket into an idle push guest's memory: one copy, no region.
         HoseStatus status = inbox.TryDirect((int)message.Length, message.Read, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Streamed, message.Trace));
@@ -45,23 +45,31 @@ internal sealed class NetworkDelivery(NetworkOptions options, RegionPool pool, R
             return status;
         }
 
-        // 2. Into regions (read from the socket straight into the mapping), then queued.
+        // 2. Into regions (read from the socket straight into the mapping, within this connection's share), then queued.
         var deadline = Deadline.After(_options.DeliveryTimeout);
-        if (!inbox.ReserveSlot(_options.DeliveryTimeout, _stop))
+        if (inbox.ReserveSlot(new InboxWait(deadline, _stop), out InboxReservation slot) != HoseStatus.Ok)
         {
+            _stop.ThrowIfCancellationRequested(); // the connection closes: Closed, as for every wait it cuts short
             return HoseStatus.TimedOut;
         }
 
+        bool committed = false;
         try
         {
             status = ReadIntoRegions(inbox.Pool, message, deadline, out RegionPayload payload);
-            return status == HoseStatus.Ok ? inbox.Enqueue(payload, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Queued, message.Trace)) : status;
+            if (status != HoseStatus.Ok)
+            {
+                return status;
+            }
+
+            committed = true; // Commit takes the slot over, whatever it answers
+            return inbox.Commit(slot.WithRegions(payload), new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Queued, message.Trace));
         }
         finally
         {
-            if (status != HoseStatus.Ok)
+            if (!committed)
             {
-                inbox.ReleaseSlot();
+                inbox.Abort(slot);
             }
         }
     }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using Roadrunner.Hosting;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.Network;
@@ -13,7 +12,9 @@ namespace Roadrunner.Hoses.Network;
 /// authenticated incoming message into the function it names — straight from the socket into an idle push guest's
 /// memory, else into a region queued in the function's inbox — answering every message with its delivery status.
 /// As an <see cref="IHoseDirectory"/> it resolves names through <see cref="NetworkOptions.Directory"/> to hoses that send
-/// over one persistent, flow-controlled connection per peer, so guests keep addressing targets by name.
+/// over one persistent, flow-controlled connection per peer, so guests keep addressing targets by name. For a
+/// <c>FunctionHost</c>, start it with <c>host.StartNetworkEndpoint(options)</c> (<c>Roadrunner.Hosting.FunctionHostEndpoints</c>),
+/// which also adds it to the host's directory.
 /// </summary>
 public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
 {
@@ -53,21 +54,6 @@ public sealed class NetworkEndpoint : IHoseDirectory, IAsyncDisposable
 
     /// <summary>Connections being served now.</summary>
     public int ServedConnectionCount => _listener.ConnectionCount;
-
-    /// <summary>
-    /// Starts an endpoint for <paramref name="host"/>: serves its functions and routes, and adds itself to the host's
-    /// directory so guests reach the names in <see cref="NetworkOptions.Directory"/>.
-    /// </summary>
-    /// <param name="host">The host whose functions are served.</param>
-    /// <param name="options">Listening address, key, directory, limits.</param>
-    /// <returns>The running endpoint; dispose it before the host.</returns>
-    public static NetworkEndpoint Start(FunctionHost host, NetworkOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        var endpoint = new NetworkEndpoint(host.Directory, host.Pool, options, host.LoggerFactory);
-        host.AddDirectory(endpoint);
-        return endpoint;
-    }
 
     /// <inheritdoc />
     public bool TryResolve(string name, [NotNullWhen(true)] out IHoseSender? sender)

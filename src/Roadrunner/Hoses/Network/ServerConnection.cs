@@ -142,7 +142,7 @@ internal sealed class ServerConnection : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _dropReason, (int)reason, 0) == 0 && !_stop.IsCancellationRequested)
         {
-            Diagnostics.RoadrunnerMetrics.CountDroppedConnection(reason);
+            Diagnostics.RoadrunnerMetrics.CountDroppedConnection(reason.Tag());
             Diagnostics.RoadrunnerLog.NetworkConnectionDropped(_log, Remote, reason.ToString(), _authenticated ? "authenticated" : "before the handshake completed");
         }
     }

@@ -1,17 +1,17 @@
 using System.Collections.Concurrent;
 using Roadrunner.Regions;
-using Roadrunner.Wasm;
 
 namespace Roadrunner.Hoses.SharedMemory;
 
 /// <summary>
-/// Hard links that give the guest memories kept in files a name in an endpoint's region naming, so a receiver in
-/// another process can map a payload straight out of the sending guest's memory (a direct read). One link per memory,
-/// made the first time one of its payloads is sent; a file system that refuses it is remembered (number 0).
+/// Hard links that give the memories a <see cref="IMemoryLender"/> finds (guest memories kept in files) a name in an
+/// endpoint's region naming, so a receiver in another process can map a payload straight out of the sending guest's
+/// memory (a direct read). One link per memory, made the first time one of its payloads is sent; a file system that
+/// refuses it is remembered (number 0). Without a lender nothing is shared.
 /// </summary>
-internal sealed class GuestMemoryLinks(RegionPool pool)
+internal sealed class GuestMemoryLinks(RegionPool pool, IMemoryLender? lender)
 {
-    private readonly ConcurrentDictionary<GuestMemoryFile, long> _links = new(); // region number of each link, 0: cannot link
+    private readonly ConcurrentDictionary<ILendableMemory, long> _links = new(); // region number of each link, 0: cannot link
 
     /// <summary>
     /// When <paramref name="bytes"/> lie in a guest memory kept in a file that receivers can open under the pool's
@@ -20,14 +20,15 @@ internal sealed class GuestMemoryLinks(RegionPool pool)
     public bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset)
     {
         number = memorySize = 0;
-        if (!GuestMemoryFile.TryFind(bytes, out GuestMemoryFile? memory, out offset))
+        offset = 0;
+        if (lender is null || !lender.TryFind(bytes, out ILendableMemory? memory, out offset))
         {
             return false;
         }
 
         if (!_links.TryGetValue(memory, out number))
         {
-            foreach (GuestMemoryFile gone in _links.Keys.Where(m => m.IsDisposed))
+            foreach (ILendableMemory gone in _links.Keys.Where(m => m.IsDisposed))
             {
                 _links.TryRemove(gone, out _); // its links went with it
             }
@@ -39,7 +40,7 @@ internal sealed class GuestMemoryLinks(RegionPool pool)
             }, pool);
         }
 
-        memorySize = (long)memory.Size;
+        memorySize = memory.Size;
         return number > 0;
     }
 }

@@ -4,11 +4,29 @@ using Roadrunner.Regions;
 namespace Roadrunner.Hoses.SharedMemory;
 
 /// <summary>
-/// How a ring receiver hands payloads to its function's inbox: straight into an idle receiver, or queued, waiting for
-/// an inbox slot or for local room in bounded slices while the sender lives and the receiver runs.
+/// How a ring receiver hands payloads to its function's inbox, through the inbox's <see cref="InboxWriter"/>: straight
+/// into an idle receiver, or queued, waiting for an inbox slot or for local room in slices of
+/// <see cref="SharedMemoryOptions.InboxWaitSlice"/> for as long as the sender lives and the receiver runs.
 /// </summary>
-internal sealed class InboxDelivery(SharedMemoryEndpoint endpoint, InProcessHose inbox, RingReceiver receiver, PeerIdentity sender)
+internal sealed class InboxDelivery
 {
+    private readonly SharedMemoryEndpoint _endpoint;
+    private readonly InboxWriter _inbox;
+    private readonly RingReceiver _receiver;
+    private readonly InboxWait _wait;
+
+    public InboxDelivery(SharedMemoryEndpoint endpoint, InboxWriter inbox, RingReceiver receiver, PeerIdentity sender)
+    {
+        _endpoint = endpoint;
+        _inbox = inbox;
+        _receiver = receiver;
+        _wait = new InboxWait(Deadline.Infinite)
+        {
+            KeepWaiting = () => !receiver.IsStopping && sender.IsAlive(),
+            Slice = endpoint.Options.InboxWaitSlice,
+        };
+    }
+
     /// <summary>The descriptor being delivered: transport, path and the sender's trace context.</summary>
     public RoadrunnerActivity.Inbound From { get; set; }
 
@@ -18,10 +36,10 @@ internal sealed class InboxDelivery(SharedMemoryEndpoint endpoint, InProcessHose
     /// </summary>
     public bool TryDirect(ReadOnlySpan<byte> bytes)
     {
-        HoseStatus status = inbox.TryDirect(bytes, From);
+        HoseStatus status = _inbox.TryDirect(bytes, From);
         if (status is not HoseStatus.Ok and not HoseStatus.WouldBlock)
         {
-            RoadrunnerLog.SharedMemoryDeliveryFailed(endpoint.Log, receiver.Name, status);
+            RoadrunnerLog.SharedMemoryDeliveryFailed(_endpoint.Log, _receiver.Name, status);
         }
 
         return status != HoseStatus.WouldBlock;
@@ -30,25 +48,22 @@ internal sealed class InboxDelivery(SharedMemoryEndpoint endpoint, InProcessHose
     /// <summary>Queues a payload in the inbox (taking it over), waiting for a slot while the sender lives; false when dropped.</summary>
     public bool Enqueue(RegionPayload payload)
     {
-        while (!inbox.ReserveSlot(endpoint.Options.InboxWaitSlice, CancellationToken.None))
+        if (_inbox.ReserveSlot(_wait, out InboxReservation slot) != HoseStatus.Ok)
         {
-            if (receiver.IsStopping || !sender.IsAlive())
+            payload.Release();
+            if (!_receiver.IsStopping)
             {
-                payload.Release();
-                if (!receiver.IsStopping)
-                {
-                    RoadrunnerLog.SharedMemoryPayloadDropped(endpoint.Log, receiver.Name);
-                    endpoint.OnPeerDied();
-                }
-
-                return false;
+                RoadrunnerLog.SharedMemoryPayloadDropped(_endpoint.Log, _receiver.Name);
+                _endpoint.OnPeerDied();
             }
+
+            return false;
         }
 
-        HoseStatus status = inbox.Enqueue(payload, From);
+        HoseStatus status = _inbox.Commit(slot.WithRegions(payload), From);
         if (status != HoseStatus.Ok)
         {
-            RoadrunnerLog.SharedMemoryDeliveryFailed(endpoint.Log, receiver.Name, status);
+            RoadrunnerLog.SharedMemoryDeliveryFailed(_endpoint.Log, _receiver.Name, status);
         }
 
         return true;
@@ -59,41 +74,13 @@ internal sealed class InboxDelivery(SharedMemoryEndpoint endpoint, InProcessHose
     /// receiver stops or the sender died.</returns>
     public RegionPayload? RentLocal(long length, out string? error)
     {
-        error = null;
-        while (true)
-        {
-            HoseStatus status;
-            RegionPayload local;
-            try
-            {
-                status = endpoint.HostPool.Rent(length, endpoint.Options.InboxWaitSlice, CancellationToken.None, out local);
-            }
-            catch (ObjectDisposedException)
-            {
-                status = HoseStatus.Closed;
-                local = null!;
-            }
-
-            if (status == HoseStatus.Ok)
-            {
-                return local;
-            }
-
-            if (status != HoseStatus.TimedOut)
-            {
-                error = $"no room for a streamed payload of {length} bytes ({status})";
-                return null;
-            }
-
-            if (receiver.IsStopping || !sender.IsAlive())
-            {
-                return null;
-            }
-        }
+        HoseStatus status = _inbox.Rent(length, _wait, out RegionPayload local);
+        error = status is HoseStatus.Ok or HoseStatus.TimedOut ? null : $"no room for a streamed payload of {length} bytes ({status})";
+        return status == HoseStatus.Ok ? local : null;
     }
 
     /// <summary>Rents local room without waiting; null when none is free now.</summary>
-    public RegionPayload? TryRentLocal(long length) => endpoint.HostPool.TryRent(length, out RegionPayload? local) ? local : null;
+    public RegionPayload? TryRentLocal(long length) => _inbox.TryRent(length, out RegionPayload local) == HoseStatus.Ok ? local : null;
 
     /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/> at <paramref name="position"/>.</summary>
     public static void CopyInto(RegionPayload destination, long position, ReadOnlySpan<byte> source)

@@ -3,7 +3,7 @@ using Roadrunner.Regions;
 namespace Roadrunner.Hoses.SharedMemory;
 
 /// <summary>
-/// A read-only mapping of a sending guest's memory file (see <c>GuestMemoryFile</c>): the receiver copies borrowed
+/// A read-only mapping of a sending guest's memory file (lent through <see cref="IMemoryLender"/>): the receiver copies borrowed
 /// payloads out of it and can never write into the sender's guest. Mapped once per size the memory had, so the page
 /// tables stay warm across payloads.
 /// </summary>

@@ -39,7 +39,7 @@ internal sealed unsafe class RingReceiver : IRegionOwner
         _sender = sender;
         _assembler = new PayloadAssembler(endpoint.Options.MaxPayloadBytes);
         _cache = new PeerRegionCache(endpoint.Directory, senderTag);
-        _payloads = new RingDelivery(this, _ring, _assembler, _cache, new InboxDelivery(endpoint, inbox, this, sender));
+        _payloads = new RingDelivery(this, _ring, _assembler, _cache, new InboxDelivery(endpoint, inbox.Writer, this, sender));
         _thread = new Thread(Run) { IsBackground = true, Name = $"roadrunner-shm {name}" };
     }
 

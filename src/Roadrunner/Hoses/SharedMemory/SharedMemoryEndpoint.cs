@@ -2,18 +2,17 @@ using Microsoft.Extensions.Logging;
 using Roadrunner.Diagnostics;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using Roadrunner.Hosting;
 using Roadrunner.Regions;
-using Roadrunner.Wasm;
 
 namespace Roadrunner.Hoses.SharedMemory;
 
 /// <summary>
-/// Connects a <see cref="FunctionHost"/> to the other hosts on this node through shared memory. It announces the
-/// host's functions in a per-user rendezvous folder and serves them (one receive thread per incoming hose, delivering
-/// into the function's inbox), and, as an <see cref="IHoseDirectory"/>, resolves names other processes announce to a
-/// sender that copies the payload once into a shared region and posts a descriptor. <see cref="Start"/> adds it to the
-/// host's directory, so guests keep opening targets by name.
+/// Connects a host to the other hosts on this node through shared memory. It announces the host's functions in a
+/// per-user rendezvous folder and serves them (one receive thread per incoming hose, delivering into the function's
+/// inbox), and, as an <see cref="IHoseDirectory"/>, resolves names other processes announce to a sender that copies the
+/// payload once into a shared region and posts a descriptor. Start it with <c>host.StartSharedMemoryEndpoint(options)</c>
+/// (<c>Roadrunner.Hosting.FunctionHostEndpoints</c>), which adds it to the host's directory, so guests keep opening
+/// targets by name.
 /// </summary>
 /// <remarks>
 /// Create it after loading the functions to serve (or call <see cref="Serve(string)"/> later); dispose it before the host.
@@ -23,7 +22,7 @@ namespace Roadrunner.Hoses.SharedMemory;
 /// </remarks>
 public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
 {
-    private readonly FunctionHost _host;
+    private readonly ILocalInboxes _local;
     private readonly ConcurrentDictionary<string, InProcessHose> _served = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IHoseSender> _senders = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string[]> _routes = new(StringComparer.Ordinal);
@@ -37,24 +36,30 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     private long _directReads;
     private volatile bool _disposed;
 
-    private SharedMemoryEndpoint(FunctionHost host, SharedMemoryOptions options)
+    /// <summary>Starts an endpoint serving the functions of <paramref name="local"/> (the caller adds it to the host's directory).</summary>
+    /// <param name="local">The host's functions and pool.</param>
+    /// <param name="options">Validated settings.</param>
+    /// <param name="loggerFactory">Where the endpoint logs.</param>
+    /// <param name="memories">Lends guest memories kept in files for direct reads; null copies every payload.</param>
+    /// <exception cref="IOException">The rendezvous folder is a symlink, belongs to another user, or cannot be created.</exception>
+    internal SharedMemoryEndpoint(ILocalInboxes local, SharedMemoryOptions options, ILoggerFactory loggerFactory, IMemoryLender? memories)
     {
-        _host = host;
+        _local = local;
         Options = options;
-        Log = host.LoggerFactory.CreateLogger("Roadrunner.SharedMemory");
+        Log = loggerFactory.CreateLogger("Roadrunner.SharedMemory");
         Wait = IWaitStrategy.For(options.WaitMode, options.SpinTime);
         string folder = options.ResolvedDirectory();
         RefuseSymlinkedParents(folder);
-        Pool = new RegionPool(options.PoolOptions(), host.LoggerFactory.CreateLogger("Roadrunner.Regions")); // creates and checks the folder (0700, ours, no symlink)
+        Pool = new RegionPool(options.PoolOptions(), loggerFactory.CreateLogger("Roadrunner.Regions")); // creates and checks the folder (0700, ours, no symlink)
         Directory = Pool.Directory;
         Tag = Pool.OwnerTag;
         RendezvousFolder.SweepDead(Directory);
         _acceptor = new RingAcceptor(this);
         _peerBells = new PeerBells(Directory, Log);
-        _guestMemories = new GuestMemoryLinks(Pool);
-        foreach (WasmFunction function in host.Functions)
+        _guestMemories = new GuestMemoryLinks(Pool, memories);
+        foreach (string name in local.Names)
         {
-            _served[function.Name] = function.Guest.InboxHose;
+            _served[name] = local.InboxOf(name);
         }
 
         Announce();
@@ -75,7 +80,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     internal RegionPool Pool { get; }
 
     /// <summary>The host's pool: streamed payloads are reassembled there.</summary>
-    internal RegionPool HostPool => _host.Pool;
+    internal RegionPool HostPool => _local.Pool;
 
     /// <summary>This endpoint's tag in file names (<c>&lt;pid&gt;-&lt;random&gt;</c>).</summary>
     internal string Tag { get; }
@@ -86,27 +91,13 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     /// <summary>Receive threads running now.</summary>
     internal int ActiveReceivers => _acceptor.ActiveReceivers;
 
-    /// <summary>Starts serving <paramref name="host"/>'s functions and resolving the functions of other processes.</summary>
-    /// <param name="host">The host whose functions are served; the endpoint joins its directory so its guests reach other processes.</param>
-    /// <param name="options">Settings, or null for the defaults.</param>
-    /// <returns>The running endpoint.</returns>
-    /// <exception cref="IOException">The rendezvous folder is a symlink, belongs to another user, or cannot be created.</exception>
-    public static SharedMemoryEndpoint Start(FunctionHost host, SharedMemoryOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        options ??= new SharedMemoryOptions();
-        options.Validate();
-        var endpoint = new SharedMemoryEndpoint(host, options);
-        host.AddDirectory(endpoint);
-        return endpoint;
-    }
-
     /// <summary>Serves a function loaded into the host after the endpoint started.</summary>
     /// <param name="functionName">The function's name in the host.</param>
+    /// <exception cref="KeyNotFoundException">The host has no function of that name.</exception>
     public void Serve(string functionName)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _served[functionName] = _host[functionName].Guest.InboxHose;
+        _served[functionName] = _local.InboxOf(functionName);
         Announce();
     }
 
@@ -119,11 +110,11 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     /// <returns>The inbox; it is completed when the endpoint is disposed.</returns>
     public IDataHose CreateInbox(string name, HoseOptions? options = null) => CreateInboxCore(name, options, announce: true);
 
-    private IDataHose CreateInboxCore(string name, HoseOptions? options, bool announce)
+    private InProcessHose CreateInboxCore(string name, HoseOptions? options, bool announce)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var inbox = new InProcessHose(name, _host.Pool, options);
+        var inbox = new InProcessHose(name, _local.Pool, options);
         if (!_served.TryAdd(name, inbox))
         {
             throw new ArgumentException($"The name '{name}' is already served.", nameof(name));
@@ -153,7 +144,7 @@ public sealed class SharedMemoryEndpoint : IHoseDirectory, IAsyncDisposable
     public void Serve(string name, PayloadHandler handler, HoseOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var inbox = (InProcessHose)CreateInboxCore(name, options, announce: false);
+        InProcessHose inbox = CreateInboxCore(name, options, announce: false);
         inbox.DirectReceiver = new HandlerReceiver(inbox, handler);
         Announce();
     }

@@ -68,7 +68,7 @@ public class NetworkHoseTests
         var options = NetworkTestbed.Options();
         options.Directory = bed.Directory;
         await using var clientHost = new FunctionHost(new FunctionHostOptions { Regions = { Directory = bed.NewFolder() } });
-        await using NetworkEndpoint endpoint = NetworkEndpoint.Start(clientHost, options);
+        await using NetworkEndpoint endpoint = clientHost.StartNetworkEndpoint(options);
         WasmFunction sender = clientHost.LoadText("sender", Guests.Caller);
         System.Text.Encoding.UTF8.GetBytes("push").CopyTo(sender.Instance.GetMemory("memory")!.GetSpan(0, 4));
 

@@ -102,7 +102,7 @@ public class NetworkSendDeadlineTests
             var hostOptions = new FunctionHostOptions { Regions = { Directory = folder } };
             hostOptions.Guest.SendTimeout = TimeSpan.FromMilliseconds(500);
             await using var host = new FunctionHost(hostOptions);
-            await using NetworkEndpoint endpoint = NetworkEndpoint.Start(host, options);
+            await using NetworkEndpoint endpoint = host.StartNetworkEndpoint(options);
             WasmFunction guest = host.LoadText("guest", Guests.Caller);
             System.Text.Encoding.UTF8.GetBytes("sink").CopyTo(guest.Instance.GetMemory("memory")!.GetSpan(0, 4));
             SinkBed.Payload(2, 1000).CopyTo(guest.Instance.GetMemory("memory")!.GetSpan(1024, 1000));

@@ -64,7 +64,7 @@ internal sealed class NetworkTestbed : IAsyncDisposable
 
         bed.ServerOptions = Options();
         server?.Invoke(bed.ServerOptions);
-        bed.ServerEndpoint = NetworkEndpoint.Start(bed.Server, bed.ServerOptions);
+        bed.ServerEndpoint = bed.Server.StartNetworkEndpoint(bed.ServerOptions);
 
         foreach (string name in (string[])["pull", "pull2", "push", "missing", extraGuestName ?? "pull"])
         {

@@ -25,7 +25,7 @@ public class CancellationTests : SharedMemoryTest
         options.RingSlots = slots;
         options.SizeClasses = [64 * 1024];
         options.MaxBytesInFlight = bytesInFlight; // a few payloads in flight: most sends wait for room
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink:4");
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         Task<string> collected = peer.RequestAsync($"collect sink {Stop}", token);
@@ -107,7 +107,7 @@ public class CancellationTests : SharedMemoryTest
         options.RingSlots = 4;
         options.SizeClasses = [4096];
         options.MaxBytesInFlight = 16 * 4096;
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a:2", "--inbox", "b:2", "--inbox", "c:2");
         endpoint.AddRoute("all", targets);
         Assert.That(endpoint.TryResolve("all", out IHoseSender? all), Is.True);
@@ -154,7 +154,7 @@ public class CancellationTests : SharedMemoryTest
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.SizeClasses = [64 * 1024, Size];
         options.MaxBytesInFlight = Regions * Size;
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink:4");
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         Task<string> collected = peer.RequestAsync($"collect sink {Stop}", token);
@@ -221,7 +221,7 @@ public class CancellationTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         Assert.That(sender!.Send(ShmSupport.Pattern(100_000, 1), TimeSpan.FromSeconds(30), token), Is.EqualTo(HoseStatus.Ok), "the ring is accepted");

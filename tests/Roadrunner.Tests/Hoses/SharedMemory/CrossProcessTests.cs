@@ -35,7 +35,7 @@ public class CrossProcessTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         IHoseSender sender = host.Open("sink");
         int[] sizes = [0, 1, 3, 4, 5, RingLayout.MaxInlineBytes, RingLayout.MaxInlineBytes + 1, 4096, 65536, 65537, 300_000, 1 << 20, 3 << 20];
@@ -69,7 +69,7 @@ public class CrossProcessTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token);
         Assert.That(await peer.RequestAsync("send_background sink 100003 500 100", token), Is.EqualTo("started"));
@@ -92,7 +92,7 @@ public class CrossProcessTests : SharedMemoryTest
         const int Hoses = 8;
         const int PerHose = 60;
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         string[] args = [.. Enumerable.Range(0, Hoses).SelectMany(i => new[] { "--inbox", $"sink{i}" })];
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, args);
         await Task.WhenAll(Enumerable.Range(0, Hoses).Select(h => Task.Run(
@@ -118,7 +118,7 @@ public class CrossProcessTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "a", "--inbox", "b", "--inbox", "c");
         endpoint.AddRoute("all", "a", "b", "c");
         Assert.That(endpoint.TryResolve("all", out IHoseSender? all), Is.True);
@@ -144,7 +144,7 @@ public class CrossProcessTests : SharedMemoryTest
         options.RingSlots = 8;
         options.SizeClasses = [64 * 1024];
         options.MaxBytesInFlight = 1 << 20;
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "slow:2");
         Assert.That(endpoint.TryResolve("slow", out IHoseSender? sender), Is.True);
 
@@ -184,7 +184,7 @@ public class CrossProcessTests : SharedMemoryTest
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.SizeClasses = [64 * 1024, 256 * 1024];
         options.MaxBytesInFlight = 1 << 20;
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink", "--guest", ShmSupport.ConsumerGuest);
         IHoseSender sender = host.Open("sink");
         foreach (int size in (int[])[(1 << 20) + 1, 5_000_003, 3 << 20])
@@ -211,7 +211,7 @@ public class CrossProcessTests : SharedMemoryTest
         await using FunctionHost host = NewHost();
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.RingSlots = 4;
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink:1");
         int childPid = peer.Id;
         IHoseSender sender = host.Open("sink");
@@ -255,7 +255,7 @@ public class CrossProcessTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink", new HoseOptions { MaxQueuedPayloads = 3 });
         PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--slots", "4", "--inflight", inFlight.ToString(System.Globalization.CultureInfo.InvariantCulture));
         int childPid = peer.Id;
@@ -295,7 +295,7 @@ public class CrossProcessTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         string childTag = ChildTag(peer.Id);
         using (var hostile = new HostileSender(Folder, childTag, "sink"))
@@ -322,7 +322,7 @@ public class CrossProcessTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = NewHost();
-        SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using (PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink"))
         {
             Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);

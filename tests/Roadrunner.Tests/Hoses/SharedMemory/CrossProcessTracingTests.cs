@@ -20,7 +20,7 @@ public class CrossProcessTracingTests : SharedMemoryTest
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         using var spans = new SpanRecorder();
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--trace", "on", "--inbox", "sink", "--guest", ShmSupport.ConsumerGuest);
 
         // Inline, straight into the idle consumer guest.
@@ -43,7 +43,7 @@ public class CrossProcessTracingTests : SharedMemoryTest
     public async Task ARingOfAnOlderFormatIsRefusedWithTheVersionsNamed()
     {
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         endpoint.CreateInbox("sink");
         using var older = new HostileSender(Folder, endpoint.Tag, "sink", version: RingLayout.Version - 1);
 

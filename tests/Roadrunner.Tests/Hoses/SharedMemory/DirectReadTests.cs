@@ -47,7 +47,7 @@ public class DirectReadTests : SharedMemoryTest
         hostOptions.Guest.SendTimeout = TimeSpan.FromSeconds(1);
         await using var host = new FunctionHost(hostOptions);
         var producer = new HoseProducer(host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer)));
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         // The child's inbox holds one payload and its host one 64 MiB region: a second large payload finds no room.
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "consumer:1", "--host-budget", (64 << 20).ToString(CultureInfo.InvariantCulture));
 
@@ -67,7 +67,7 @@ public class DirectReadTests : SharedMemoryTest
         await using var host = new FunctionHost(new FunctionHostOptions { Regions = { Directory = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true });
         WasmFunction function = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
         var producer = new HoseProducer(function);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", ShmSupport.ConsumerGuest);
         producer.Prepare(1 << 20, 5);
         Assert.That(producer.Send(1 << 20), Is.EqualTo(0));
@@ -90,7 +90,7 @@ public class DirectReadTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--inbox", "sink");
         string childTag = ChildTag(peer.Id);
         using (var hostile = new HostileSender(Folder, childTag, "sink"))

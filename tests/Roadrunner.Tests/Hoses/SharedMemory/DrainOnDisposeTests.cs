@@ -20,7 +20,7 @@ public class DrainOnDisposeTests : SharedMemoryTest
         const int Count = 20;
         await using (FunctionHost host = NewHost())
         {
-            await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+            await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
             Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
             for (int i = 0; i < Count; i++)
             {
@@ -41,7 +41,7 @@ public class DrainOnDisposeTests : SharedMemoryTest
         await using FunctionHost host = NewHost();
         SharedMemoryOptions options = ShmSupport.Options(Folder);
         options.DrainTimeout = TimeSpan.FromMilliseconds(300);
-        SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, options);
+        SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(options);
         Assert.That(endpoint.TryResolve("sink", out IHoseSender? sender), Is.True);
         Assert.That(sender!.Send(ShmSupport.Pattern(300_000, 1), TimeSpan.FromSeconds(10), token), Is.EqualTo(HoseStatus.Ok));
         Assert.That(sender.Send(ShmSupport.Pattern(300_000, 2), TimeSpan.FromSeconds(10), token), Is.EqualTo(HoseStatus.Ok));
@@ -61,7 +61,7 @@ public class DrainOnDisposeTests : SharedMemoryTest
         await using FunctionHost host = NewHost();
         WasmFunction sink = host.LoadText("sink", Roadrunner.Tests.Support.Guests.Caller); // a pull receiver: payloads queue
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token);
-        SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
 
         const int Count = 200; // below the ring's 256 slots: queued leases hold theirs until read
         Assert.That(await peer.RequestAsync($"send sink 1000 9000 {Count}", token), Is.EqualTo("ok"), "the child was told Ok for every payload");

@@ -16,7 +16,7 @@ public class IsolationTests : SharedMemoryTest
     public async Task AWellFormedDescriptorIsDeliveredInPlace()
     {
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         hostile.AddRegion(1, Region, 0x5a);
@@ -31,7 +31,7 @@ public class IsolationTests : SharedMemoryTest
     public async Task AWellFormedInlineDescriptorIsDeliveredFromItsSlot()
     {
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         byte[] payload = ShmSupport.Pattern(RingLayout.MaxInlineBytes, 77);
@@ -48,7 +48,7 @@ public class IsolationTests : SharedMemoryTest
     {
         const int Count = 4200; // more than the receiver may keep mapped at once
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink", slots: 8192);
         for (int i = 0; i < Count; i++)
@@ -90,7 +90,7 @@ public class IsolationTests : SharedMemoryTest
     {
         var descriptor = new Descriptor(f[0], f[1], (int)f[2], (int)f[3], (int)f[4], (int)f[5], f[6]);
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         hostile.AddRegion(1, Region, 0x11);
@@ -106,7 +106,7 @@ public class IsolationTests : SharedMemoryTest
     public async Task ARegionFileThatIsASymlinkIsRefused()
     {
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         MappedRegion real = hostile.AddRegion(1, Region, 0x22);
@@ -122,7 +122,7 @@ public class IsolationTests : SharedMemoryTest
     {
         Assume.That(ShmSupport.IsRoot, "needs root to give a file away");
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         MappedRegion region = hostile.AddRegion(1, Region, 0x33);
@@ -136,7 +136,7 @@ public class IsolationTests : SharedMemoryTest
     public async Task ARingFileThatIsASymlinkOrOfAnotherUserIsNeverAccepted()
     {
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         IDataHose sink = endpoint.CreateInbox("sink");
         string elsewhere = ShmSupport.NewFolder();
         Directory.CreateDirectory(elsewhere);
@@ -168,9 +168,9 @@ public class IsolationTests : SharedMemoryTest
     public async Task AnAnnouncementThatIsASymlinkOrOfAnotherUserIsIgnored()
     {
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint server = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint server = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using FunctionHost client = NewHost();
-        await using SharedMemoryEndpoint resolver = SharedMemoryEndpoint.Start(client, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint resolver = client.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         server.CreateInbox("real");
         Assert.That(resolver.TryResolve("real", out _), Is.True, "a sound announcement resolves");
 
@@ -199,14 +199,14 @@ public class IsolationTests : SharedMemoryTest
         {
             string link = Path.Combine(Folder, "link");
             File.CreateSymbolicLink(link, real);
-            Assert.Throws<IOException>(() => SharedMemoryEndpoint.Start(host, ShmSupport.Options(link)));
-            Assert.Throws<IOException>(() => SharedMemoryEndpoint.Start(host, ShmSupport.Options(Path.Combine(link, "below"))));
+            Assert.Throws<IOException>(() => host.StartSharedMemoryEndpoint(ShmSupport.Options(link)));
+            Assert.Throws<IOException>(() => host.StartSharedMemoryEndpoint(ShmSupport.Options(Path.Combine(link, "below"))));
             if (ShmSupport.IsRoot)
             {
                 string foreign = Path.Combine(Folder, "foreign");
                 Directory.CreateDirectory(foreign);
                 ShmSupport.ChangeOwner(foreign, 65534);
-                Assert.Throws<IOException>(() => SharedMemoryEndpoint.Start(host, ShmSupport.Options(foreign)));
+                Assert.Throws<IOException>(() => host.StartSharedMemoryEndpoint(ShmSupport.Options(foreign)));
             }
         }
         finally
@@ -220,7 +220,7 @@ public class IsolationTests : SharedMemoryTest
     public async Task FilesAreOwnerOnlyAndTheFolderIsClosedToOthers()
     {
         await using FunctionHost host = NewHost();
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         endpoint.CreateInbox("sink");
         using var hostile = new HostileSender(Folder, endpoint.Tag, "sink");
         Assert.That(File.GetUnixFileMode(Folder), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));

@@ -58,7 +58,7 @@ public class WaitStrategyTests : SharedMemoryTest
         }
 
         await using FunctionHost serverHost = NewHost();
-        await using SharedMemoryEndpoint server = SharedMemoryEndpoint.Start(serverHost, Options());
+        await using SharedMemoryEndpoint server = serverHost.StartSharedMemoryEndpoint(Options());
         var seen = new List<int>();
         using var done = new SemaphoreSlim(0);
         server.Serve("counter", payload =>
@@ -71,7 +71,7 @@ public class WaitStrategyTests : SharedMemoryTest
             done.Release();
         });
         await using FunctionHost clientHost = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint client = SharedMemoryEndpoint.Start(clientHost, Options());
+        await using SharedMemoryEndpoint client = clientHost.StartSharedMemoryEndpoint(Options());
         Assert.That(client.TryResolve("counter", out IHoseSender? sender), Is.True);
         for (int i = 0; i < 300; i++)
         {
@@ -92,7 +92,7 @@ public class WaitStrategyTests : SharedMemoryTest
     {
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
         await using FunctionHost host = ShmSupport.NewHost(Folder);
-        await using SharedMemoryEndpoint endpoint = SharedMemoryEndpoint.Start(host, ShmSupport.Options(Folder));
+        await using SharedMemoryEndpoint endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using Roadrunner.Workloads.PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--latency", "stamp");
         Assert.That(endpoint.TryResolve("stamp", out IHoseSender? sender), Is.True);
         for (int i = 0; i < 50; i++)

@@ -1,6 +1,6 @@
 using Wasmtime;
 
-namespace Roadrunner.Hosting;
+namespace Roadrunner.Wasm;
 
 /// <summary>
 /// Advances an engine's epoch at a fixed period, so a store's epoch deadline becomes a wall-clock time limit: a guest
