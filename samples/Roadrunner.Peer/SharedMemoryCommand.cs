@@ -7,13 +7,13 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES] [--trace on] [--memory-files MAPPING_THRESHOLD]</c>:
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES] [--trace on] [--memory-files MAPPING_THRESHOLD] [--memory-in-files on]</c>:
 /// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory (<c>--local-dir</c>:
 /// the host's own regions, where streamed payloads are reassembled, live there instead of in the rendezvous folder). Commands, one line
 /// each, one line answered:
-/// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports), <c>get FN EXPORT</c> (an
-/// export returning an i32), <c>call FN EXPORT ARG</c> (an export taking an i32, returning an i32 or nothing),
-/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"),
+/// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports), <c>call FN EXPORT ARG</c> (an export taking an i32, returning an i32 or nothing),
+/// <c>call FN EXPORT</c> (an export returning an i32), <c>call64 FN EXPORT</c> (an export returning an i64),
+/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"), <c>read_all FN 0|1</c> (consumer's <c>set_read_all</c>),
 /// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
@@ -40,6 +40,7 @@ internal static class SharedMemoryCommand
         long? hostBudget = null;
         string? localDirectory = null;
         long? mappingThreshold = null;
+        bool memoryInFiles = false;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -68,6 +69,9 @@ internal static class SharedMemoryCommand
                     string[] socket = value.Split(':');
                     s_unixSocketLatency = new UnixSocketLatencySink(socket[0], int.Parse(socket[1], CultureInfo.InvariantCulture));
                     break;
+                case "--memory-in-files":
+                    memoryInFiles = value == "on";
+                    break;
                 case "--local-dir":
                     localDirectory = value;
                     break;
@@ -89,7 +93,7 @@ internal static class SharedMemoryCommand
             }
         }
 
-        var hostOptions = new FunctionHostOptions { Regions = { Directory = localDirectory ?? options.Directory } };
+        var hostOptions = new FunctionHostOptions { Regions = { Directory = localDirectory ?? options.Directory }, GuestMemoryInFiles = memoryInFiles };
         hostOptions.Regions.MaxLeasedBytes = hostBudget ?? hostOptions.Regions.MaxLeasedBytes;
         if (mappingThreshold is { } threshold)
         {
@@ -152,14 +156,18 @@ internal static class SharedMemoryCommand
         {
             case ["checksum", string fn]:
                 return ((ulong)host[fn].Run(i => i.GetFunction<long>("checksum")!())).ToString(CultureInfo.InvariantCulture);
-            case ["get", string fn, string export]:
-                return Fmt(host[fn].Run(i => i.GetFunction<int>(export)!()));
             case ["call", string fn, string export, string argument]:
                 return Fmt(host[fn].Run(i => Call(i, export, int.Parse(argument, CultureInfo.InvariantCulture))));
             case ["count", string fn]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("message_count")!()));
             case ["last_length", string fn]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("last_length")!()));
+            case ["call64", string fn, string export]:
+                return Fmt(host[fn].Run(i => i.GetFunction<long>(export)!()));
+            case ["call", string fn, string export]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int>(export)!()));
+            case ["read_all", string fn, string on]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_read_all")!(int.Parse(on, CultureInfo.InvariantCulture))));
             case ["ack", string fn, string on]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_ack")!(int.Parse(on, CultureInfo.InvariantCulture))));
             case ["send", string target, string length, string seed, string count]:

@@ -32,11 +32,11 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
         Assert.That(sender.Send(payload, TimeSpan.FromSeconds(15), token), Is.EqualTo(HoseStatus.Ok));
 
         // RR_OK means published in the child's ring; its receive thread pushes it right after.
-        Assert.That(ShmSupport.Eventually(() => peer.RequestAsync("get receiver count", token).GetAwaiter().GetResult() != "0"), "pushed");
-        string count = await peer.RequestAsync("get receiver count", token);
-        string sum = await peer.RequestAsync("get receiver sum", token);
-        string tail = await peer.RequestAsync("get receiver tail", token);
-        string pointer = await peer.RequestAsync("get receiver ptr", token);
+        Assert.That(ShmSupport.Eventually(() => peer.RequestAsync("call receiver count", token).GetAwaiter().GetResult() != "0"), "pushed");
+        string count = await peer.RequestAsync("call receiver count", token);
+        string sum = await peer.RequestAsync("call receiver sum", token);
+        string tail = await peer.RequestAsync("call receiver tail", token);
+        string pointer = await peer.RequestAsync("call receiver ptr", token);
         Assert.Multiple(() =>
         {
             Assert.That(count, Is.EqualTo("1"));
@@ -69,9 +69,9 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
         sender.Write(claimed, payload);
         Assert.That(sender.Commit(handle, claimed, Length), Is.Zero, "borrowed: returns once the child took it");
 
-        string count = await peer.RequestAsync("get receiver count", token);
-        string sum = await peer.RequestAsync("get receiver sum", token);
-        string pointer = await peer.RequestAsync("get receiver ptr", token);
+        string count = await peer.RequestAsync("call receiver count", token);
+        string sum = await peer.RequestAsync("call receiver sum", token);
+        string pointer = await peer.RequestAsync("call receiver ptr", token);
         Assert.Multiple(() =>
         {
             Assert.That(count, Is.EqualTo("1"), "the child's handler ran before commit returned");
