@@ -3,7 +3,9 @@
 ;; It exports rr_alloc_window (one window of memory grown for that alone, reused) besides rr_alloc (one buffer, for
 ;; payloads the host copies: below its mapping crossover, or without memories in files) and rr_on_message. The
 ;; handler does what consumer.c's does: O(1) (length, first and last byte) or, with set_read_all(1), it also reads
-;; every byte with consumer.c's sum_bytes loop. A mapped payload is there only while the handler runs, so the
+;; every byte with consumer.c's sum_bytes loop. A consumer that reads every byte declines windows (rr_alloc_window
+;; answers 0, so the host copies), as docs/zero-copy.md advises: on a machine like this one a fault per mapped page
+;; costs more than the copy. A mapped payload is there only while the handler runs, so the
 ;; checksum is computed inside it, when set_verify(1) asks for it (untimed verification transfers).
 ;;
 ;; Exports: memory, rr_alloc_window, rr_alloc, rr_on_message; set_ack(enable) -> open status (acks of 8 bytes, length
@@ -43,6 +45,7 @@
 
   (func (export "rr_alloc_window") (param $len i32) (result i32)
     (local $p i32)
+    (if (global.get $read_all) (then (return (i32.const 0))))
     (if (i32.gt_u (local.get $len) (global.get $window_size))
       (then
         (local.set $p (call $grow (local.get $len)))

@@ -78,7 +78,7 @@ public class ZeroCopyContenderTests : FolderTest
         }
 
         Assert.That(await contender.VerifyAsync(Mapped, ChecksumOf(Mapped, 5)), Is.True);
-        Assert.That(await contender.TakePathReportAsync(), Is.EqualTo("mapped 6/6"));
+        Assert.That(await contender.TakePathReportAsync(), Is.EqualTo("copied 6/6"), "a consumer that reads every byte declines windows: copying is cheaper here");
     }
 
     private static ulong ChecksumOf(int length, int seed)
