@@ -30,7 +30,7 @@ ldflags=(
 # Functions are exported with RR_EXPORT(...) / export_name in the sources; the
 # linear memory is exported as "memory" by wasm-ld's default.
 
-examples=(producer consumer echo)
+examples=(producer consumer echo zero_copy)
 outputs=()
 for name in "${examples[@]}"; do
     src="$here/examples/$name.c"

@@ -1,5 +1,6 @@
 /*
- * roadrunner.h - header-only C SDK for the Roadrunner guest ABI, version 1.
+ * roadrunner.h - header-only C SDK for the Roadrunner guest ABI, version 2
+ * (version 2 only adds the zero-copy windows; a version-1 module runs unchanged).
  *
  * The contract lives in docs/guest-abi.md; this header only gives it C names.
  * Build a guest with, for example:
@@ -42,6 +43,25 @@
  * inbox until it calls rr_receive / rr_receive_wait. A module that exports
  * only one of the two, or either with another signature, is refused at load.
  *
+ * Zero-copy windows (ABI version 2)
+ * ----------------------------------
+ * A window is [ptr, ptr + rr_window_size(len)) of the module's own memory,
+ * ptr a multiple of RR_WINDOW_ALIGN (65536). rr_window_alloc gives one.
+ * Sender:   rr_claim(h, w, len); write the payload into w; rr_commit(h, w, n)
+ *           (n <= len) - or rr_abort(h, w). After commit/abort the window is
+ *           ordinary memory again (contents unspecified); reuse it.
+ * Receiver: a push receiver may also export
+ *   void *rr_alloc_window(uint32_t len);      export name "rr_alloc_window"
+ *       Return a window of rr_window_size(len) bytes the module owns, or NULL
+ *       to take the payload through rr_alloc (one copy). Large payloads are
+ *       then mapped there copy-on-write for the duration of rr_on_message
+ *       only: copy out anything you keep past the return.
+ * Define RR_WINDOW_RECEIVER before including this header for its prototype.
+ * Pull:     n = rr_receive_window(w, cap); read w[0..n); rr_release(w).
+ * Windows need the host option GuestMemoryInFiles; without it, below the
+ * host's mapping crossover (2 MiB by default), or across processes, the same
+ * calls copy once and behave the same. See docs/zero-copy.md.
+ *
  * Exporting your own functions
  * ----------------------------
  * RR_EXPORT("name") exports a function under that name without needing
@@ -59,7 +79,10 @@ extern "C" {
 #endif
 
 /** Version of the guest ABI this header describes. */
-#define RR_ABI_VERSION 1
+#define RR_ABI_VERSION 2
+
+/** Alignment and size granule of a zero-copy window: the wasm page size. */
+#define RR_WINDOW_ALIGN 65536u
 
 /* ------------------------------------------------------------------------ */
 /* Status codes (same numbers as Roadrunner.HoseStatus in .NET).            */
@@ -113,6 +136,8 @@ extern "C" {
 #define RR_ALLOC_EXPORT      RR_EXPORT("rr_alloc")
 /** Put before the definition of rr_on_message in a push receiver. */
 #define RR_ON_MESSAGE_EXPORT RR_EXPORT("rr_on_message")
+/** Put before the definition of rr_alloc_window in a window receiver. */
+#define RR_ALLOC_WINDOW_EXPORT RR_EXPORT("rr_alloc_window")
 
 /* Internal: marks a declaration as an import from module "roadrunner". */
 #define RR_IMPORT_(name) \
@@ -173,6 +198,55 @@ int32_t rr_receive(void *ptr, int32_t cap);
 RR_IMPORT_("receive_wait")
 int32_t rr_receive_wait(void *ptr, int32_t cap, int32_t timeout_ms);
 
+/** The ABI version the host speaks (2 for a host with zero-copy windows). */
+RR_IMPORT_("abi_version")
+int32_t rr_abi_version(void);
+
+/**
+ * Reserves the window [ptr, ptr + rr_window_size(len)) for a payload of up to
+ * len bytes to the handle's target; write the payload straight into it, then
+ * rr_commit. ptr must be a multiple of RR_WINDOW_ALIGN and the window must lie
+ * in the module's current memory and overlap no other window of the module
+ * (else RR_BAD_POINTER). RR_BAD_HANDLE, RR_TOO_MANY_HANDLES (64 windows
+ * claimed at once), RR_INTERNAL; hosts that back windows with the target's
+ * memory also give RR_TOO_LARGE, RR_CLOSED, RR_WOULD_BLOCK / RR_TIMED_OUT
+ * here (others give them from rr_commit). The window starts holding this
+ * module's own bytes or zeros.
+ */
+RR_IMPORT_("claim")
+int32_t rr_claim(int32_t handle, void *ptr, uint32_t len);
+
+/**
+ * Hands the first len bytes (len <= the claimed length) of the window claimed
+ * at ptr to the handle's target(s): same statuses as rr_send. Whatever the
+ * result, the window is ordinary memory again afterwards; its contents are
+ * unspecified (the payload, or what it held before rr_claim). RR_BAD_POINTER
+ * when ptr is not a window claimed and still open, or len is larger than
+ * claimed; RR_BAD_HANDLE when the handle is not the one it was claimed with.
+ */
+RR_IMPORT_("commit")
+int32_t rr_commit(int32_t handle, void *ptr, uint32_t len);
+
+/** Gives back the window claimed at ptr without sending (RR_BAD_POINTER / RR_BAD_HANDLE as rr_commit). */
+RR_IMPORT_("abort")
+int32_t rr_abort(int32_t handle, void *ptr);
+
+/**
+ * Takes the next queued payload into the window [ptr, ptr +
+ * rr_window_size(cap)) and returns its length: large payloads are mapped
+ * there (no copy), small ones copied. The window holds the payload until
+ * rr_release(ptr); call it once for every successful rr_receive_window.
+ * RR_WOULD_BLOCK (none queued), RR_BUFFER_TOO_SMALL (it stays queued),
+ * RR_CLOSED, RR_BAD_POINTER (window misaligned, outside memory, overlapping
+ * another window), RR_TOO_MANY_HANDLES (64 windows held).
+ */
+RR_IMPORT_("receive_window")
+int32_t rr_receive_window(void *ptr, uint32_t cap);
+
+/** Ends a window rr_receive_window filled: ordinary memory again. RR_BAD_POINTER if it is none. */
+RR_IMPORT_("release")
+int32_t rr_release(void *ptr);
+
 /* ------------------------------------------------------------------------ */
 /* Push receiver prototypes (opt-in, see the top of this file).             */
 /* ------------------------------------------------------------------------ */
@@ -180,6 +254,10 @@ int32_t rr_receive_wait(void *ptr, int32_t cap, int32_t timeout_ms);
 #ifdef RR_PUSH_RECEIVER
 RR_ALLOC_EXPORT void *rr_alloc(int32_t len);
 RR_ON_MESSAGE_EXPORT void rr_on_message(void *ptr, int32_t len);
+#endif
+
+#ifdef RR_WINDOW_RECEIVER
+RR_ALLOC_WINDOW_EXPORT void *rr_alloc_window(uint32_t len);
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -205,6 +283,32 @@ static inline int32_t rr_open_str(const char *name)
         len++;
     }
     return rr_open(name, len);
+}
+
+/** Bytes a window for a payload of len bytes spans: len rounded up to RR_WINDOW_ALIGN. */
+static inline uint32_t rr_window_size(uint32_t len)
+{
+    return (len + (RR_WINDOW_ALIGN - 1u)) & ~(RR_WINDOW_ALIGN - 1u);
+}
+
+/**
+ * A fresh window of rr_window_size(len) bytes, RR_WINDOW_ALIGN-aligned, taken
+ * by growing the memory (so no allocator ever hands it out), or NULL when the
+ * memory cannot grow. Windows are never freed: keep one and reuse it for every
+ * claim (after rr_commit it is the module's own memory again) or receive.
+ * A len of 0 gives a one-page window.
+ */
+static inline void *rr_window_alloc(uint32_t len)
+{
+    uint32_t pages = rr_window_size(len) / RR_WINDOW_ALIGN;
+    if (pages == 0) {
+        pages = 1;
+    }
+    __SIZE_TYPE__ old = __builtin_wasm_memory_grow(0, pages);
+    if (old == (__SIZE_TYPE__)-1) {
+        return 0;
+    }
+    return (void *)(old * RR_WINDOW_ALIGN);
 }
 
 /**

@@ -8,7 +8,9 @@ internal static class DemoModes
     public static IReadOnlyList<Func<Task<IPayloadContender>>> All { get; } =
     [
         () => Task.FromResult<IPayloadContender>(new InProcessContender(InProcessChain.Start())),
+        () => Task.FromResult<IPayloadContender>(InProcessZeroCopyContender.Start()),
         () => CrossProcessContender.StartAsync(),
+        () => CrossProcessZeroCopyContender.StartAsync(),
         StartNetworkAsync,
         StartPumpAsync,
     ];

@@ -2,9 +2,10 @@ namespace Roadrunner.Demo;
 
 /// <summary>
 /// Medians of one payload size: one contender (a hose mode, or the socket pump reference) against HTTP+JSON, with how
-/// many transfers of each were verified by checksum (timed and warm-up).
+/// many transfers of each were verified by checksum (timed and warm-up), and for a zero-copy mode how its payloads
+/// reached the receiver (<c>mapped N/N</c> or <c>copied N/N</c>, counted by the receiver guest).
 /// </summary>
-internal sealed record DemoResult(string Mode, int PayloadBytes, double HoseMicros, double BaselineMicros, int HoseVerified, int BaselineVerified)
+internal sealed record DemoResult(string Mode, int PayloadBytes, double HoseMicros, double BaselineMicros, int HoseVerified, int BaselineVerified, string? Path = null)
 {
     /// <summary>HTTP+JSON time ÷ hose time: above 1 the hose was faster.</summary>
     public double Speedup => BaselineMicros / HoseMicros;

@@ -23,7 +23,7 @@ internal static class DemoRunner
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
                 .StartAsync(progress => RunStepsAsync(plan, http, results, (mode, step) =>
                 {
-                    ProgressTask task = progress.AddTask($"{mode,-13} {DemoResult.Size(step.PayloadBytes),7}", maxValue: MaxValue(step));
+                    ProgressTask task = progress.AddTask($"{mode,-23} {DemoResult.Size(step.PayloadBytes),7}", maxValue: MaxValue(step));
                     return (n => task.Increment(n), _ => task.Value(task.MaxValue).StopTask());
                 }));
         }
@@ -34,7 +34,7 @@ internal static class DemoRunner
             {
                 var clock = Stopwatch.StartNew();
                 return (_ => { }, r => Console.WriteLine(
-                    $"[{results.Count + 1,2}/{total}] {mode,-13} {DemoResult.Size(step.PayloadBytes),7}  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
+                    $"[{results.Count + 1,2}/{total}] {mode,-23} {DemoResult.Size(step.PayloadBytes),7}  {clock.Elapsed.TotalSeconds,5:0.0} s  " +
                     $"{r.HoseVerified} + {r.BaselineVerified} transfers verified"));
             });
         }

@@ -13,6 +13,11 @@ internal static class ModeVersusHttp
         Checksum.FillPattern(expected, seed);
         ulong checksum = Checksum.Compute(expected);
         await mode.PrepareAsync(size, seed);
+        if (mode is IZeroCopyContender before)
+        {
+            _ = await before.TakePathReportAsync(); // count this step's payloads only
+        }
+
         http.Prepare(size, seed);
         int hoseVerified = 0;
         int httpVerified = 0;
@@ -56,8 +61,10 @@ internal static class ModeVersusHttp
                 }
 
                 advance(0.5); // one step per hose + HTTP pair
-            });
+            },
+            mode is IZeroCopyContender zeroCopy ? () => zeroCopy.LastHop : null);
 
-        return new DemoResult(mode.Name, size, LatencySampler.Median(hose), LatencySampler.Median(baseline), hoseVerified, httpVerified);
+        string? path = mode is IZeroCopyContender counted ? await counted.TakePathReportAsync() : null;
+        return new DemoResult(mode.Name, size, LatencySampler.Median(hose), LatencySampler.Median(baseline), hoseVerified, httpVerified, path);
     }
 }

@@ -12,7 +12,7 @@ namespace Roadrunner.Peer;
 /// resolves to the parent's endpoint on that port; --regions puts the host's regions (where messages are read into)
 /// in FOLDER. Also runs the plain socket pump used as the throughput baseline.
 /// Commands: <c>port</c>, <c>pump-port</c>, <c>checksum</c> (consumer's checksum and last length), <c>count</c>,
-/// <c>set-ack N</c>, <c>pump-checksum</c>, <c>stalled</c>, <c>release N</c>, <c>exit</c>.
+/// <c>set-ack N</c>, <c>set-read-all N</c>, <c>pump-checksum</c>, <c>stalled</c>, <c>release N</c>, <c>exit</c>.
 /// </summary>
 internal static class NetworkCommand
 {
@@ -50,6 +50,7 @@ internal static class NetworkCommand
                 "pump-port" => pump.Port.ToString(CultureInfo.InvariantCulture),
                 "checksum" => consumer.Run(i => $"{(ulong)i.GetFunction<long>("checksum")!()} {i.GetFunction<int>("last_length")!()}"),
                 "count" => consumer.Run(i => i.GetFunction<int>("message_count")!()).ToString(CultureInfo.InvariantCulture),
+                "set-read-all" => consumer.Run(i => i.GetFunction<int, int>("set_read_all")!(int.Parse(words[1], CultureInfo.InvariantCulture))).ToString(CultureInfo.InvariantCulture),
                 "set-ack" => consumer.Run(i => i.GetFunction<int, int>("set_ack")!(int.Parse(words[1], CultureInfo.InvariantCulture))).ToString(CultureInfo.InvariantCulture),
                 "pump-checksum" => pump.Describe(),
                 "stalled" => stall.Held.ToString(CultureInfo.InvariantCulture),

@@ -7,12 +7,13 @@ using Roadrunner.Hoses.SharedMemory;
 namespace Roadrunner.Peer;
 
 /// <summary>
-/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES] [--trace on]</c>:
+/// <c>shm --dir FOLDER [--guest NAME=PATH.wasm]... [--inbox NAME[:CAPACITY]]... [--latency NAME] [--slots N] [--inflight BYTES] [--spin-us MICROSECONDS] [--host-budget BYTES] [--local-dir FOLDER] [--uds-latency PATH:BYTES] [--trace on] [--memory-files MAPPING_THRESHOLD] [--memory-in-files on]</c>:
 /// hosts the guests (and unread .NET inboxes, for backpressure) and serves them over shared memory (<c>--local-dir</c>:
 /// the host's own regions, where streamed payloads are reassembled, live there instead of in the rendezvous folder). Commands, one line
 /// each, one line answered:
-/// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports),
-/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"),
+/// <c>checksum FN</c>, <c>count FN</c>, <c>last_length FN</c> (the consumer guest's exports), <c>call FN EXPORT ARG</c> (an export taking an i32, returning an i32 or nothing),
+/// <c>call FN EXPORT</c> (an export returning an i32), <c>call64 FN EXPORT</c> (an export returning an i64),
+/// <c>ack FN 0|1</c> (consumer's <c>set_ack</c>, acks go to "ack"), <c>read_all FN 0|1</c> (consumer's <c>set_read_all</c>),
 /// <c>send TARGET LENGTH SEED COUNT</c> (send COUNT pattern payloads, payload i filled with seed SEED+i, wait for room),
 /// <c>send_background TARGET LENGTH SEED COUNT</c> (the same without waiting for the answer: replies "started"),
 /// <c>drain INBOX N SEED</c> (takes N payloads from an inbox; "ok" when payload i is the pattern of SEED+i, else "bad i"),
@@ -38,6 +39,8 @@ internal static class SharedMemoryCommand
         string? latencyName = null;
         long? hostBudget = null;
         string? localDirectory = null;
+        long? mappingThreshold = null;
+        bool memoryInFiles = false;
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string value = args[i + 1];
@@ -66,6 +69,9 @@ internal static class SharedMemoryCommand
                     string[] socket = value.Split(':');
                     s_unixSocketLatency = new UnixSocketLatencySink(socket[0], int.Parse(socket[1], CultureInfo.InvariantCulture));
                     break;
+                case "--memory-in-files":
+                    memoryInFiles = value == "on";
+                    break;
                 case "--local-dir":
                     localDirectory = value;
                     break;
@@ -74,6 +80,9 @@ internal static class SharedMemoryCommand
                     break;
                 case "--trace":
                     s_traces = value == "on" ? new TraceRecorder() : null;
+                    break;
+                case "--memory-files":
+                    mappingThreshold = long.Parse(value, CultureInfo.InvariantCulture);
                     break;
                 case "--spin-us":
                     options.SpinTime = TimeSpan.FromMicroseconds(double.Parse(value, CultureInfo.InvariantCulture));
@@ -84,8 +93,15 @@ internal static class SharedMemoryCommand
             }
         }
 
-        var hostOptions = new FunctionHostOptions { Regions = { FolderPath = localDirectory ?? options.FolderPath } };
+        var hostOptions = new FunctionHostOptions { Regions = { FolderPath = localDirectory ?? options.FolderPath }, GuestMemoryInFiles = memoryInFiles };
         hostOptions.Regions.MaxLeasedBytes = hostBudget ?? hostOptions.Regions.MaxLeasedBytes;
+        if (mappingThreshold is { } threshold)
+        {
+            // Guest memories in files, payloads from this size mapped into receivers that export rr_alloc_window.
+            hostOptions.GuestMemoryInFiles = true;
+            hostOptions.Guest.MappingThreshold = threshold;
+        }
+
         var problems = new ProblemCounter();
         await using var host = new FunctionHost(hostOptions, loggerFactory: problems);
         foreach ((string name, string path) in guests)
@@ -121,6 +137,18 @@ internal static class SharedMemoryCommand
         return 0;
     }
 
+    /// <summary>Calls an export taking one i32 and returning an i32 (its result) or nothing (0).</summary>
+    private static int Call(Wasmtime.Instance instance, string export, int argument)
+    {
+        if (instance.GetFunction<int, int>(export) is { } function)
+        {
+            return function(argument);
+        }
+
+        instance.GetAction<int>(export)!(argument);
+        return 0;
+    }
+
     private static string Answer(string[] words, FunctionHost host, SharedMemoryEndpoint endpoint, Dictionary<string, IDataHose> inboxes, ProblemCounter problems)
     {
         string Fmt(long v) => v.ToString(CultureInfo.InvariantCulture);
@@ -128,10 +156,18 @@ internal static class SharedMemoryCommand
         {
             case ["checksum", string fn]:
                 return ((ulong)host[fn].Run(i => i.GetFunction<long>("checksum")!())).ToString(CultureInfo.InvariantCulture);
+            case ["call", string fn, string export, string argument]:
+                return Fmt(host[fn].Run(i => Call(i, export, int.Parse(argument, CultureInfo.InvariantCulture))));
             case ["count", string fn]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("message_count")!()));
             case ["last_length", string fn]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int>("last_length")!()));
+            case ["call64", string fn, string export]:
+                return Fmt(host[fn].Run(i => i.GetFunction<long>(export)!()));
+            case ["call", string fn, string export]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int>(export)!()));
+            case ["read_all", string fn, string on]:
+                return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_read_all")!(int.Parse(on, CultureInfo.InvariantCulture))));
             case ["ack", string fn, string on]:
                 return Fmt(host[fn].Run(i => i.GetFunction<int, int>("set_ack")!(int.Parse(on, CultureInfo.InvariantCulture))));
             case ["send", string target, string length, string seed, string count]:

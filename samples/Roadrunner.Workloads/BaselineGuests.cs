@@ -61,6 +61,15 @@ internal sealed class BaselineGuests : IDisposable
         }
     }
 
+    /// <summary>Untimed: sets what every consumer does with a payload.</summary>
+    public void SetConsumer(ConsumerWork work)
+    {
+        foreach (ConsumerGuest consumer in _consumers)
+        {
+            consumer.SetConsumer(work);
+        }
+    }
+
     /// <summary>Untimed: checks every consumer's last payload.</summary>
     public bool Verify(int payloadBytes, ulong checksum)
     {

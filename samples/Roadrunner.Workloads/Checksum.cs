@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace Roadrunner.Workloads;
 
@@ -69,4 +70,39 @@ public static class Checksum
             }
         }
     }
+
+    /// <summary>
+    /// What a read-all consumer computes (<c>sum_bytes</c> in <c>consumer.c</c>, the same loop in the zero-copy guest):
+    /// the wrapping sum of the little-endian 64-bit words, four at a time in four sums, then of the tail bytes.
+    /// </summary>
+    /// <param name="data">The payload.</param>
+    /// <returns>The sum.</returns>
+    public static ulong Sum(ReadOnlySpan<byte> data)
+    {
+        // Words read in place (wasm and x86-64 are little-endian; elsewhere each word is swapped).
+        ReadOnlySpan<ulong> words = MemoryMarshal.Cast<byte, ulong>(data);
+        ulong a = 0, b = 0, c = 0, d = 0;
+        int i = 0;
+        for (; i <= words.Length - 4; i += 4)
+        {
+            a += LittleEndian(words[i]);
+            b += LittleEndian(words[i + 1]);
+            c += LittleEndian(words[i + 2]);
+            d += LittleEndian(words[i + 3]);
+        }
+
+        for (; i < words.Length; i++)
+        {
+            a += LittleEndian(words[i]);
+        }
+
+        foreach (byte tail in data[(words.Length * sizeof(ulong))..])
+        {
+            a += tail;
+        }
+
+        return unchecked(a + b + c + d);
+    }
+
+    private static ulong LittleEndian(ulong word) => BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word);
 }

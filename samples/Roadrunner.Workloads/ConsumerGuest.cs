@@ -16,6 +16,7 @@ internal sealed class ConsumerGuest : IDisposable
     private readonly Action<int, int> _onMessage;
     private readonly Func<long> _checksum;
     private readonly Func<int> _lastLength;
+    private readonly Func<int, int> _setReadAll;
 
     public ConsumerGuest(GuestInstance guest)
     {
@@ -27,6 +28,7 @@ internal sealed class ConsumerGuest : IDisposable
         _onMessage = guest.Require(instance.GetAction<int, int>("rr_on_message"), "rr_on_message");
         _checksum = guest.Require(instance.GetFunction<long>("checksum"), "checksum");
         _lastLength = guest.Require(instance.GetFunction<int>("last_length"), "last_length");
+        _setReadAll = guest.Require(instance.GetFunction<int, int>("set_read_all"), "set_read_all");
     }
 
     /// <summary>Serializes every use of the guest and of spans over its memory (held across awaits).</summary>
@@ -59,6 +61,20 @@ internal sealed class ConsumerGuest : IDisposable
 
     /// <summary>Length of the last payload.</summary>
     public int LastLength() => _lastLength();
+
+    /// <summary>Sets what the guest's handler does with every payload (untimed), under <see cref="Gate"/>.</summary>
+    public void SetConsumer(ConsumerWork work)
+    {
+        Gate.Wait();
+        try
+        {
+            _setReadAll(work == ConsumerWork.ReadAll ? 1 : 0);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
 
     /// <summary>Checks the last payload under <see cref="Gate"/>.</summary>
     public bool Verify(int payloadBytes, ulong checksum)

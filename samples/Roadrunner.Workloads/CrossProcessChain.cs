@@ -16,19 +16,30 @@ public sealed class CrossProcessChain : IAsyncDisposable
     private readonly FunctionHost _host;
     private readonly SharedMemoryEndpoint _endpoint;
     private readonly PeerProcess _peer;
-    private readonly HoseProducer _producer;
+    private readonly HoseProducer? _producer;
     private readonly AckCounter _acks;
     private readonly string? _ownedFolder;
 
-    private CrossProcessChain(FunctionHost host, SharedMemoryEndpoint endpoint, PeerProcess peer, WasmFunction producer, AckCounter acks, string? ownedFolder)
+    private CrossProcessChain(FunctionHost host, SharedMemoryEndpoint endpoint, PeerProcess peer, WasmFunction producer, bool zeroCopy, AckCounter acks, string? ownedFolder)
     {
         _host = host;
         _endpoint = endpoint;
         _peer = peer;
-        _producer = new HoseProducer(producer);
+        if (zeroCopy)
+        {
+            ZeroCopy = new ZeroCopyProducer(producer);
+        }
+        else
+        {
+            _producer = new HoseProducer(producer);
+        }
+
         _acks = acks;
         _ownedFolder = ownedFolder;
     }
+
+    /// <summary>The zero-copy producer (zc-producer.wat), when the chain was started with <c>zeroCopy</c>; else null.</summary>
+    public ZeroCopyProducer? ZeroCopy { get; }
 
     /// <summary>The child process that hosts the consumer.</summary>
     public PeerProcess Peer => _peer;
@@ -36,28 +47,31 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <summary>This process's endpoint.</summary>
     public SharedMemoryEndpoint Endpoint => _endpoint;
 
-    /// <summary>Starts the producer here and the consumer in a child process, connected through <paramref name="folder"/>.</summary>
-    /// <param name="folder">The rendezvous folder, or null for a fresh private one (deleted on dispose).</param>
+    /// <summary>Starts the producer here and the consumer in a child process, connected through <paramref name="directory"/>.</summary>
+    /// <param name="directory">The rendezvous folder, or null for a fresh private one (deleted on dispose).</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <param name="loggerFactory">Where the host and its endpoint log, or null for nowhere.</param>
+    /// <param name="zeroCopy">Run the zero-copy guests (zc-producer.wat here, zc-consumer.wat in the child, whose guest
+    /// memories are in files too) instead of producer.wasm and consumer.wasm.</param>
     /// <returns>The running chain.</returns>
-    public static async Task<CrossProcessChain> StartAsync(string? folder = null, CancellationToken cancellationToken = default, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
+    public static async Task<CrossProcessChain> StartAsync(string? directory = null, CancellationToken cancellationToken = default, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null, bool zeroCopy = false)
     {
         string? owned = null;
-        if (folder is null)
+        if (directory is null)
         {
-            owned = folder = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-demo-" + Guid.NewGuid().ToString("N"));
+            owned = directory = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), "rr-demo-" + Guid.NewGuid().ToString("N"));
         }
 
-        var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = folder }, GuestMemoryInFiles = true }, loggerFactory: loggerFactory);
+        var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = directory }, GuestMemoryInFiles = true }, loggerFactory: loggerFactory);
         SharedMemoryEndpoint? endpoint = null;
         try
         {
-            WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
-            endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { FolderPath = folder });
+            WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(zeroCopy ? GuestModules.ZeroCopyProducer : GuestModules.Producer));
+            endpoint = host.StartSharedMemoryEndpoint(new SharedMemoryOptions { FolderPath = directory });
             var acks = new AckCounter();
             endpoint.Serve("ack", acks.OnAck); // read in place on the receive thread: no queue, no thread hop
-            PeerProcess peer = await PeerProcess.StartAsync("shm", ["--dir", folder, "--guest", "consumer=" + GuestModules.PathOf(GuestModules.Consumer)], cancellationToken).ConfigureAwait(false);
+            string consumer = GuestModules.PathOf(zeroCopy ? GuestModules.ZeroCopyConsumer : GuestModules.Consumer);
+            PeerProcess peer = await PeerProcess.StartAsync("shm", ["--dir", directory, "--guest", "consumer=" + consumer, .. zeroCopy ? ["--memory-in-files", "on"] : Array.Empty<string>()], cancellationToken).ConfigureAwait(false);
             string answer = await peer.RequestAsync("ack consumer 1", cancellationToken).ConfigureAwait(false);
             if (!int.TryParse(answer, CultureInfo.InvariantCulture, out int handle) || handle <= 0)
             {
@@ -65,7 +79,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
                 throw new InvalidOperationException($"The consumer could not open 'ack': {answer}");
             }
 
-            return new CrossProcessChain(host, endpoint, peer, producer, acks, owned);
+            return new CrossProcessChain(host, endpoint, peer, producer, zeroCopy, acks, owned);
         }
         catch
         {
@@ -87,9 +101,16 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <summary>Fills the producer's buffer with the seed's pattern (untimed).</summary>
     /// <param name="payloadBytes">Payload size.</param>
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
-    public void Prepare(int payloadBytes, int seed)
+    /// <returns>How long a second fill of the same buffer took (the steady state: pages already in use); zero for the zero-copy producer, which fills in every transfer.</returns>
+    public TimeSpan Prepare(int payloadBytes, int seed)
     {
-        _producer.Prepare(payloadBytes, seed);
+        if (ZeroCopy is not null)
+        {
+            ZeroCopy.Prepare(payloadBytes, seed);
+            return TimeSpan.Zero;
+        }
+
+        return _producer!.Prepare(payloadBytes, seed);
     }
 
     /// <summary>The timed part: the producer sends; completes when the consumer in the child acknowledged the payload.</summary>
@@ -97,7 +118,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <returns>A task that completes with the acknowledged length.</returns>
     public async ValueTask<int> TransferAsync(int payloadBytes)
     {
-        int status = _producer.Send(payloadBytes);
+        int status = (_producer ?? throw new InvalidOperationException("A zero-copy chain transfers through ZeroCopy.")).Send(payloadBytes);
         if (status != 0)
         {
             throw new InvalidOperationException($"send failed with status {status}");
@@ -109,6 +130,28 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <summary>Waits (at most 30 s) for the next ack.</summary>
     /// <returns>The length the consumer acknowledged.</returns>
     public ValueTask<int> ReceiveAckAsync() => ValueTask.FromResult(_acks.Take(AckTimeout));
+
+    /// <summary>Sets what the consumer's handler in the child does with a payload (untimed).</summary>
+    /// <param name="work">The consumer's work.</param>
+    /// <returns>A task that completes when the child has set it.</returns>
+    public async Task SetConsumerAsync(ConsumerWork work)
+    {
+        string answer = await _peer.RequestAsync($"read_all consumer {(work == ConsumerWork.ReadAll ? 1 : 0)}").ConfigureAwait(false);
+        if (answer is not ("0" or "1"))
+        {
+            throw new InvalidOperationException($"The consumer could not be set to {work.Name()}: {answer}");
+        }
+    }
+
+    /// <summary>Calls an <c>(i32) -> i32</c> (or, without <paramref name="argument"/>, an <c>() -> i32</c>) export of the consumer in the child.</summary>
+    /// <param name="export">The export.</param>
+    /// <param name="argument">Its argument, or null for none.</param>
+    /// <returns>What it returned.</returns>
+    public async Task<long> CallConsumerAsync(string export, int? argument = null)
+    {
+        string answer = await _peer.RequestAsync(argument is int a ? $"call consumer {export} {a}" : $"call consumer {export}").ConfigureAwait(false);
+        return long.TryParse(answer, CultureInfo.InvariantCulture, out long value) ? value : throw new InvalidOperationException($"consumer {export}: {answer}");
+    }
 
     /// <summary>Checksum of the last payload the consumer got, computed by the guest in the child.</summary>
     /// <returns>The checksum (see <see cref="Checksum.Compute"/>).</returns>

@@ -5,8 +5,11 @@ namespace Roadrunner.Workloads;
 /// transfer completes when the consumer's ack comes back.
 /// </summary>
 /// <param name="chain">The running chain; disposed with the contender.</param>
-public sealed class CrossProcessContender(CrossProcessChain chain) : IPayloadContender
+public sealed class CrossProcessContender(CrossProcessChain chain) : IFillTimedContender
 {
+    /// <inheritdoc />
+    public TimeSpan LastFill { get; private set; }
+
     /// <inheritdoc />
     public string Name => "cross-process";
 
@@ -22,7 +25,7 @@ public sealed class CrossProcessContender(CrossProcessChain chain) : IPayloadCon
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)
     {
-        chain.Prepare(payloadBytes, seed);
+        LastFill = chain.Prepare(payloadBytes, seed);
         return ValueTask.CompletedTask;
     }
 
@@ -35,6 +38,9 @@ public sealed class CrossProcessContender(CrossProcessChain chain) : IPayloadCon
             throw new InvalidOperationException($"The consumer acknowledged {acknowledged} bytes, not {payloadBytes}.");
         }
     }
+
+    /// <inheritdoc />
+    public async ValueTask SetConsumerAsync(ConsumerWork work) => await chain.SetConsumerAsync(work).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum) =>

@@ -19,11 +19,18 @@ public static class GuestModules
     /// <summary>The echo guest: a pull function that forwards each payload to <c>sink</c>.</summary>
     public const string Echo = "echo";
 
-    /// <summary>The folder that holds the guests' <c>.wasm</c> files.</summary>
+    /// <summary>The zero-copy sender (guest ABI version 2, WebAssembly text): <c>claim</c>, <c>fill</c>, <c>commit</c> on one window.</summary>
+    public const string ZeroCopyProducer = "zc-producer";
+
+    /// <summary>The zero-copy push receiver (guest ABI version 2, WebAssembly text): exports <c>rr_alloc_window</c>.</summary>
+    public const string ZeroCopyConsumer = "zc-consumer";
+
+    /// <summary>The folder that holds the guests' <c>.wasm</c> (and <c>.wat</c>) files.</summary>
     public static string FolderPath { get; } = Path.Combine(AppContext.BaseDirectory, FolderName);
 
     /// <summary>
-    /// The full path of a guest's <c>.wasm</c> file, e.g. <c>PathOf("producer")</c>.
+    /// The full path of a guest's <c>.wasm</c> file, e.g. <c>PathOf("producer")</c>, or of its <c>.wat</c> file when it
+    /// has no <c>.wasm</c> (the zero-copy guests are text).
     /// </summary>
     /// <param name="name">The guest's name without extension (see <see cref="Producer"/>,
     /// <see cref="Consumer"/>, <see cref="Echo"/>).</param>
@@ -39,6 +46,12 @@ public static class GuestModules
         }
 
         string path = Path.Combine(FolderPath, name + ".wasm");
+        string text = Path.Combine(FolderPath, name + ".wat");
+        if (!File.Exists(path) && File.Exists(text))
+        {
+            return text;
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException(

@@ -29,12 +29,17 @@ public sealed class HoseProducer
     /// <summary>Fills the producer's buffer with the seed's pattern (see <see cref="Checksum.FillPattern"/>).</summary>
     /// <param name="payloadBytes">Payload size.</param>
     /// <param name="seed">Pattern seed.</param>
-    public void Prepare(int payloadBytes, int seed)
+    /// <returns>How long a second fill of the same buffer took: the steady state, with the buffer's pages already in use.</returns>
+    public TimeSpan Prepare(int payloadBytes, int seed)
     {
         if (_function.Run(_ => _fill(payloadBytes, seed)) == 0)
         {
             throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
         }
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        _function.Run(_ => _fill(payloadBytes, seed));
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start);
     }
 
     /// <summary>The producer guest sends the first <paramref name="payloadBytes"/> bytes of its buffer to "consumer".</summary>

@@ -234,6 +234,13 @@ public sealed class HttpJsonBaseline : IPayloadContender
     }
 
     /// <inheritdoc />
+    public ValueTask SetConsumerAsync(ConsumerWork work)
+    {
+        _guests.SetConsumer(work);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum)
     {
         ThrowIfDisposed();

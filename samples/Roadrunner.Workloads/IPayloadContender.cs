@@ -32,6 +32,16 @@ public interface IPayloadContender : IAsyncDisposable
     /// <returns>A task that completes when every consumer has the payload.</returns>
     ValueTask TransferAsync(int payloadBytes);
 
+    /// <summary>
+    /// Untimed: what every consumer guest does with each payload from the next transfer on (default
+    /// <see cref="ConsumerWork.Touch"/>). With <see cref="ConsumerWork.ReadAll"/> the consumer reads every byte inside its
+    /// handler, so the read is part of the timed transfer.
+    /// </summary>
+    /// <param name="work">The consumer's work.</param>
+    /// <returns>A task that completes when every consumer is set.</returns>
+    /// <exception cref="NotSupportedException">This contender has no consumer that can do <paramref name="work"/>.</exception>
+    ValueTask SetConsumerAsync(ConsumerWork work);
+
     /// <summary>Untimed: checks that every consumer guest's last payload has the length and checksum expected.</summary>
     /// <param name="payloadBytes">The expected length.</param>
     /// <param name="checksum">The expected <see cref="Checksum.Compute"/> of the payload.</param>

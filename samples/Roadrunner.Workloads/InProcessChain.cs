@@ -63,10 +63,8 @@ public sealed class InProcessChain : IAsyncDisposable
     /// <summary>Fills the producer's buffer with the seed's pattern (untimed preparation).</summary>
     /// <param name="payloadBytes">Payload size.</param>
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
-    public void Prepare(int payloadBytes, int seed)
-    {
-        _producer.Prepare(payloadBytes, seed);
-    }
+    /// <returns>How long a second fill of the same buffer took (the steady state: pages already in use).</returns>
+    public TimeSpan Prepare(int payloadBytes, int seed) => _producer.Prepare(payloadBytes, seed);
 
     /// <summary>The timed part: the producer sends its buffer to every consumer.</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
@@ -76,11 +74,27 @@ public sealed class InProcessChain : IAsyncDisposable
         return _producer.Send(payloadBytes);
     }
 
+    /// <summary>Sets what every consumer's handler does with a payload (untimed).</summary>
+    /// <param name="work">The consumer's work.</param>
+    public void SetConsumer(ConsumerWork work)
+    {
+        foreach (WasmFunction consumer in _consumers)
+        {
+            consumer.Run(i => i.GetFunction<int, int>("set_read_all")!(work == ConsumerWork.ReadAll ? 1 : 0));
+        }
+    }
+
     /// <summary>Checksum of the last payload consumer <paramref name="index"/> got, computed by the consumer guest.</summary>
     /// <param name="index">Which consumer.</param>
     /// <returns>The checksum (see <see cref="Checksum.Compute"/>).</returns>
     public ulong ConsumerChecksum(int index = 0) =>
         (ulong)_consumers[index].Run(i => i.GetFunction<long>("checksum")!());
+
+    /// <summary>What the read-all consumer <paramref name="index"/> summed of its last payload (0 for the touch consumer).</summary>
+    /// <param name="index">Which consumer.</param>
+    /// <returns>The sum (see <see cref="Checksum.Sum"/>).</returns>
+    public ulong ConsumerReadSum(int index = 0) =>
+        (ulong)_consumers[index].Run(i => i.GetFunction<long>("read_sum")!());
 
     /// <summary>Length of the last payload consumer <paramref name="index"/> got.</summary>
     /// <param name="index">Which consumer.</param>

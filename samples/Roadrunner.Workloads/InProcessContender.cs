@@ -2,8 +2,11 @@ namespace Roadrunner.Workloads;
 
 /// <summary>The in-process hose as a contender: producer.wasm → consumer.wasm (one or N) in this process.</summary>
 /// <param name="chain">The running chain; disposed with the contender.</param>
-public sealed class InProcessContender(InProcessChain chain) : IPayloadContender
+public sealed class InProcessContender(InProcessChain chain) : IFillTimedContender
 {
+    /// <inheritdoc />
+    public TimeSpan LastFill { get; private set; }
+
     /// <inheritdoc />
     public string Name => "in-process";
 
@@ -16,7 +19,7 @@ public sealed class InProcessContender(InProcessChain chain) : IPayloadContender
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)
     {
-        chain.Prepare(payloadBytes, seed);
+        LastFill = chain.Prepare(payloadBytes, seed);
         return ValueTask.CompletedTask;
     }
 
@@ -25,6 +28,13 @@ public sealed class InProcessContender(InProcessChain chain) : IPayloadContender
     {
         int status = chain.Transfer(payloadBytes);
         return status == 0 ? ValueTask.CompletedTask : throw new InvalidOperationException($"in-process send failed with status {status}.");
+    }
+
+    /// <inheritdoc />
+    public ValueTask SetConsumerAsync(ConsumerWork work)
+    {
+        chain.SetConsumer(work);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />

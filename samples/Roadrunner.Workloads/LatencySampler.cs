@@ -19,29 +19,31 @@ public static class LatencySampler
     /// <param name="first">Contender A; returns when its run is complete.</param>
     /// <param name="second">Contender B.</param>
     /// <param name="afterEach">Untimed work after every run (verification), told which contender ran (0 or 1).</param>
+    /// <param name="firstTimed">For a contender A that times its own runs (a zero-copy hop, whose run includes the
+    /// producer's fill): what its last run took; null to time A's runs whole.</param>
     /// <returns>The samples of both, in microseconds.</returns>
     public static async Task<(double[] First, double[] Second)> InterleaveAsync(
-        int iterations, int rounds, Func<ValueTask> first, Func<ValueTask> second, Action<int>? afterEach = null)
+        int iterations, int rounds, Func<ValueTask> first, Func<ValueTask> second, Action<int>? afterEach = null, Func<TimeSpan>? firstTimed = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         int batch = (iterations + rounds - 1) / rounds;
         var a = new List<double>(iterations);
         var b = new List<double>(iterations);
-        await RunBatchAsync(first, 0, Math.Min(batch, 10), null, afterEach).ConfigureAwait(false);
-        await RunBatchAsync(second, 1, Math.Min(batch, 10), null, afterEach).ConfigureAwait(false);
+        await RunBatchAsync(first, 0, Math.Min(batch, 10), null, afterEach, firstTimed).ConfigureAwait(false);
+        await RunBatchAsync(second, 1, Math.Min(batch, 10), null, afterEach, null).ConfigureAwait(false);
         for (int round = 0; a.Count < iterations; round++)
         {
             int count = Math.Min(batch, iterations - a.Count);
             if (round % 2 == 0)
             {
-                await RunBatchAsync(first, 0, count, a, afterEach).ConfigureAwait(false);
-                await RunBatchAsync(second, 1, count, b, afterEach).ConfigureAwait(false);
+                await RunBatchAsync(first, 0, count, a, afterEach, firstTimed).ConfigureAwait(false);
+                await RunBatchAsync(second, 1, count, b, afterEach, null).ConfigureAwait(false);
             }
             else
             {
-                await RunBatchAsync(second, 1, count, b, afterEach).ConfigureAwait(false);
-                await RunBatchAsync(first, 0, count, a, afterEach).ConfigureAwait(false);
+                await RunBatchAsync(second, 1, count, b, afterEach, null).ConfigureAwait(false);
+                await RunBatchAsync(first, 0, count, a, afterEach, firstTimed).ConfigureAwait(false);
             }
         }
 
@@ -59,7 +61,7 @@ public static class LatencySampler
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int>? afterEach)
+    private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int>? afterEach, Func<TimeSpan>? timed)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -68,7 +70,7 @@ public static class LatencySampler
         {
             long start = Stopwatch.GetTimestamp();
             await run().ConfigureAwait(false);
-            double micros = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            double micros = (timed is null ? Stopwatch.GetElapsedTime(start) : timed()).TotalMicroseconds;
             samples?.Add(micros);
             afterEach?.Invoke(contender);
         }

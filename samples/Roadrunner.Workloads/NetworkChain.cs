@@ -152,6 +152,18 @@ public sealed class NetworkChain : IAsyncDisposable
     /// <returns>Checksum and length.</returns>
     public Task<(ulong Checksum, int Length)> ConsumerChecksumAsync() => AskAsync("checksum");
 
+    /// <summary>Sets what the consumer guest in the child does with a payload (untimed).</summary>
+    /// <param name="work">The consumer's work.</param>
+    /// <returns>A task that completes when the child has set it.</returns>
+    public async Task SetConsumerAsync(ConsumerWork work)
+    {
+        string answer = await _peer.RequestAsync($"set-read-all {(work == ConsumerWork.ReadAll ? 1 : 0)}").ConfigureAwait(false);
+        if (answer is not ("0" or "1"))
+        {
+            throw new InvalidOperationException($"The consumer could not be set to {work.Name()}: {answer}");
+        }
+    }
+
     /// <summary>The pump's checksum and length of the last payload it got.</summary>
     /// <returns>Checksum and length.</returns>
     public Task<(ulong Checksum, int Length)> PumpChecksumAsync() => AskAsync("pump-checksum");

@@ -46,6 +46,23 @@ public sealed class NetworkContender(NetworkChain chain, bool pump, bool ownsCha
     }
 
     /// <inheritdoc />
+    /// <remarks>The pump has no consumer guest: it only takes <see cref="ConsumerWork.Touch"/> (it reads nothing).</remarks>
+    public async ValueTask SetConsumerAsync(ConsumerWork work)
+    {
+        if (pump)
+        {
+            if (work != ConsumerWork.Touch)
+            {
+                throw new NotSupportedException("The socket pump has no consumer guest to read the payload.");
+            }
+
+            return;
+        }
+
+        await chain.SetConsumerAsync(work).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum) =>
         await (pump ? chain.PumpChecksumAsync() : chain.ConsumerChecksumAsync()).ConfigureAwait(false) == (checksum, payloadBytes);
 

@@ -107,6 +107,13 @@ public sealed class UdsJsonBaseline : IPayloadContender
     }
 
     /// <inheritdoc />
+    public ValueTask SetConsumerAsync(ConsumerWork work)
+    {
+        _guests.SetConsumer(work);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public ValueTask<bool> VerifyAsync(int payloadBytes, ulong checksum) =>
         ValueTask.FromResult(_guests.Verify(payloadBytes, checksum));
 

@@ -20,7 +20,7 @@ public class Chain500MBBenchmarks : ContenderBenchmark
     public string Contender { get; set; } = "";
 
     /// <summary>Every contender key.</summary>
-    public static IEnumerable<string> Contenders => ContenderRegistry.ByKey.Keys;
+    public static IEnumerable<string> Contenders => ContenderRegistry.SuiteKeys;
 
     /// <inheritdoc />
     protected override int Bytes => PayloadSizes.MB500;

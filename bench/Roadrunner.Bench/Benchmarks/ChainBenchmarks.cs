@@ -21,7 +21,7 @@ public class ChainBenchmarks : ContenderBenchmark
     public int PayloadBytes { get; set; }
 
     /// <summary>Every contender key.</summary>
-    public static IEnumerable<string> Contenders => ContenderRegistry.ByKey.Keys;
+    public static IEnumerable<string> Contenders => ContenderRegistry.SuiteKeys;
 
     /// <summary>The default chain sizes.</summary>
     public static IEnumerable<int> Sizes => PayloadSizes.Chain;

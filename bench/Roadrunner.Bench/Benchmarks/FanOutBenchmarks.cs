@@ -21,7 +21,7 @@ public class FanOutBenchmarks : ContenderBenchmark
     public int Receivers { get; set; }
 
     /// <summary>Every contender key that supports fan-out.</summary>
-    public static IEnumerable<string> Contenders => ContenderRegistry.ByKey.Where(c => c.Value.SupportsFanOut).Select(c => c.Key);
+    public static IEnumerable<string> Contenders => ContenderRegistry.SuiteKeys.Where(k => ContenderRegistry.ByKey[k].SupportsFanOut);
 
     /// <summary>The fan-out widths.</summary>
     public static IEnumerable<int> Widths => PayloadSizes.FanOut;

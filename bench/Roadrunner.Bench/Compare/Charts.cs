@@ -16,18 +16,21 @@ internal static class Charts
     {
         Directory.CreateDirectory(folder);
         var written = new List<string>();
-        foreach (IGrouping<string, CompareRecord> mode in records.GroupBy(r => r.Mode))
+        // One set per mode and consumer; the touch consumer's charts keep their old names.
+        foreach (IGrouping<(string Mode, string Consumer), CompareRecord> mode in records.GroupBy(r => (r.Mode, r.Consumer)))
         {
+            string suffix = mode.Key.Consumer == Roadrunner.Workloads.ConsumerWorkNames.Touch ? "" : "-" + mode.Key.Consumer;
+            string title = mode.Key.Mode + (suffix.Length == 0 ? "" : $", {mode.Key.Consumer} consumer");
             CompareRecord[] chain = [.. mode.Where(r => r.Workload == "chain")];
             if (chain.Select(r => r.PayloadBytes).Distinct().Count() >= 2)
             {
-                written.Add(Latency(mode.Key, chain, Path.Combine(folder, $"chain-latency-{mode.Key}.png")));
+                written.Add(Latency(title, chain, Path.Combine(folder, $"chain-latency-{mode.Key.Mode}{suffix}.png")));
             }
 
             CompareRecord[] fanOut = [.. mode.Where(r => r.Workload == "fanout")];
             if (fanOut.Length != 0)
             {
-                written.Add(Throughput(mode.Key, fanOut, Path.Combine(folder, $"fanout-throughput-{mode.Key}.png")));
+                written.Add(Throughput(title, fanOut, Path.Combine(folder, $"fanout-throughput-{mode.Key.Mode}{suffix}.png")));
             }
         }
 

@@ -37,6 +37,8 @@ internal static class CompareCommand
 
         Console.WriteLine($"# Roadrunner compare ({plan.Name}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"Machine: {Machine.Describe()}");
+        IReadOnlyList<ConsumerWork> consumers = options.Consumers ?? options.DefaultConsumers;
+        Console.WriteLine($"Consumers: {string.Join(", ", consumers.Select(c => c.Name()))}");
         var total = Stopwatch.StartNew();
         var records = new List<CompareRecord>();
         await using (StreamWriter? samples = options.SamplesPath is string path ? new StreamWriter(path) : null)
@@ -45,10 +47,10 @@ internal static class CompareCommand
             {
                 IContenderFactory[] baselines = [.. ContenderRegistry.BaselinesOf(mode).Where(b => options.Baselines.Count == 0 || options.Baselines.Contains(b.Name))];
                 var log = new PairSampler.BatchLog(samples, total);
-                await RunWorkloadAsync("chain", mode, baselines, plan.Chain, records, log).ConfigureAwait(false);
+                await RunWorkloadAsync("chain", mode, baselines, plan.Chain, consumers, records, log).ConfigureAwait(false);
                 if (mode.SupportsFanOut)
                 {
-                    await RunWorkloadAsync("fanout", mode, [.. baselines.Where(b => b.SupportsFanOut)], plan.FanOut, records, log).ConfigureAwait(false);
+                    await RunWorkloadAsync("fanout", mode, [.. baselines.Where(b => b.SupportsFanOut)], plan.FanOut, consumers, records, log).ConfigureAwait(false);
                 }
             }
         }
@@ -57,12 +59,11 @@ internal static class CompareCommand
             ? await LatencyReport.RunAsync(options.Quick).ConfigureAwait(false)
             : [];
         string latencyTable = latency.Count > 0 ? LatencyReport.Table(latency) + "\n" : "";
-        string targets = MarkdownReport.Targets(records) + (latency.Count > 0 ? LatencyReport.Target(latency) + "\n" : "");
+        string targets = MarkdownReport.Targets(records, latency.Count > 0 ? LatencyReport.Target(latency) + "\n" : "");
 
         Console.WriteLine();
         Console.WriteLine(MarkdownReport.Table(records));
         Console.WriteLine(latencyTable);
-        Console.WriteLine("Targets (issue 5):");
         Console.WriteLine(targets);
         using (var self = Process.GetCurrentProcess())
         {
@@ -94,7 +95,7 @@ internal static class CompareCommand
         return 0;
     }
 
-    private static async Task RunWorkloadAsync(string workload, IHoseMode mode, IContenderFactory[] baselines, IReadOnlyList<CompareStep> steps, List<CompareRecord> records, PairSampler.BatchLog log)
+    private static async Task RunWorkloadAsync(string workload, IHoseMode mode, IContenderFactory[] baselines, IReadOnlyList<CompareStep> steps, IReadOnlyList<ConsumerWork> consumers, List<CompareRecord> records, PairSampler.BatchLog log)
     {
         foreach (IGrouping<int, CompareStep> byReceivers in steps.GroupBy(s => s.Receivers))
         {
@@ -116,14 +117,39 @@ internal static class CompareCommand
                 await using IPayloadContender baseline = await factory.StartAsync(receivers, CancellationToken.None).ConfigureAwait(false);
                 foreach (CompareStep step in byReceivers)
                 {
-                    records.Add(await RunStepAsync(workload, mode.Name, hose, baseline, step, log with { Label = $"{workload} {mode.Name}" }).ConfigureAwait(false));
-                    PeakMemory.Reset();
+                    foreach (ConsumerWork consumer in consumers)
+                    {
+                        if (!await TrySetConsumerAsync(consumer, hose, baseline).ConfigureAwait(false))
+                        {
+                            continue;
+                        }
+
+                        string label = consumer == ConsumerWork.Touch ? $"{workload} {mode.Name}" : $"{workload} {mode.Name} {consumer.Name()}";
+                        records.Add(await RunStepAsync(workload, mode.Name, consumer, hose, baseline, step, log with { Label = label }).ConfigureAwait(false));
+                        PeakMemory.Reset();
+                    }
                 }
             }
         }
     }
 
-    private static async Task<CompareRecord> RunStepAsync(string workload, string mode, IPayloadContender hose, IPayloadContender baseline, CompareStep step, PairSampler.BatchLog log)
+    /// <summary>Sets both contenders' consumers; false (and a note) when one of them has no such consumer.</summary>
+    private static async Task<bool> TrySetConsumerAsync(ConsumerWork consumer, IPayloadContender hose, IPayloadContender baseline)
+    {
+        try
+        {
+            await hose.SetConsumerAsync(consumer).ConfigureAwait(false);
+            await baseline.SetConsumerAsync(consumer).ConfigureAwait(false);
+            return true;
+        }
+        catch (NotSupportedException e)
+        {
+            Console.WriteLine($"skipped: {hose.Name} vs {baseline.Name} with the {consumer.Name()} consumer: {e.Message}");
+            return false;
+        }
+    }
+
+    private static async Task<CompareRecord> RunStepAsync(string workload, string mode, ConsumerWork consumer, IPayloadContender hose, IPayloadContender baseline, CompareStep step, PairSampler.BatchLog log)
     {
         int size = step.PayloadBytes;
         int seed = PayloadSizes.SeedFor(size);
@@ -132,6 +158,11 @@ internal static class CompareCommand
         ulong checksum = Checksum.Compute(expected);
         expected = [];
         await hose.PrepareAsync(size, seed).ConfigureAwait(false);
+        if (hose is IZeroCopyContender before)
+        {
+            _ = await before.TakePathReportAsync().ConfigureAwait(false); // count this pair's payloads only
+        }
+
         await baseline.PrepareAsync(size, seed).ConfigureAwait(false);
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -143,6 +174,7 @@ internal static class CompareCommand
             Workload = workload,
             Mode = mode,
             Baseline = baseline.Name,
+            Consumer = consumer.Name(),
             PayloadBytes = size,
             FanOut = step.Receivers,
             HoseMedianMicros = PairSampler.Median(result.Hose),
@@ -152,11 +184,18 @@ internal static class CompareCommand
             HoseAllocatedBytesPerOp = result.HoseAllocatedPerOp,
             BaselineAllocatedBytesPerOp = result.BaselineAllocatedPerOp,
             PeakWorkingSetBytes = PeakMemory.Read(),
+            HoseFillMedianMicros = result.HoseFill.Length > 0 ? PairSampler.Median(result.HoseFill) : null,
+            BaselineFillMedianMicros = result.BaselineFill.Length > 0 ? PairSampler.Median(result.BaselineFill) : null,
+            HosePath = hose is IZeroCopyContender zeroCopy ? await zeroCopy.TakePathReportAsync().ConfigureAwait(false) : null,
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{workload,-6} {mode,-13} vs {record.Baseline,-14} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
+            $"{workload,-6} {mode,-23} vs {record.Baseline,-14} {record.Consumer,-8} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}{Fills(record)}{(record.HosePath is null ? "" : $"  [{record.HosePath}]")}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
         return record;
     }
+
+    private static string Fills(CompareRecord r) => r.HoseFillMedianMicros is null && r.BaselineFillMedianMicros is null
+        ? ""
+        : $"  fill {(r.HoseFillMedianMicros is double h ? MarkdownReport.Latency(h) : "-")} / {(r.BaselineFillMedianMicros is double b ? MarkdownReport.Latency(b) : "-")}";
 
     /// <summary>bench/results of the repository this runs from (found by walking up to Roadrunner.sln), else ./bench/results.</summary>
     private static string ResultsFolder()

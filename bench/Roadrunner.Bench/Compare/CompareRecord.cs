@@ -17,6 +17,13 @@ internal sealed record CompareRecord
     [JsonPropertyName("baseline")]
     public required string Baseline { get; init; }
 
+    /// <summary>
+    /// What each consumer did with a payload inside the timed transfer: <c>touch</c> (O(1): length, first and last byte;
+    /// the paper's consumer) or <c>read-all</c> (read every byte), the same for the hose and the baseline.
+    /// </summary>
+    [JsonPropertyName("consumer")]
+    public required string Consumer { get; init; }
+
     /// <summary>Payload size per receiver.</summary>
     [JsonPropertyName("payloadBytes")]
     public required long PayloadBytes { get; init; }
@@ -52,6 +59,29 @@ internal sealed record CompareRecord
     /// <summary>Managed bytes allocated per baseline transfer (all threads).</summary>
     [JsonPropertyName("baselineAllocatedBytesPerOp")]
     public required double BaselineAllocatedBytesPerOp { get; init; }
+
+    /// <summary>
+    /// Median time the hose's producer guest took to fill the payload (never part of the hop): a zero-copy producer fills
+    /// a freshly claimed window in every transfer, a copying one refills the same buffer (timed once at preparation).
+    /// Null when the contender does not report it.
+    /// </summary>
+    [JsonPropertyName("hoseFillMedianMicros")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? HoseFillMedianMicros { get; init; }
+
+    /// <summary>The same for the baseline (today's path next to a zero-copy mode); null when not reported.</summary>
+    [JsonPropertyName("baselineFillMedianMicros")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? BaselineFillMedianMicros { get; init; }
+
+    /// <summary>
+    /// For a zero-copy mode, how the hose's payloads of this pair reached the receivers, counted by the receiver guests:
+    /// <c>mapped N/N</c>, <c>copied N/N</c> (the host copied: below its mapping crossover, or no mapping on that path) or
+    /// both. Null for the other modes.
+    /// </summary>
+    [JsonPropertyName("hosePath")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HosePath { get; init; }
 
     /// <summary>Peak resident set of the process while this pair ran (both contenders alive; Linux VmHWM after a reset).</summary>
     [JsonPropertyName("peakWorkingSetBytes")]

@@ -40,8 +40,11 @@ internal static class PairSampler
         }
     }
 
-    /// <summary>The samples and per-transfer allocations of one pair.</summary>
-    public sealed record Result(double[] Hose, double[] Baseline, double HoseAllocatedPerOp, double BaselineAllocatedPerOp, int Verified);
+    /// <summary>
+    /// The samples and per-transfer allocations of one pair, and the producers' fill times (µs) of the contenders that
+    /// report them (<see cref="IFillTimedContender"/>; empty otherwise).
+    /// </summary>
+    public sealed record Result(double[] Hose, double[] Baseline, double HoseAllocatedPerOp, double BaselineAllocatedPerOp, int Verified, double[] HoseFill, double[] BaselineFill);
 
     public static async Task<Result> RunAsync(IPayloadContender hose, IPayloadContender baseline, int payloadBytes, int iterations, ulong checksum, BatchLog log)
     {
@@ -50,6 +53,7 @@ internal static class PairSampler
         int warmUp = Math.Clamp(batch, 2, 20);
         var contenders = new[] { hose, baseline };
         var samples = new[] { new List<double>(iterations), new List<double>(iterations) };
+        var fills = new[] { new List<double>(iterations), new List<double>(iterations) }; // sized up front: no allocation while timed
         var allocated = new long[2];
         int verified = 0;
 
@@ -90,7 +94,13 @@ internal static class PairSampler
                 {
                     long start = Stopwatch.GetTimestamp();
                     await contender.TransferAsync(payloadBytes).ConfigureAwait(false);
-                    into.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
+                    TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+                    // A zero-copy contender's transfer includes its producer's fill: it times the hop itself.
+                    into.Add((contender is IZeroCopyContender zeroCopy ? zeroCopy.LastHop : elapsed).TotalMicroseconds);
+                    if (contender is IFillTimedContender filled)
+                    {
+                        fills[c].Add(filled.LastFill.TotalMicroseconds);
+                    }
                 }
 
                 allocated[c] += GC.GetTotalAllocatedBytes(precise: true) - before;
@@ -99,7 +109,7 @@ internal static class PairSampler
             }
         }
 
-        return new Result([.. samples[0]], [.. samples[1]], (double)allocated[0] / iterations, (double)allocated[1] / iterations, verified);
+        return new Result([.. samples[0]], [.. samples[1]], (double)allocated[0] / iterations, (double)allocated[1] / iterations, verified, [.. fills[0]], [.. fills[1]]);
     }
 
     /// <summary>The median of <paramref name="samples"/>.</summary>

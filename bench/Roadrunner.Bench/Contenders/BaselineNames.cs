@@ -15,6 +15,9 @@ public static class BaselineNames
     /// <summary>The floor: one copy of the same bytes into the receiver's memory.</summary>
     public const string Memcpy = "memcpy";
 
+    /// <summary>The floor of a zero-copy hop: the same page mapping, done bare from .NET (<see cref="Roadrunner.Workloads.MapFloor"/>).</summary>
+    public const string MapFloor = Roadrunner.Workloads.MapFloor.BaselineName;
+
     /// <summary>A plain socket pump between the same two processes (network mode only; the mode provides it).</summary>
     public const string SocketPump = "socket-pump";
 }

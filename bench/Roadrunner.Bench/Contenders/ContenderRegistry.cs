@@ -34,13 +34,27 @@ public static class ContenderRegistry
 
             foreach (IHoseMode mode in Modes)
             {
-                foreach (IContenderFactory own in mode.OwnBaselines)
+                // An own baseline that is itself a mode (today's path next to a zero-copy mode) is already in the list.
+                foreach (IContenderFactory own in mode.OwnBaselines.Where(b => b is not IHoseMode))
                 {
                     all[$"{mode.Name}:{own.Name}"] = own;
                 }
             }
 
             return all;
+        }
+    }
+
+    /// <summary>The environment variable that limits the suite to some contenders: keys of <see cref="ByKey"/>, comma-separated.</summary>
+    public const string SuiteFilterVariable = "ROADRUNNER_BENCH_CONTENDERS";
+
+    /// <summary>The keys the BenchmarkDotNet suite runs: every key, or those <see cref="SuiteFilterVariable"/> names.</summary>
+    public static IEnumerable<string> SuiteKeys
+    {
+        get
+        {
+            string[] only = (Environment.GetEnvironmentVariable(SuiteFilterVariable) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return ByKey.Keys.Where(k => only.Length == 0 || only.Contains(k, StringComparer.Ordinal));
         }
     }
 

@@ -22,6 +22,9 @@ internal static class RoadrunnerActivity
     /// <summary>Into an idle push receiver, straight from the sender's bytes.</summary>
     public const string Direct = "direct";
 
+    /// <summary>Into an idle push receiver, its pages mapped into the receiver's window (no copy).</summary>
+    public const string Mapped = "mapped";
+
     /// <summary>Through the receiver's queue (pooled regions).</summary>
     public const string Queued = "queued";
 

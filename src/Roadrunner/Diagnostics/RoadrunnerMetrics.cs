@@ -119,8 +119,11 @@ public static class RoadrunnerMetrics
         }
     }
 
-    /// <summary>Counts one payload accepted by the inbox <paramref name="function"/>.</summary>
-    internal static void Accepted(string function, long bytes, bool direct)
+    /// <summary>
+    /// Counts one payload accepted by the inbox <paramref name="function"/>; <paramref name="path"/>: direct (copied
+    /// straight into an idle receiver), mapped (its pages mapped into an idle receiver) or queued.
+    /// </summary>
+    internal static void Accepted(string function, long bytes, string path)
     {
         if (!Payloads.Enabled && !PayloadBytes.Enabled)
         {
@@ -128,8 +131,26 @@ public static class RoadrunnerMetrics
         }
 
         var name = new KeyValuePair<string, object?>("function", function);
-        var path = new KeyValuePair<string, object?>("path", direct ? "direct" : "queued");
-        Payloads.Add(1, name, path);
-        PayloadBytes.Add(bytes, name, path);
+        var pathTag = new KeyValuePair<string, object?>("path", path);
+        Payloads.Add(1, name, pathTag);
+        PayloadBytes.Add(bytes, name, pathTag);
+    }
+
+    /// <summary>
+    /// Payloads handed into guests (pushed or received), by how their bytes got there; tags <c>function</c> and
+    /// <c>transfer</c>: mapped (file pages mapped into the guest's window, no copy) or copied.
+    /// </summary>
+    internal static readonly Counter<long> GuestTransfers = Meter.CreateCounter<long>("roadrunner.guest.transfers", "{payload}", "Payloads handed into guests, mapped or copied");
+
+    /// <summary>Counts one payload handed into a guest.</summary>
+    internal static void Transferred(string function, bool mapped)
+    {
+        if (GuestTransfers.Enabled)
+        {
+            GuestTransfers.Add(
+                1,
+                new KeyValuePair<string, object?>("function", function),
+                new KeyValuePair<string, object?>("transfer", mapped ? "mapped" : "copied"));
+        }
     }
 }

@@ -7,7 +7,7 @@ namespace Roadrunner.Hoses;
 /// One sender, N receivers. Idle direct receivers get their copy straight from the sender's memory; all the others
 /// share one copy in pooled regions (reference counted), so a payload is copied into regions at most once.
 /// </summary>
-internal sealed class FanOutSender : FanOutBase
+internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
 {
     private readonly InboxWriter[] _targets;
     private readonly RegionPool _pool;
@@ -43,7 +43,42 @@ internal sealed class FanOutSender : FanOutBase
     /// into idle receivers and into shared regions for the others. A failure after that (a receiver refusing, the pool
     /// out of room) comes after some targets took the payload and reads PeerFailed.
     /// </summary>
-    protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
+    protected override HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendCore(payload, default, wait, timeout, cancellationToken);
+
+    /// <summary>As a send; idle receivers that can map <paramref name="pages"/> map them instead of copying.</summary>
+    public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendCore(payload, pages, wait: true, timeout, cancellationToken));
+
+    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
+        FanOutClaim.TryClaim(_targets, _pool, length, claimer, timeout, cancellationToken, out ticket);
+
+    /// <summary>A queue slot in every target (waiting up to the deadline when <paramref name="wait"/>), or none at all.</summary>
+    internal static HoseStatus ReserveSlots(InboxWriter[] targets, bool wait, Deadline deadline, CancellationToken cancellationToken, out InboxReservation[] slots)
+    {
+        slots = new InboxReservation[targets.Length];
+        for (int reserved = 0; reserved < targets.Length; reserved++)
+        {
+            InboxWriter target = targets[reserved];
+            HoseStatus status = wait ? target.ReserveSlot(new InboxWait(deadline, cancellationToken), out slots[reserved]) : target.TryReserveSlot(out slots[reserved]);
+            if (status != HoseStatus.Ok)
+            {
+                for (int i = 0; i < reserved; i++)
+                {
+                    targets[i].Abort(slots[i]);
+                }
+
+                return status;
+            }
+        }
+
+        return HoseStatus.Ok;
+    }
+
+    /// <inheritdoc cref="FanOutBase.Outcome"/>
+    internal static HoseStatus OutcomeOf(HoseStatus failure, int handedOver) => Outcome(failure, handedOver);
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> payload, FilePages pages, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         foreach (InboxWriter target in _targets)
         {
@@ -60,28 +95,14 @@ internal sealed class FanOutSender : FanOutBase
         }
 
         var deadline = Deadline.After(timeout);
-        var slots = new InboxReservation[_targets.Length];
-        for (int reserved = 0; reserved < _targets.Length; reserved++)
-        {
-            InboxWriter target = _targets[reserved];
-            HoseStatus status = wait ? target.ReserveSlot(new InboxWait(deadline, cancellationToken), out slots[reserved]) : target.TryReserveSlot(out slots[reserved]);
-            if (status != HoseStatus.Ok)
-            {
-                for (int i = 0; i < reserved; i++)
-                {
-                    _targets[i].Abort(slots[i]);
-                }
-
-                return status;
-            }
-        }
-
-        return DeliverToAll(payload, slots, wait, deadline, cancellationToken);
+        HoseStatus reserved = ReserveSlots(_targets, wait, deadline, cancellationToken, out InboxReservation[] slots);
+        return reserved != HoseStatus.Ok ? reserved : DeliverToAll(payload, pages, slots, wait, deadline, cancellationToken);
     }
 
     /// <summary>
-    /// The same two phases as <see cref="SendCore"/>, waiting on the slots' and the pool's awaitables instead of a
-    /// thread: a slot in every target first (cancellation gives back what was taken and throws), then delivery.
+    /// The same two phases as <see cref="SendCore(ReadOnlySpan{byte}, bool, TimeSpan, CancellationToken)"/>, waiting on
+    /// the slots' and the pool's awaitables instead of a thread: a slot in every target first (cancellation gives back
+    /// what was taken and throws), then delivery.
     /// </summary>
     protected override ValueTask SendAsyncCore(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
         RoadrunnerActivity.Traced(RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode), SendQueuedAsync(payload, cancellationToken));
@@ -212,7 +233,7 @@ internal sealed class FanOutSender : FanOutBase
     }
 
     /// <summary>Delivers to every target, each holding a reserved slot that it uses or gives back.</summary>
-    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, InboxReservation[] slots, bool wait, Deadline deadline, CancellationToken cancellationToken)
+    private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, FilePages pages, InboxReservation[] slots, bool wait, Deadline deadline, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
         int handedOver = 0;
@@ -228,7 +249,7 @@ internal sealed class FanOutSender : FanOutBase
                     continue;
                 }
 
-                HoseStatus status = target.TryDirect(payload);
+                HoseStatus status = target.TryDirect(payload, pages);
                 if (status == HoseStatus.WouldBlock)
                 {
                     // Once a target has the payload, cancellation can no longer withdraw it (SendOutcome): only the deadline holds.

@@ -24,15 +24,31 @@ internal interface IDirectReceiver
     HoseStatus TryDeliver(int length, PayloadWriter write) => HoseStatus.WouldBlock;
 
     /// <summary>
-    /// Zero-copy hook (issue 11): takes a payload that already lies in regions (a claim, a fan-out's shared copy, a
-    /// lease over a peer's region) without copying its bytes, e.g. by mapping its pages into the receiver's memory, if
-    /// the receiver is idle. The caller keeps its own reference and releases it after the call; a receiver that uses
-    /// the pages after returning takes a reference of its own (<see cref="RegionPayload.AddReference"/>).
-    /// <see cref="InboxWriter"/> offers every payload here before queueing it. Receivers that cannot answer
-    /// <see cref="HoseStatus.WouldBlock"/> (the payload is queued as before): today every receiver does.
+    /// Like <see cref="TryDeliver(ReadOnlySpan{byte})"/> for bytes that also live in <paramref name="pages"/>: a receiver
+    /// that can map them does, instead of copying. The pages must not change until this returns.
     /// </summary>
+    HoseStatus TryDeliver(ReadOnlySpan<byte> payload, FilePages pages, out bool mapped)
+    {
+        mapped = false;
+        return TryDeliver(payload);
+    }
+
+    /// <summary>
+    /// Zero-copy hook (issue 11): takes a payload that already lies in regions (a claim, a fan-out's shared copy, a
+    /// lease over a peer's region) without copying its bytes, by mapping its pages into the receiver's memory, if the
+    /// receiver is idle and takes payloads that way. The caller keeps its own reference and releases it after the call;
+    /// a receiver that uses the pages after returning takes a reference of its own (<see cref="RegionPayload.AddReference"/>).
+    /// <see cref="InboxWriter"/> offers every payload here before queueing it. Receivers that do not map answer
+    /// <see cref="HoseStatus.WouldBlock"/> (the payload is queued as before).
+    /// </summary>
+    /// <param name="payload">The payload.</param>
+    /// <param name="mapped">True when the pages were mapped into the receiver (false: it copied them after all).</param>
     /// <returns>As <see cref="TryDeliver(ReadOnlySpan{byte})"/>.</returns>
-    HoseStatus TryDeliver(RegionPayload payload) => HoseStatus.WouldBlock;
+    HoseStatus TryDeliver(RegionPayload payload, out bool mapped)
+    {
+        mapped = false;
+        return HoseStatus.WouldBlock;
+    }
 }
 
 /// <summary>Writes a payload into <paramref name="destination"/> (exactly its length); throws when the bytes cannot be produced.</summary>

@@ -12,7 +12,7 @@ namespace Roadrunner.Hoses;
 /// in place. Bounded twice: by the queue's slots and by the pool's leased bytes. Payloads enter only through its
 /// <see cref="Writer"/> (<see cref="InboxWriter"/>: the delivery policy); this class adds the sender API and the reading side.
 /// </summary>
-internal sealed class InProcessHose : IDataHose, IInboxTarget
+internal sealed class InProcessHose : IDataHose, IInboxTarget, IRegionClaimTarget, IPageSender
 {
     private readonly Channel<RegionPayload> _queue = Channel.CreateUnbounded<RegionPayload>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
     private readonly InboxSlots _slots;
@@ -73,9 +73,16 @@ internal sealed class InProcessHose : IDataHose, IInboxTarget
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, timeout, cancellationToken));
 
-    private HoseStatus SendCore(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>As <see cref="Send(ReadOnlySpan{byte}, TimeSpan, CancellationToken)"/>; an idle receiver that can map <paramref name="pages"/> maps them instead of copying.</summary>
+    public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, payload.Length, RoadrunnerActivity.InProcess), SendCore(payload, timeout, cancellationToken, pages));
+
+    public HoseStatus TryClaim(long length, long claimer, TimeSpan timeout, CancellationToken cancellationToken, out RegionTicket? ticket) =>
+        InboxClaim.TryClaim(_writer, length, claimer, timeout, cancellationToken, out ticket);
+
+    private HoseStatus SendCore(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken, FilePages pages = default)
     {
-        HoseStatus status = _writer.TryDirect(payload);
+        HoseStatus status = _writer.TryDirect(payload, pages);
         if (status != HoseStatus.WouldBlock)
         {
             return status;

@@ -95,6 +95,28 @@ internal sealed class InboxWriter
         return direct is null ? status : Counted(direct.TryDeliver(length, write), length);
     }
 
+    /// <summary>
+    /// Like <see cref="TryDirect(ReadOnlySpan{byte}, in RoadrunnerActivity.Inbound)"/> for bytes that also live in
+    /// <paramref name="pages"/> (a guest's committed window): an idle receiver may map them instead of copying.
+    /// </summary>
+    public HoseStatus TryDirect(ReadOnlySpan<byte> payload, FilePages pages, in RoadrunnerActivity.Inbound from = default)
+    {
+        if (pages.IsEmpty)
+        {
+            return TryDirect(payload, from);
+        }
+
+        HoseStatus status = DirectReceiverFor(payload.Length, out IDirectReceiver? direct);
+        if (direct is null)
+        {
+            return status;
+        }
+
+        using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
+        status = direct.TryDeliver(payload, pages, out bool mapped);
+        return Counted(status, payload.Length, mapped ? RoadrunnerActivity.Mapped : RoadrunnerActivity.Direct);
+    }
+
     /// <summary>A slot and regions for <paramref name="length"/> bytes without waiting.</summary>
     /// <returns><see cref="HoseStatus.Ok"/>; <see cref="HoseStatus.TooLarge"/> when the pool could never hold it;
     /// <see cref="HoseStatus.WouldBlock"/> when there is no room now; <see cref="HoseStatus.Closed"/> when the pool is gone.</returns>
@@ -124,7 +146,8 @@ internal sealed class InboxWriter
 
     /// <summary>A slot, then regions for <paramref name="length"/> bytes, each waited for as <paramref name="wait"/> says.</summary>
     /// <returns><see cref="HoseStatus.Ok"/>, or what <see cref="ReserveSlot"/> or <see cref="Rent"/> answered (nothing held).</returns>
-    public HoseStatus Reserve(long length, in InboxWait wait, out InboxReservation reservation)
+    /// <remarks>A nonzero <paramref name="claimer"/> rents for a guest's zero-copy claim (see <see cref="RegionPool.Rent"/>).</remarks>
+    public HoseStatus Reserve(long length, in InboxWait wait, out InboxReservation reservation, long claimer = 0)
     {
         HoseStatus status = ReserveSlot(wait, out reservation);
         if (status != HoseStatus.Ok)
@@ -132,7 +155,7 @@ internal sealed class InboxWriter
             return status;
         }
 
-        status = Rent(length, wait, out RegionPayload regions);
+        status = Rent(length, wait, out RegionPayload regions, claimer);
         if (status != HoseStatus.Ok)
         {
             Abort(reservation);
@@ -197,14 +220,15 @@ internal sealed class InboxWriter
     /// <summary>Regions for <paramref name="length"/> bytes from the inbox's pool, waiting as <paramref name="wait"/> says (no slot).</summary>
     /// <returns><see cref="HoseStatus.Ok"/>; <see cref="HoseStatus.TimedOut"/>; <see cref="HoseStatus.TooLarge"/> (over the
     /// whole budget); <see cref="HoseStatus.WouldBlock"/> (the region folder is full); <see cref="HoseStatus.Closed"/> (the pool is gone).</returns>
-    public HoseStatus Rent(long length, in InboxWait wait, out RegionPayload regions)
+    /// <remarks>A nonzero <paramref name="claimer"/> rents for a guest's zero-copy claim (see <see cref="RegionPool.Rent"/>).</remarks>
+    public HoseStatus Rent(long length, in InboxWait wait, out RegionPayload regions, long claimer = 0)
     {
         while (true)
         {
             HoseStatus status;
             try
             {
-                status = _pool.Rent(length, wait.NextSlice, wait.Cancellation, out regions);
+                status = _pool.Rent(length, wait.NextSlice, wait.Cancellation, out regions, claimer);
             }
             catch (OperationCanceledException)
             {
@@ -284,7 +308,7 @@ internal sealed class InboxWriter
             return _terminal != 0 ? (HoseStatus)_terminal : HoseStatus.Closed;
         }
 
-        RoadrunnerMetrics.Accepted(Name, payload.Length, direct: false);
+        RoadrunnerMetrics.Accepted(Name, payload.Length, RoadrunnerActivity.Queued);
         _readers.Wake();
         RoadrunnerActivity.TagPath(RoadrunnerActivity.Queued);
         _direct?.OnQueued();
@@ -304,9 +328,9 @@ internal sealed class InboxWriter
     /// <summary>
     /// THE ZERO-COPY HOOK (issue 11): a payload that already lies in regions (a claim, a fan-out's shared copy, a lease
     /// over a peer's region) is offered to an idle direct receiver before it is queued, so a receiver can take the
-    /// pages themselves (map them) instead of copying. Today no receiver does (<see cref="IDirectReceiver.TryDeliver(RegionPayload)"/>
-    /// answers <see cref="HoseStatus.WouldBlock"/>), so every such payload is queued. The receiver holds its own reference
-    /// for as long as it keeps the pages; the caller releases its own.
+    /// pages themselves (map them) instead of copying: a push guest that exports <c>rr_alloc_window</c> does, at or above
+    /// its mapping threshold (docs/zero-copy.md); others answer <see cref="HoseStatus.WouldBlock"/> and the payload is
+    /// queued. The receiver holds its own reference for as long as it keeps the pages; the caller releases its own.
     /// </summary>
     private HoseStatus TryDirect(RegionPayload payload, in RoadrunnerActivity.Inbound from)
     {
@@ -318,7 +342,8 @@ internal sealed class InboxWriter
         }
 
         using RoadrunnerActivity.DirectScope traced = RoadrunnerActivity.MarkDirect(from);
-        return Counted(direct.TryDeliver(payload), payload.Length);
+        HoseStatus status = direct.TryDeliver(payload, out bool mapped);
+        return Counted(status, payload.Length, mapped ? RoadrunnerActivity.Mapped : RoadrunnerActivity.Direct);
     }
 
     /// <summary>The direct receiver to try now, or null with the status to answer (a failure, or WouldBlock: queue it).</summary>
@@ -336,12 +361,12 @@ internal sealed class InboxWriter
         return HoseStatus.WouldBlock;
     }
 
-    private HoseStatus Counted(HoseStatus status, long length)
+    private HoseStatus Counted(HoseStatus status, long length, string path = RoadrunnerActivity.Direct)
     {
         if (status == HoseStatus.Ok)
         {
-            RoadrunnerMetrics.Accepted(Name, length, direct: true);
-            RoadrunnerActivity.TagPath(RoadrunnerActivity.Direct);
+            RoadrunnerMetrics.Accepted(Name, length, path);
+            RoadrunnerActivity.TagPath(path);
         }
 
         return status;

@@ -23,7 +23,8 @@ public sealed class FunctionHostOptions
     /// a large payload straight out of the sending guest: one copy between the two guests instead of two (see
     /// <c>SharedMemoryOptions.DirectReadThreshold</c>). Linux only; only with an engine the host creates. Costs a
     /// file per guest instance and makes data segments copy on instantiation instead of mapping copy-on-write.
-    /// Default: false.
+    /// Also what zero-copy hops need (guest ABI version 2: a receiver maps a sender's pages instead of copying, see
+    /// docs/zero-copy.md, which says why this is not the default). Default: false.
     /// </summary>
     public bool GuestMemoryInFiles { get; set; }
 

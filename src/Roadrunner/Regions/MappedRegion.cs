@@ -37,6 +37,16 @@ internal sealed unsafe class MappedRegion : MemoryManager<byte>
     /// <summary>Usable bytes.</summary>
     public int Length { get; }
 
+    /// <summary>
+    /// Whose bytes the region may still hold: 0 none (a new file reads as zeros), a guest's window owner id when only
+    /// that guest wrote it (its zero-copy claims), <see cref="AnyWriter"/> otherwise. A guest's claim maps the region
+    /// into the guest, so it must never show another function's bytes (<see cref="RegionPool"/> clears them first).
+    /// </summary>
+    public long Writer { get; set; }
+
+    /// <summary><see cref="Writer"/> of a region written by anyone but one guest's claims.</summary>
+    public const long AnyWriter = -1;
+
     /// <summary>Start of the mapping in this process.</summary>
     public byte* Pointer => _pointer != null ? _pointer : throw new ObjectDisposedException(nameof(MappedRegion));
 

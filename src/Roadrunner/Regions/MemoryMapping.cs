@@ -18,6 +18,7 @@ internal static unsafe partial class MemoryMapping
     private const int MapFixed = 0x10;
     private const int MapAnonymous = 0x20;
     private const int MapNoReserve = 0x4000;
+    private const int MapPopulate = 0x8000;
 
     /// <summary>Reserves <paramref name="length"/> bytes of address space that nothing may touch (no memory committed).</summary>
     public static byte* Reserve(nuint length)
@@ -33,6 +34,33 @@ internal static unsafe partial class MemoryMapping
         if (mapped == (void*)-1)
         {
             throw Failure("map a file range");
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="MapFileAt"/>, read-write and with the page tables filled at once (<c>MAP_POPULATE</c>: on a shared
+    /// mapping that copies nothing, and spares the writer a fault per page).
+    /// </summary>
+    public static void MapFilePopulatedAt(byte* address, nuint length, SafeHandle file, long offset)
+    {
+        void* mapped = Mmap(address, length, ProtectReadWrite, MapShared | MapFixed | MapPopulate, (int)file.DangerousGetHandle(), offset);
+        if (mapped == (void*)-1)
+        {
+            throw Failure("map a file range");
+        }
+    }
+
+    /// <summary>
+    /// Maps bytes [offset, offset+length) of the open file at <paramref name="address"/> copy-on-write
+    /// (<c>MAP_PRIVATE</c>: writes stay in this mapping), read-write, replacing what was there. Never populated: a
+    /// populated writable private mapping copies every page.
+    /// </summary>
+    public static void MapFileCopyOnWriteAt(byte* address, nuint length, SafeHandle file, long offset)
+    {
+        void* mapped = Mmap(address, length, ProtectReadWrite, MapPrivate | MapFixed, (int)file.DangerousGetHandle(), offset);
+        if (mapped == (void*)-1)
+        {
+            throw Failure("map a file range copy-on-write");
         }
     }
 

@@ -25,7 +25,29 @@ internal sealed class RegionPayload : ITracedPayload
     public Chunk[] Chunks { get; }
 
     /// <summary>Payload bytes.</summary>
-    public long Length { get; }
+    public long Length { get; private set; }
+
+    /// <summary>
+    /// Shortens a payload nobody else references yet (a claim committed with fewer bytes than it claimed): later chunks
+    /// keep their regions (returned with the payload) but hold no bytes.
+    /// </summary>
+    public void Trim(long length)
+    {
+        if (length < 0 || length > Length || Volatile.Read(ref _references) != 1)
+        {
+            throw new InvalidOperationException($"Cannot trim a payload of {Length} bytes to {length}.");
+        }
+
+        long left = length;
+        for (int i = 0; i < Chunks.Length; i++)
+        {
+            int keep = (int)Math.Min(left, Chunks[i].Length);
+            Chunks[i] = Chunks[i] with { Length = keep };
+            left -= keep;
+        }
+
+        Length = length;
+    }
 
     /// <summary>Bytes taken from the owner's budget.</summary>
     public long Footprint { get; }

@@ -100,7 +100,11 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     /// Rents regions for a payload, blocking until the budget allows it or the timeout passes. Returns
     /// <see cref="HoseStatus.WouldBlock"/> at once when the region folder has no room for the payload's pages.
     /// </summary>
-    internal HoseStatus Rent(long length, TimeSpan timeout, CancellationToken cancellationToken, out RegionPayload payload)
+    /// <remarks>
+    /// A nonzero <paramref name="claimer"/> is the window owner id of a guest that will map the regions; bytes of
+    /// others left in them are cleared first (see <see cref="MappedRegion.Writer"/>).
+    /// </remarks>
+    internal HoseStatus Rent(long length, TimeSpan timeout, CancellationToken cancellationToken, out RegionPayload payload, long claimer = 0)
     {
         ThrowIfDisposed();
         payload = null!;
@@ -116,7 +120,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         }
 
         // A full folder is "no room to send now": the bytes may fit once other payloads are gone.
-        return TryBuild(length, footprint, out payload, out _) ? HoseStatus.Ok : HoseStatus.WouldBlock;
+        return TryBuild(length, footprint, out payload, out _, claimer) ? HoseStatus.Ok : HoseStatus.WouldBlock;
     }
 
     /// <summary>Rents regions for a payload, waiting asynchronously for the budget.</summary>
@@ -180,14 +184,14 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     /// Builds the payload with its pages reserved; on any failure gives back what it took (regions, then budget). A full
     /// folder is false (and counted), not an exception: the caller turns it into a status.
     /// </summary>
-    private bool TryBuild(long length, long footprint, out RegionPayload payload, out RegionFolderFullException? full)
+    private bool TryBuild(long length, long footprint, out RegionPayload payload, out RegionFolderFullException? full, long claimer = 0)
     {
         full = null;
         try
         {
             try
             {
-                payload = Build(length, footprint);
+                payload = Build(length, footprint, claimer);
                 return true;
             }
             catch (RegionFolderFullException)
@@ -198,7 +202,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
                     throw;
                 }
 
-                payload = Build(length, footprint);
+                payload = Build(length, footprint, claimer);
                 return true;
             }
         }
@@ -219,7 +223,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
         return false;
     }
 
-    private RegionPayload Build(long length, long footprint)
+    private RegionPayload Build(long length, long footprint, long claimer)
     {
         int count = (int)((length + LargestRegion - 1) / LargestRegion);
         var chunks = new RegionPayload.Chunk[count];
@@ -233,6 +237,7 @@ public sealed class RegionPool : IDisposable, IRegionOwner
                 MappedRegion region = _idle[IndexOf(ClassFor(size))].Get();
                 chunks[taken++] = new RegionPayload.Chunk(region, size);
                 region.Reserve(size); // before anyone touches the pages: a full folder is an error here, not a SIGBUS later
+                Mark(region, size, claimer);
                 left -= size;
             }
 
@@ -248,6 +253,28 @@ public sealed class RegionPool : IDisposable, IRegionOwner
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Records who writes the region next. A guest's claim maps the region's pages into the guest, so bytes another
+    /// function left there are cleared first (whole pages: the guest sees them whole); a region that is new or held
+    /// only this guest's own bytes is handed over as it is (the common case: a guest reuses the regions it sent).
+    /// </summary>
+    private static void Mark(MappedRegion region, int size, long claimer)
+    {
+        if (claimer == 0)
+        {
+            region.Writer = MappedRegion.AnyWriter;
+            return;
+        }
+
+        if (region.Writer != 0 && region.Writer != claimer)
+        {
+            int page = Environment.SystemPageSize;
+            region.AsSpan((int)Math.Min(region.Length, ((long)size + page - 1) / page * page)).Clear();
+        }
+
+        region.Writer = claimer;
     }
 
     /// <summary>Unmaps and deletes every idle region (their reserved pages go back to the file system); returns how many.</summary>

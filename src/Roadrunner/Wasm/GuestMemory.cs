@@ -13,6 +13,12 @@ internal sealed class GuestMemory
     /// <summary>True once the memory is known.</summary>
     public bool IsBound => _memory is not null;
 
+    /// <summary>Where the memory starts now (0 when unbound).</summary>
+    public nint Start => _memory?.GetPointer() ?? 0;
+
+    /// <summary>The memory's current size in bytes (0 when unbound).</summary>
+    public ulong Size => (ulong)(_memory?.GetLength() ?? 0);
+
     /// <summary>Caches the instance's exported memory.</summary>
     public void Bind(Memory memory) => _memory = memory;
 

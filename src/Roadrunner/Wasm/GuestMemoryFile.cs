@@ -12,7 +12,7 @@ namespace Roadrunner.Wasm;
 /// processes instead of two. Wasmtime gets the address space it asks for (reservation plus guard, inaccessible); the
 /// file is mapped over its start and grows in place, so the memory never moves.
 /// </summary>
-internal sealed unsafe class GuestMemoryFile : ILendableMemory, IDisposable
+internal sealed unsafe partial class GuestMemoryFile : ILendableMemory, IDisposable
 {
     private static readonly Lock s_registryGate = new();
     private static GuestMemoryFile[] s_live = [];
@@ -90,7 +90,9 @@ internal sealed unsafe class GuestMemoryFile : ILendableMemory, IDisposable
         byte* address = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes));
         foreach (GuestMemoryFile candidate in Volatile.Read(ref s_live))
         {
-            if (address >= candidate.Start && address + bytes.Length <= candidate.Start + candidate.Size)
+            // Bytes in a mapped window are not in the file (it holds the guest's own bytes there): not found.
+            if (address >= candidate.Start && address + bytes.Length <= candidate.Start + candidate.Size
+                && !candidate.OverlapsWindow((nuint)(address - candidate.Start), (nuint)bytes.Length))
             {
                 memory = candidate;
                 offset = address - candidate.Start;
@@ -101,6 +103,13 @@ internal sealed unsafe class GuestMemoryFile : ILendableMemory, IDisposable
         memory = null;
         offset = 0;
         return false;
+    }
+
+    /// <summary>The live file-backed memory that starts at <paramref name="start"/>, if any.</summary>
+    public static bool TryFindStart(nint start, [NotNullWhen(true)] out GuestMemoryFile? memory)
+    {
+        memory = Volatile.Read(ref s_live).FirstOrDefault(m => (nint)m.Start == start);
+        return memory is not null;
     }
 
     /// <summary>Grows the file and maps the new part in place (Wasmtime's <c>grow_to</c>).</summary>

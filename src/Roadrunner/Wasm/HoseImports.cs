@@ -112,7 +112,12 @@ internal static class HoseImports
             return (int)status;
         });
 
-        // Every failure counts, the caller's own bad arguments included.
+        return CountedFailure(status);
+    }
+
+    /// <summary>Counts a send (or commit) that failed, the caller's own bad arguments included; returns the status.</summary>
+    internal static int CountedFailure(int status)
+    {
         if (status != (int)HoseStatus.Ok && RoadrunnerMetrics.GuestSendFailures.Enabled)
         {
             RoadrunnerMetrics.GuestSendFailures.Add(1, new KeyValuePair<string, object?>("status", ((HoseStatus)status).ToString()));
@@ -173,6 +178,7 @@ internal static class HoseImports
             }
 
             payload.CopyTo(destination);
+            RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
             RoadrunnerActivity.Ended(RoadrunnerActivity.StartQueuedDeliver(guest.Name, payload), HoseStatus.Ok); // pulled by the guest
             return (int)payload.Length;
         }
@@ -188,7 +194,7 @@ internal static class HoseImports
     /// handler asks for runs past it). Bodies are static lambdas with their arguments passed as a tuple, so a call
     /// allocates nothing.
     /// </summary>
-    private static int Guarded<TArgs>(Caller caller, string import, TArgs args, Func<RoadrunnerGuest, TArgs, int> body)
+    internal static int Guarded<TArgs>(Caller caller, string import, TArgs args, Func<RoadrunnerGuest, TArgs, int> body)
     {
         try
         {

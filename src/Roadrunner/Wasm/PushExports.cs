@@ -16,6 +16,28 @@ internal static class PushExports
     /// <summary>Export called after the copy: <c>(ptr: i32, len: i32) -> ()</c>.</summary>
     public const string OnMessage = "rr_on_message";
 
+    /// <summary>Optional export of a push receiver that takes large payloads mapped: <c>(len: i32) -> ptr: i32</c>, a 64 KiB-aligned window.</summary>
+    public const string AllocWindow = "rr_alloc_window";
+
+    /// <summary>Looks up <c>rr_alloc_window</c>; null when not exported.</summary>
+    /// <exception cref="ArgumentException">It has the wrong type, or the module is not a push receiver.</exception>
+    public static Func<int, int>? FindWindowExport(Instance instance, string functionName, bool isPushReceiver)
+    {
+        if (!Check(instance, functionName, AllocWindow, [ValueKind.Int32], [ValueKind.Int32]))
+        {
+            return null;
+        }
+
+        if (!isPushReceiver)
+        {
+            throw new ArgumentException(
+                $"Function '{functionName}' exports '{AllocWindow}' but not '{Alloc}' and '{OnMessage}': only a push receiver takes payloads into windows.",
+                nameof(instance));
+        }
+
+        return instance.GetFunction<int, int>(AllocWindow);
+    }
+
     /// <summary>Looks up both exports; false for a pull receiver.</summary>
     /// <exception cref="ArgumentException">Only one of the two is exported, or either has the wrong type.</exception>
     public static bool TryFind(Instance instance, string functionName, out Func<int, int>? alloc, out Action<int, int>? onMessage)

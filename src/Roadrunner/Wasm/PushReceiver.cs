@@ -8,15 +8,35 @@ namespace Roadrunner.Wasm;
 /// <summary>
 /// Pushes payloads into a guest that exports <c>rr_alloc</c> and <c>rr_on_message</c>: ask it for a buffer, check the
 /// buffer lies in its memory, copy once, call the handler. Straight from the sender's memory when the guest is idle;
-/// from the regions of its inbox, in order, when it was busy.
+/// from the regions of its inbox, in order, when it was busy. A payload in regions at or above the mapping threshold
+/// is mapped instead of copied when the guest also exports <c>rr_alloc_window</c> (<paramref name="windows"/>).
 /// </summary>
-internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, Action<int, int> onMessage) : IDirectReceiver
+internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, Action<int, int> onMessage, MappedDelivery? windows = null) : IDirectReceiver
 {
     private int _drainScheduled;
 
-    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload) => TryDeliverCore(payload.Length, new SpanCopy(payload));
+    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload) => TryDeliverCore(payload.Length, new SpanCopy(payload, default), out _);
 
-    public HoseStatus TryDeliver(int length, PayloadWriter write) => TryDeliverCore(length, new WriterCopy(write));
+    public HoseStatus TryDeliver(ReadOnlySpan<byte> payload, FilePages pages, out bool mapped)
+    {
+        mapped = false;
+        return TryDeliverCore(payload.Length, new SpanCopy(payload, pages), out mapped);
+    }
+
+    public HoseStatus TryDeliver(int length, PayloadWriter write) => TryDeliverCore(length, new WriterCopy(write), out _);
+
+    /// <summary>
+    /// The seam's zero-copy hook: takes a payload in regions straight in only when it would be mapped (this guest
+    /// exports rr_alloc_window, the payload is at or above the threshold, its chunks map); otherwise WouldBlock, and the
+    /// payload is queued and pushed as before.
+    /// </summary>
+    public HoseStatus TryDeliver(RegionPayload payload, out bool mapped)
+    {
+        mapped = false;
+        return windows is null || !windows.CanMap(payload.Length) || PageMapping.PiecesOf(payload) is null
+            ? HoseStatus.WouldBlock
+            : TryDeliverCore((int)payload.Length, new RegionsCopy(payload), out mapped);
+    }
 
     public void OnQueued() => ScheduleDrain();
 
@@ -69,9 +89,10 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     /// Delivers now if the guest is idle and nothing is queued before this payload: rr_alloc, one copy (or the
     /// writer filling guest memory straight from a socket), rr_on_message — all under the push time limit.
     /// </summary>
-    private HoseStatus TryDeliverCore<TCopy>(int length, TCopy copy)
+    private HoseStatus TryDeliverCore<TCopy>(int length, TCopy copy, out bool mapped)
         where TCopy : IPayloadCopy, allows ref struct
     {
+        mapped = false;
         if (guest.IsFaulted)
         {
             return HoseStatus.PeerFailed;
@@ -97,14 +118,28 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
             outer = guest.ArmPushDeadline();
             armed = true;
             using System.Diagnostics.Activity? span = RoadrunnerActivity.StartDirectDeliver(guest.Name, length);
+            if (copy.Regions is { } regions)
+            {
+                return RoadrunnerActivity.Ended(span, DeliverRegions(regions, direct: true, span, out mapped));
+            }
+
+            if (!copy.Pages.IsEmpty && windows is not null && windows.CanMap(length))
+            {
+                HoseStatus? outcome = TryDeliverMapped([copy.Pages], length, direct: true, span, payload: null, out mapped);
+                if (outcome is { } status)
+                {
+                    return RoadrunnerActivity.Ended(span, status);
+                }
+            }
+
             if (!TryAllocate(length, out int address, out Span<byte> destination))
             {
-                RoadrunnerMetrics.RefusedBy(guest.Name, direct: true);
-                RoadrunnerLog.PushRefused(guest.Logger, guest.Name, length, "direct");
-                return RoadrunnerActivity.Ended(span, HoseStatus.PeerFailed);
+                return RoadrunnerActivity.Ended(span, Refused(length, direct: true));
             }
 
             copy.CopyTo(destination);
+            span?.SetTag("roadrunner.transfer", "copied");
+            RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
             return RoadrunnerActivity.Ended(span, Handle(address, length));
         }
         finally
@@ -118,20 +153,81 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
         }
     }
 
-    /// <summary>Pushes a queued payload: region → guest memory, one copy. A refused payload is dropped.</summary>
+    /// <summary>Pushes a queued payload: mapped, or region → guest memory, one copy. A refused payload is dropped.</summary>
     private void Deliver(RegionPayload payload)
     {
         using System.Diagnostics.Activity? span = RoadrunnerActivity.StartQueuedDeliver(guest.Name, payload);
-        if (payload.Length > int.MaxValue || !TryAllocate((int)payload.Length, out int address, out Span<byte> destination))
+        RoadrunnerActivity.Ended(span, DeliverRegions(payload, direct: false, span, out _));
+    }
+
+    /// <summary>
+    /// Delivers a payload in regions: mapped into a window when the guest takes it that way, else copied into the
+    /// buffer rr_alloc returns. The caller is inside the guest with the push deadline armed.
+    /// </summary>
+    private HoseStatus DeliverRegions(RegionPayload payload, bool direct, System.Diagnostics.Activity? span, out bool mapped)
+    {
+        mapped = false;
+        if (payload.Length > int.MaxValue)
         {
-            RoadrunnerMetrics.RefusedBy(guest.Name, direct: false);
-            RoadrunnerLog.PushRefused(guest.Logger, guest.Name, payload.Length, "queued");
-            RoadrunnerActivity.Ended(span, HoseStatus.PeerFailed);
-            return;
+            return Refused(payload.Length, direct);
+        }
+
+        int length = (int)payload.Length;
+        if (windows is not null && windows.CanMap(length) && PageMapping.PiecesOf(payload) is { } pieces)
+        {
+            HoseStatus? outcome = TryDeliverMapped(pieces, length, direct, span, payload, out mapped);
+            if (outcome is { } status)
+            {
+                return status;
+            }
+        }
+
+        if (!TryAllocate(length, out int address, out Span<byte> destination))
+        {
+            return Refused(length, direct);
         }
 
         payload.CopyTo(destination);
-        RoadrunnerActivity.Ended(span, Handle(address, (int)payload.Length));
+        span?.SetTag("roadrunner.transfer", "copied");
+        RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
+        return Handle(address, length);
+    }
+
+    /// <summary>
+    /// Maps the pages into the window rr_alloc_window returns and runs the handler; null when the guest declined
+    /// (copy instead). Its own pages are back over the window before this returns, whatever the handler did.
+    /// </summary>
+    private HoseStatus? TryDeliverMapped(ReadOnlySpan<FilePages> pieces, int length, bool direct, System.Diagnostics.Activity? span, RegionPayload? payload, out bool mapped)
+    {
+        mapped = false;
+        switch (windows!.TryOpen(pieces, length, out uint start, out nuint size))
+        {
+            case MappedDelivery.Outcome.Refused:
+                return Refused(length, direct);
+            case MappedDelivery.Outcome.Mapped:
+                mapped = true;
+                span?.SetTag("roadrunner.transfer", "mapped");
+                RoadrunnerMetrics.Transferred(guest.Name, mapped: true);
+                try
+                {
+                    return Handle((int)start, length);
+                }
+                finally
+                {
+                    windows.Close(start, size, payload);
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Counts and logs a refused payload; the sender of a direct one gets PeerFailed.</summary>
+    private HoseStatus Refused(long length, bool direct)
+    {
+        RoadrunnerMetrics.RefusedBy(guest.Name, direct);
+        RoadrunnerLog.PushRefused(guest.Logger, guest.Name, length, direct ? "direct" : "queued");
+        return HoseStatus.PeerFailed;
     }
 
     /// <summary>
@@ -180,18 +276,41 @@ internal sealed class PushReceiver(RoadrunnerGuest guest, Func<int, int> alloc, 
     /// <summary>Something that writes a payload into the guest buffer rr_alloc returned.</summary>
     private interface IPayloadCopy
     {
+        /// <summary>The payload's regions when it is already in regions (it may be mapped then), else null.</summary>
+        RegionPayload? Regions { get; }
+
+        /// <summary>Where the bytes also live in a file (a sender's memory), else empty.</summary>
+        FilePages Pages { get; }
+
         void CopyTo(Span<byte> destination);
     }
 
-    private readonly ref struct SpanCopy(ReadOnlySpan<byte> source) : IPayloadCopy
+    private readonly ref struct SpanCopy(ReadOnlySpan<byte> source, FilePages pages) : IPayloadCopy
     {
         private readonly ReadOnlySpan<byte> _source = source;
+
+        public RegionPayload? Regions => null;
+
+        public FilePages Pages => pages;
 
         public void CopyTo(Span<byte> destination) => _source.CopyTo(destination);
     }
 
     private readonly struct WriterCopy(PayloadWriter write) : IPayloadCopy
     {
+        public RegionPayload? Regions => null;
+
+        public FilePages Pages => default;
+
         public void CopyTo(Span<byte> destination) => write(destination);
+    }
+
+    private readonly struct RegionsCopy(RegionPayload payload) : IPayloadCopy
+    {
+        public RegionPayload? Regions => payload;
+
+        public FilePages Pages => default;
+
+        public void CopyTo(Span<byte> destination) => payload.CopyTo(destination);
     }
 }

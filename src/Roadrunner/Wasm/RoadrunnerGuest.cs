@@ -67,6 +67,9 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
 
     internal GuestMemory Memory { get; } = new();
 
+    /// <summary>The zero-copy windows this guest claimed or receives into.</summary>
+    internal GuestWindows Windows { get; } = new();
+
     internal InProcessHose InboxHose => _inbox;
 
     internal CancellationToken ShutdownToken => _shutdown.Token;
@@ -92,9 +95,14 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(instance);
         Memory memory = instance.GetMemory("memory") ?? throw new ArgumentException("The module does not export its memory as 'memory'.", nameof(instance));
         Memory.Bind(memory);
-        if (PushExports.TryFind(instance, Name, out Func<int, int>? alloc, out Action<int, int>? onMessage))
+        if (!PushExports.TryFind(instance, Name, out Func<int, int>? alloc, out Action<int, int>? onMessage))
         {
-            _push = new PushReceiver(this, alloc!, onMessage!);
+            PushExports.FindWindowExport(instance, Name, isPushReceiver: false); // refuses a stray rr_alloc_window
+        }
+        else
+        {
+            Func<int, int>? allocWindow = PushExports.FindWindowExport(instance, Name, isPushReceiver: true);
+            _push = new PushReceiver(this, alloc!, onMessage!, allocWindow is null ? null : new MappedDelivery(this, allocWindow));
             _inbox.DirectReceiver = _push;
             // A push receiver's inbox is drained only from inside the guest.
             _inbox.OnlyThisThreadCanDrain = () => _gate.IsHeldByCurrentThread;
@@ -295,6 +303,7 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
             _shutdown.Cancel();
             // A Run or a push on another thread may still be executing in the store: wait for it to leave.
             await _gate.WaitUntilFreeAsync().ConfigureAwait(false);
+            Windows.AbortAll(); // the guest's own pages back over its claimed windows, then the regions to their pool
             await _inbox.DisposeAsync().ConfigureAwait(false);
             _shutdown.Dispose();
         }

@@ -20,6 +20,28 @@ public sealed class RoadrunnerGuestOptions
     /// </summary>
     public TimeSpan PushTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The mapping crossover, in bytes: payloads at least this long change hands by mapping pages instead of copying
+    /// bytes, where both sides allow it (a payload this guest commits from a claimed window; a payload pushed into this
+    /// guest through <c>rr_alloc_window</c>; guest memories in files). Below it mapping costs more than the copy it
+    /// saves. <see cref="long.MaxValue"/> turns mapping off. Default: 2 MiB, measured on a 2-core VM
+    /// (docs/zero-copy.md, "Choosing the crossover").
+    /// </summary>
+    public long MappingThreshold { get; set; } = DefaultMappingThreshold;
+
+    /// <summary>
+    /// Back each window this guest claims at or above <see cref="MappingThreshold"/> with regions of the target's pool,
+    /// mapped over the window, so that the payload is not copied even when the receiver is busy (queued) or for every
+    /// receiver of a fan-out. Costs page-table work for every page on each claim (populating the window and tearing it
+    /// down at commit: several times a memcpy of the same bytes on this machine, docs/zero-copy.md), so it pays only
+    /// where copies are slow. Default: false (the window stays the guest's own memory; an idle receiver maps its pages,
+    /// a busy one gets one copy).
+    /// </summary>
+    public bool ClaimsMapRegions { get; set; }
+
+    /// <summary>The default <see cref="MappingThreshold"/>: 2 MiB.</summary>
+    public const long DefaultMappingThreshold = 2 * 1024 * 1024;
+
     /// <summary>Most handles open at once in one instance. Default: 1024.</summary>
     public int MaxHandles { get; set; } = 1024;
 

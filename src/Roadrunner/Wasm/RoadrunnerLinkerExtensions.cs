@@ -9,8 +9,9 @@ public static class RoadrunnerLinkerExtensions
     public const string ModuleName = "roadrunner";
 
     /// <summary>
-    /// Defines <c>open</c>, <c>close</c>, <c>send</c>, <c>try_send</c>, <c>next_length</c>, <c>receive</c> and
-    /// <c>receive_wait</c>. Instances must be created in a <see cref="Store"/> whose data is their
+    /// Defines <c>open</c>, <c>close</c>, <c>send</c>, <c>try_send</c>, <c>next_length</c>, <c>receive</c>,
+    /// <c>receive_wait</c> and (ABI version 2) <c>abi_version</c>, <c>claim</c>, <c>commit</c>, <c>abort</c>,
+    /// <c>receive_window</c> and <c>release</c>. Instances must be created in a <see cref="Store"/> whose data is their
     /// <see cref="RoadrunnerGuest"/>; otherwise every import answers <c>RR_INTERNAL</c>.
     /// </summary>
     /// <param name="linker">The linker to extend.</param>
@@ -25,6 +26,12 @@ public static class RoadrunnerLinkerExtensions
         linker.DefineFunction(ModuleName, "next_length", (CallerFunc<int>)HoseImports.NextLength);
         linker.DefineFunction(ModuleName, "receive", (CallerFunc<int, int, int>)HoseImports.Receive);
         linker.DefineFunction(ModuleName, "receive_wait", (CallerFunc<int, int, int, int>)HoseImports.ReceiveWait);
+        linker.DefineFunction(ModuleName, "abi_version", (CallerFunc<int>)ClaimImports.Version);
+        linker.DefineFunction(ModuleName, "claim", (CallerFunc<int, int, int, int>)ClaimImports.Claim);
+        linker.DefineFunction(ModuleName, "commit", (CallerFunc<int, int, int, int>)ClaimImports.Commit);
+        linker.DefineFunction(ModuleName, "abort", (CallerFunc<int, int, int>)ClaimImports.Abort);
+        linker.DefineFunction(ModuleName, "receive_window", (CallerFunc<int, int, int>)ReceiveWindowImports.ReceiveWindow);
+        linker.DefineFunction(ModuleName, "release", (CallerFunc<int, int>)ReceiveWindowImports.Release);
         return linker;
     }
 }

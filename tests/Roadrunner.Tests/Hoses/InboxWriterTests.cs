@@ -349,8 +349,9 @@ public class InboxWriterTests : FolderTest
             return HoseStatus.Ok;
         }
 
-        public HoseStatus TryDeliver(RegionPayload payload)
+        public HoseStatus TryDeliver(RegionPayload payload, out bool mapped)
         {
+            mapped = false;
             if (!TakesRegions)
             {
                 return HoseStatus.WouldBlock;

@@ -34,9 +34,11 @@ internal sealed class InboxDelivery
     /// Hands <paramref name="bytes"/> straight to an idle receiver of the inbox. True when that settled the payload
     /// (delivered, or refused: recorded as a fault); false when it must be queued.
     /// </summary>
-    public bool TryDirect(ReadOnlySpan<byte> bytes)
+    /// <param name="bytes">The payload.</param>
+    /// <param name="pages">Where the bytes also lie in a file (a peer's region): a receiver that takes payloads mapped maps them.</param>
+    public bool TryDirect(ReadOnlySpan<byte> bytes, FilePages pages = default)
     {
-        HoseStatus status = _inbox.TryDirect(bytes, From);
+        HoseStatus status = _inbox.TryDirect(bytes, pages, From);
         if (status is not HoseStatus.Ok and not HoseStatus.WouldBlock)
         {
             RoadrunnerLog.SharedMemoryDeliveryFailed(_endpoint.Log, _receiver.Name, status);

@@ -59,9 +59,13 @@ internal sealed unsafe class RingDelivery(RingReceiver receiver, RingHeader ring
 
         if (chunks.Length == 1)
         {
-            // One region: an idle push receiver takes it straight from the sender's region (one copy, no lease).
+            // One region: an idle push receiver takes it straight from the sender's region (mapped where it takes
+            // payloads that way and the bytes start on a page, else one copy; no lease either way).
             var bytes = new ReadOnlySpan<byte>(chunks[0].Region.Pointer + pending[0].Offset, pending[0].Length);
-            if (_delivery.TryDirect(bytes))
+            FilePages pages = pending[0].Offset % Environment.SystemPageSize == 0
+                ? new FilePages(chunks[0].Region.File.SafeFileHandle, pending[0].Offset, pending[0].Length)
+                : default;
+            if (_delivery.TryDirect(bytes, pages))
             {
                 _receiver.MarkReleased(first, chunks.Length);
                 return true;
@@ -200,7 +204,10 @@ internal sealed unsafe class RingDelivery(RingReceiver receiver, RingHeader ring
 
             if (local is null)
             {
-                if (_delivery.TryDirect(bytes))
+                // The sender waits in its send until this is released, so a receiver that takes payloads mapped may
+                // map the borrowed pages instead of copying them (when they start on a page: a committed window).
+                FilePages pages = d.Start % Environment.SystemPageSize == 0 ? new FilePages(memory.File, d.Start, d.Length) : default;
+                if (_delivery.TryDirect(bytes, pages))
                 {
                     _receiver.MarkReleased(sequence, 1);
                     return true;

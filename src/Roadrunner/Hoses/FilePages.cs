@@ -1,0 +1,23 @@
+using System.Runtime.InteropServices;
+
+namespace Roadrunner.Hoses;
+
+/// <summary>
+/// Where a payload's bytes also live in a file, in whole pages from <see cref="Offset"/> (a region, or a guest memory
+/// kept in a file): a receiver may map them copy-on-write instead of copying. Default: nowhere (copy).
+/// </summary>
+internal readonly record struct FilePages(SafeHandle? File, long Offset, int Length)
+{
+    /// <summary>True when there is no file behind the bytes.</summary>
+    public bool IsEmpty => File is null;
+}
+
+/// <summary>
+/// A sender that can offer an idle receiver the payload's file pages to map, when the payload lives in a file that
+/// stays unchanged until the send returns (a guest's committed window: the guest waits in <c>commit</c>).
+/// </summary>
+internal interface IPageSender
+{
+    /// <summary>As <see cref="IHoseSender.Send"/>; an idle receiver that can map <paramref name="pages"/> maps them instead of copying.</summary>
+    HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken);
+}

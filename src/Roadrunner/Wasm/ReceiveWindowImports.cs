@@ -1,0 +1,103 @@
+using Roadrunner.Diagnostics;
+using Roadrunner.Regions;
+using Wasmtime;
+
+namespace Roadrunner.Wasm;
+
+/// <summary>
+/// The zero-copy pull imports of ABI version 2: <c>receive_window(ptr, cap)</c> takes the next queued payload into a
+/// window of the caller's memory, mapping its pages there copy-on-write when it can (at or above the mapping threshold,
+/// memory in a file) and copying otherwise; the window holds the payload until <c>release(ptr)</c>, which puts the
+/// guest's own pages back and gives the regions back to their owner.
+/// </summary>
+internal static class ReceiveWindowImports
+{
+    public static int ReceiveWindow(Caller caller, int pointer, int capacity) =>
+        HoseImports.Guarded(caller, "receive_window", (pointer, capacity), static (guest, args) => Receive(guest, (uint)args.pointer, (uint)args.capacity));
+
+    public static int Release(Caller caller, int pointer) => HoseImports.Guarded(caller, "release", pointer, static (guest, pointer) =>
+    {
+        HeldWindow? window = guest.Windows.TakeHeld((uint)pointer);
+        if (window is null)
+        {
+            return (int)HoseStatus.BadPointer;
+        }
+
+        if (!window.Release())
+        {
+            guest.Fault("its own pages could not be mapped back over a released window");
+            return (int)HoseStatus.Internal;
+        }
+
+        return (int)HoseStatus.Ok;
+    });
+
+    private static int Receive(RoadrunnerGuest guest, uint start, uint capacity)
+    {
+        // Checked in the documented order: the window, then the inbox.
+        ulong span = GuestWindows.SpanOf(capacity);
+        if (!guest.Windows.CanOpen(start, span, guest.Memory.Size))
+        {
+            return (int)HoseStatus.BadPointer;
+        }
+
+        if (!guest.InboxHose.TryPeekLength(out long length))
+        {
+            return guest.InboxHose.IsDrainedAndClosed ? (int)HoseStatus.Closed : (int)HoseStatus.WouldBlock;
+        }
+
+        if (length > capacity || length > int.MaxValue)
+        {
+            return (int)HoseStatus.BufferTooSmall;
+        }
+
+        if (guest.Windows.Count >= GuestWindows.MaxWindows)
+        {
+            return (int)HoseStatus.TooManyHandles;
+        }
+
+        if (!guest.InboxHose.TryTake(out RegionPayload? payload))
+        {
+            return (int)HoseStatus.WouldBlock;
+        }
+
+        RoadrunnerActivity.Ended(RoadrunnerActivity.StartQueuedDeliver(guest.Name, payload), HoseStatus.Ok);
+        GuestMemoryFile? file = guest.Windows.FileOf(guest.Memory);
+        if (payload.Length > 0 && payload.Length >= guest.Options.MappingThreshold && file is not null && PageMapping.PiecesOf(payload) is { } pieces)
+        {
+            try
+            {
+                nuint mapped = PageMapping.Map(file, start, pieces, payload.Length, copyOnWrite: true);
+                if (guest.Memory.TryGetSpan((int)(start + (uint)payload.Length), (int)(mapped - (nuint)payload.Length), out Span<byte> tail))
+                {
+                    tail.Clear(); // the last page past the payload shows whatever the region held there
+                }
+
+                guest.Windows.Add(new HeldWindow(start, span, file, mapped, payload)); // keeps the payload's reference
+                RoadrunnerMetrics.Transferred(guest.Name, mapped: true);
+                return (int)payload.Length;
+            }
+            catch (IOException)
+            {
+                // The kernel refused a mapping (the memory's pages are back): copy instead.
+            }
+        }
+
+        try
+        {
+            if (!guest.Memory.TryGetSpan((int)start, (int)payload.Length, out Span<byte> destination))
+            {
+                return (int)HoseStatus.BadPointer; // cannot happen: checked above and memory never shrinks
+            }
+
+            payload.CopyTo(destination);
+            guest.Windows.Add(new HeldWindow(start, span, file: null, 0, payload: null));
+            RoadrunnerMetrics.Transferred(guest.Name, mapped: false);
+            return (int)payload.Length;
+        }
+        finally
+        {
+            payload.Release();
+        }
+    }
+}
