@@ -69,7 +69,7 @@ internal static class DemoReport
         AnsiConsole.MarkupLine("[grey]  ran; cross-process and network until its 8-byte ack came back (a round trip, as the HTTP response is for HTTP+JSON).[/]");
         AnsiConsole.MarkupLine("[grey]zero-copy rows: the producer claims a window, fills it in place and commits it; the consumer's window gets the pages mapped[/]");
         AnsiConsole.MarkupLine("[grey]  (no copy) while its handler runs. Timed from claim until the consumer returned (cross-process: until its ack came back), the fill[/]");
-        AnsiConsole.MarkupLine("[grey]  not included. payloads: mapped, or copied by the host (below its mapping crossover, or where it cannot map: today across processes).[/]");
+        AnsiConsole.MarkupLine("[grey]  not included. payloads: mapped, or copied by the host (below its mapping crossover of 2 MiB, or for a receiver that declines a window).[/]");
         AnsiConsole.MarkupLine("[grey]HTTP+JSON (reference): the same payload as JSON with base64 over HTTP on loopback, encoded and decoded by the guests as functions do it[/]");
         AnsiConsole.MarkupLine("[grey]  today, timed in turns with the hose.[/]");
         AnsiConsole.MarkupLine("[grey]speed-up: HTTP+JSON median ÷ hose median (3.0× = the hose took a third of the time). A ratio below 1× is marked and explained in a footnote.[/]");
