@@ -157,7 +157,7 @@ extern "C" {
 RR_IMPORT_("open")
 int32_t rr_open(const void *name, int32_t name_len);
 
-/** Closes a handle. Closing twice gives RR_BAD_HANDLE. */
+/** Closes a handle (giving back windows claimed through it, as rr_abort). Closing twice gives RR_BAD_HANDLE. */
 RR_IMPORT_("close")
 int32_t rr_close(int32_t handle);
 

@@ -155,6 +155,22 @@ internal sealed class GuestWindows
         }
     }
 
+    /// <summary>Gives back the windows claimed through <paramref name="handle"/> (it is being closed): own pages back, then the regions.</summary>
+    public void AbortClaimedBy(int handle)
+    {
+        ClaimedWindow[] windows;
+        lock (_gate)
+        {
+            windows = [.. _claimed.Where(w => w.Handle == handle)];
+            _claimed.RemoveAll(w => w.Handle == handle);
+        }
+
+        foreach (ClaimedWindow window in windows)
+        {
+            window.Release();
+        }
+    }
+
     /// <summary>Gives back every claimed window (the guest is going away): its own pages back first, then the regions.</summary>
     public void AbortAll()
     {
