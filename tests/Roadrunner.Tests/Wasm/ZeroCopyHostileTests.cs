@@ -14,6 +14,29 @@ public class ZeroCopyHostileTests : FolderTest
 
     [TestCase(false)]
     [TestCase(true)]
+    public async Task AnEmptyClaimSpansOnePageAndIsCommittedAsAnEmptyPayload(bool regions)
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
+        IDataHose sink = host.CreateInbox("sink");
+        var guest = new ZeroCopyGuest(host.LoadText("g", ZeroCopyGuest.Wat));
+        int handle = guest.Open("sink");
+        uint window = guest.NewWindow(Length);
+
+        Assert.That(guest.Claim(handle, window, 0), Is.Zero);
+        Assert.Multiple(() =>
+        {
+            Assert.That(guest.Claim(handle, window, 0), Is.EqualTo(BadPointer), "an empty window still spans its page: not twice");
+            Assert.That(guest.Claim(handle, window, Length), Is.EqualTo(BadPointer), "nor under a larger one at the same start");
+            Assert.That(guest.Claim(handle, (uint)guest.MemoryLength, 0), Is.EqualTo(BadPointer), "nor past the memory's end");
+        });
+        Assert.That(guest.Commit(handle, window, 0), Is.Zero);
+        using HoseLease lease = await sink.ReceiveAsync(Ct);
+        Assert.That(lease.Length, Is.Zero);
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
     public async Task ClosingTheHandleOfAClaimedWindowGivesTheWindowBack(bool regions)
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
