@@ -361,6 +361,46 @@ public class ZeroCopyHostileTests : FolderTest
         Assert.That(puller.Run(i => i.GetFunction<int>("run")!()), Is.Zero, "the second empty payload, after the release");
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task ACommitToATargetDisposedSinceTheClaimIsClosedAndGivesEverythingBack(bool regions)
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
+        var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
+        var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
+        receiver.SetWindow(receiver.NewWindow(Length));
+        int handle = sender.Open("receiver");
+        uint window = sender.NewWindow(Length);
+        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
+        TestContext.Out.WriteLine($"leased after claim {host.Pool.LeasedBytes}");
+        await receiver.Function.DisposeAsync();
+        TestContext.Out.WriteLine($"leased after dispose {host.Pool.LeasedBytes}");
+        Assert.That(sender.Commit(handle, window, Length), Is.EqualTo((int)HoseStatus.Closed));
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+        Assert.That(sender.Claim(handle, window, Length), Is.Zero.Or.EqualTo((int)HoseStatus.Closed), "the window is free again");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AShortCommitOfARegionClaimHoldsOnlyUntilReceived(bool regions)
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
+        IDataHose sink = host.CreateInbox("sink");
+        var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
+        int handle = sender.Open("sink");
+        uint window = sender.NewWindow(Length);
+        sender.Write(window, Enumerable.Repeat((byte)0xAB, 200).ToArray());
+        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
+        Assert.That(sender.Commit(handle, window, 10), Is.Zero);
+        TestContext.Out.WriteLine($"leased after short commit {host.Pool.LeasedBytes}");
+        using (HoseLease lease = await sink.ReceiveAsync(Ct))
+        {
+            Assert.That(lease.Length, Is.EqualTo(10));
+        }
+
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
     private static (WasmFunction Function, ZeroCopyGuest Guest, uint Window) LoadForwarder(FunctionHost host)
     {
         WasmFunction forwarder = host.LoadText("fwd", Forwarder);
