@@ -207,13 +207,16 @@ public class ZeroCopyHostileTests : FolderTest
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
 
-    [TestCase(-1, false)]
-    [TestCase(0, true)]
-    [TestCase(1, true)]
-    public async Task PayloadsAroundTheCrossoverArriveIntact(int delta, bool mapped)
+    [TestCase(-1, false, false)]
+    [TestCase(0, true, false)]
+    [TestCase(1, true, false)]
+    [TestCase(-1, false, true)]
+    [TestCase(0, true, true)]
+    [TestCase(1, true, true)]
+    public async Task PayloadsAroundTheCrossoverArriveIntact(int delta, bool mapped, bool regions)
     {
         using var metrics = new MetricRecorder();
-        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         var receiver = new ZeroCopyGuest(host.LoadText("receiver", ZeroCopyGuest.Wat));
         int length = (256 * 1024) + delta;
@@ -399,6 +402,56 @@ public class ZeroCopyHostileTests : FolderTest
         }
 
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
+    /// <summary>A receiver whose rr_alloc_window misbehaves by mode: traps (1), claims the window it returns (2), or whose handler calls receive_window over its own mapped payload (3).</summary>
+    private const string Rogue = """
+        (module
+          (import "roadrunner" "claim" (func $claim (param i32 i32 i32) (result i32)))
+          (import "roadrunner" "receive_window" (func $rw (param i32 i32) (result i32)))
+          (import "roadrunner" "open" (func $open (param i32 i32) (result i32)))
+          (memory (export "memory") 40)
+          (data (i32.const 0) "sink")
+          (global $mode (mut i32) (i32.const 0))
+          (global $inner (mut i32) (i32.const 1))
+          (global $count (mut i32) (i32.const 0))
+          (func (export "rr_alloc") (param i32) (result i32) (i32.const 0))
+          (func (export "rr_alloc_window") (param $n i32) (result i32)
+            (if (i32.eq (global.get $mode) (i32.const 1)) (then unreachable))
+            (if (i32.eq (global.get $mode) (i32.const 2))
+              (then (global.set $inner (call $claim (call $open (i32.const 0) (i32.const 4)) (i32.const 0x10000) (local.get $n)))))
+            (i32.const 0x10000))
+          (func (export "rr_on_message") (param $p i32) (param $n i32)
+            (global.set $count (i32.add (global.get $count) (i32.const 1)))
+            (if (i32.eq (global.get $mode) (i32.const 3))
+              (then (global.set $inner (call $rw (local.get $p) (local.get $n))))))
+          (func (export "set_mode") (param i32) (global.set $mode (local.get 0)))
+          (func (export "count") (result i32) (global.get $count))
+          (func (export "inner") (result i32) (global.get $inner)))
+        """;
+
+    [TestCase(1, (int)HoseStatus.PeerFailed, 0)]
+    [TestCase(2, (int)HoseStatus.PeerFailed, 0)]
+    [TestCase(3, 0, 1)]
+    public async Task AReceiverMisbehavingAroundItsWindowIsRefusedOrFaultedAndLeaksNothing(int mode, int expected, int handled)
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
+        IDataHose sink = host.CreateInbox("sink");
+        var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
+        var rogue = new ZeroCopyGuest(host.LoadText("rogue", Rogue));
+        rogue.SetMode(mode);
+        byte[] payload = Payloads.Random((int)Length, seed: mode);
+        Assert.That(Hop(sender, payload, "rogue"), Is.EqualTo(expected));
+        Assert.That(rogue.Get("count"), Is.EqualTo(handled));
+        TestContext.Out.WriteLine($"mode {mode}: inner {rogue.Get("inner")} faulted {rogue.Function.Guest.IsFaulted} leased {host.Pool.LeasedBytes}");
+        if (mode == 3)
+        {
+            Assert.That(rogue.Get("inner"), Is.EqualTo(BadPointer), "receive_window over the mapped payload");
+        }
+
+        await rogue.Function.DisposeAsync();
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+        Assert.That(sink.TryPeekLength(out _), Is.False);
     }
 
     private static (WasmFunction Function, ZeroCopyGuest Guest, uint Window) LoadForwarder(FunctionHost host)
