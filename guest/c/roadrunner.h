@@ -157,7 +157,7 @@ extern "C" {
 RR_IMPORT_("open")
 int32_t rr_open(const void *name, int32_t name_len);
 
-/** Closes a handle. Closing twice gives RR_BAD_HANDLE. */
+/** Closes a handle (giving back windows claimed through it, as rr_abort). Closing twice gives RR_BAD_HANDLE. */
 RR_IMPORT_("close")
 int32_t rr_close(int32_t handle);
 
@@ -285,10 +285,15 @@ static inline int32_t rr_open_str(const char *name)
     return rr_open(name, len);
 }
 
-/** Bytes a window for a payload of len bytes spans: len rounded up to RR_WINDOW_ALIGN. */
+/**
+ * Bytes a window for a payload of len bytes spans: len rounded up to
+ * RR_WINDOW_ALIGN, at least one RR_WINDOW_ALIGN (an empty window still spans a
+ * page). len must be at most 0xFFFF0000 (larger ones cannot lie in a memory).
+ */
 static inline uint32_t rr_window_size(uint32_t len)
 {
-    return (len + (RR_WINDOW_ALIGN - 1u)) & ~(RR_WINDOW_ALIGN - 1u);
+    uint32_t size = (len + (RR_WINDOW_ALIGN - 1u)) & ~(RR_WINDOW_ALIGN - 1u);
+    return size == 0u ? RR_WINDOW_ALIGN : size;
 }
 
 /**

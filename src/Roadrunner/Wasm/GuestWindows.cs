@@ -38,8 +38,11 @@ internal sealed class GuestWindows
         }
     }
 
-    /// <summary>Bytes a window for a payload of <paramref name="length"/> bytes spans.</summary>
-    public static ulong SpanOf(ulong length) => PageMapping.RoundUp(length, Align);
+    /// <summary>
+    /// Bytes a window for a payload of <paramref name="length"/> bytes spans: at least one page, so an empty window still
+    /// lies inside the memory and overlaps others (else two could share a start, and commit would find the wrong one).
+    /// </summary>
+    public static ulong SpanOf(ulong length) => Math.Max(Align, PageMapping.RoundUp(length, Align));
 
     /// <summary>The guest's memory file, or null when its memory is not in a file (nothing can be mapped then).</summary>
     public GuestMemoryFile? FileOf(GuestMemory memory)
@@ -152,6 +155,22 @@ internal sealed class GuestWindows
         lock (_gate)
         {
             _receiving = default;
+        }
+    }
+
+    /// <summary>Gives back the windows claimed through <paramref name="handle"/> (it is being closed): own pages back, then the regions.</summary>
+    public void AbortClaimedBy(int handle)
+    {
+        ClaimedWindow[] windows;
+        lock (_gate)
+        {
+            windows = [.. _claimed.Where(w => w.Handle == handle)];
+            _claimed.RemoveAll(w => w.Handle == handle);
+        }
+
+        foreach (ClaimedWindow window in windows)
+        {
+            window.Release();
         }
     }
 

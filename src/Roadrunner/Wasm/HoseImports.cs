@@ -44,7 +44,17 @@ internal static class HoseImports
     });
 
     public static int Close(Caller caller, int handle) =>
-        Guarded(caller, "close", handle, static (guest, handle) => guest.Handles.Remove(handle) ? (int)HoseStatus.Ok : (int)HoseStatus.BadHandle);
+        Guarded(caller, "close", handle, static (guest, handle) =>
+        {
+            if (!guest.Handles.Remove(handle))
+            {
+                return (int)HoseStatus.BadHandle;
+            }
+
+            // Windows claimed through the handle could never be committed now: give them back, as abort would.
+            guest.Windows.AbortClaimedBy(handle);
+            return (int)HoseStatus.Ok;
+        });
 
     public static int Send(Caller caller, int handle, int pointer, int length) =>
         SendCore(caller, "send", handle, pointer, length, wait: true);
