@@ -167,7 +167,7 @@ public class ZeroCopyHostileTests : FolderTest
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
         host.CreateInbox("sink");
         WasmFunction puller = host.LoadText("puller", Puller);
-        Assert.That(puller.Inbox.Send(new byte[Length], WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(puller.Guest.Inbox.Send(new byte[Length], WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
         Assert.That(puller.Run(i => i.GetFunction<int>("run")!()), Is.Zero);
         Assert.That(puller.Guest.InboxHose.QueuedCount, Is.EqualTo(1), "still queued");
     }
@@ -359,8 +359,8 @@ public class ZeroCopyHostileTests : FolderTest
             """;
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         WasmFunction puller = host.LoadText("puller", Puller);
-        Assert.That(puller.Inbox.Send([], WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
-        Assert.That(puller.Inbox.Send([], WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(puller.Guest.Inbox.Send([], WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(puller.Guest.Inbox.Send([], WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
         Assert.That(puller.Run(i => i.GetFunction<int>("run")!()), Is.Zero, "the second empty payload, after the release");
     }
 
