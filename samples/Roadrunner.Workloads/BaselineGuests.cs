@@ -15,10 +15,12 @@ internal sealed class BaselineGuests : IDisposable
     private readonly Module _consumerModule;
     private readonly List<ConsumerGuest> _consumers = [];
 
-    private BaselineGuests(int consumers)
+    private BaselineGuests(int consumers, bool compiledAsTheHostCompiles)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(consumers, 1);
-        _engine = new Engine();
+        // A FunctionHost's engine has epoch interruption on (the push deadline), which puts a check in every loop of
+        // the guests it compiles; a floor that must run the very same guest code needs the same.
+        _engine = compiledAsTheHostCompiles ? new Engine(new Config().WithEpochInterruption(true)) : new Engine();
         try
         {
             _linker = new Linker(_engine);
@@ -45,7 +47,10 @@ internal sealed class BaselineGuests : IDisposable
     public IReadOnlyList<ConsumerGuest> Consumers => _consumers;
 
     /// <summary>Compiles both modules and instantiates the producer and <paramref name="consumers"/> consumers.</summary>
-    public static BaselineGuests Create(int consumers) => new(consumers);
+    /// <param name="consumers">How many consumers receive every payload.</param>
+    /// <param name="compiledAsTheHostCompiles">Compile with epoch interruption on, as a <c>FunctionHost</c>'s engine
+    /// does (a check in every loop): the guests then run the very code the hose's guests run.</param>
+    public static BaselineGuests Create(int consumers, bool compiledAsTheHostCompiles = false) => new(consumers, compiledAsTheHostCompiles);
 
     /// <summary>Untimed: the producer fills its buffer.</summary>
     public void Prepare(int payloadBytes, int seed)

@@ -32,6 +32,7 @@ internal sealed class GuestInstance : IDisposable
     public static GuestInstance Create(Engine engine, Linker linker, Module module, string name)
     {
         var store = new Store(engine);
+        store.SetEpochDeadline(1UL << 40); // never runs out; only matters on an engine with epoch interruption
         try
         {
             Instance instance = linker.Instantiate(store, module);

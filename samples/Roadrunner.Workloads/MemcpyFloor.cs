@@ -4,7 +4,8 @@ namespace Roadrunner.Workloads;
 /// The floor no transport can beat with stock Wasmtime: the host copies the producer guest's payload bytes once into
 /// each consumer guest's memory (<see cref="Span{T}.CopyTo(Span{T})"/> between the two memories), asking the consumer
 /// for a buffer first (<c>rr_alloc</c>) and running its O(1) handler after (<c>rr_on_message</c>) — exactly the work a
-/// hose does for an idle push receiver, without the hose.
+/// hose does for an idle push receiver, without the hose. Its guests are compiled as a <c>FunctionHost</c> compiles
+/// them (epoch interruption on), so a consumer that reads every byte runs the same machine code in both.
 /// </summary>
 public sealed class MemcpyFloor : IPayloadContender
 {
@@ -24,7 +25,7 @@ public sealed class MemcpyFloor : IPayloadContender
     /// <summary>Loads the producer and <paramref name="consumers"/> consumer guests.</summary>
     /// <param name="consumers">How many consumers receive every payload.</param>
     /// <returns>The floor; dispose it to free the guests.</returns>
-    public static MemcpyFloor Start(int consumers = 1) => new(BaselineGuests.Create(consumers));
+    public static MemcpyFloor Start(int consumers = 1) => new(BaselineGuests.Create(consumers, compiledAsTheHostCompiles: true));
 
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)
