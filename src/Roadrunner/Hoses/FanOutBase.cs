@@ -43,13 +43,8 @@ internal abstract class FanOutBase(string name) : IHoseSender
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>
-    /// The status of a fan-out send that stopped at <paramref name="failure"/> after <paramref name="handedOver"/>
-    /// targets had the payload: the failure itself when none had it (nothing was sent), else
-    /// <see cref="HoseStatus.PeerFailed"/>, because "not sent" would be untrue and a retry would duplicate it.
-    /// </summary>
-    protected static HoseStatus Outcome(HoseStatus failure, int handedOver) =>
-        failure == HoseStatus.Ok || handedOver == 0 ? failure : HoseStatus.PeerFailed;
+    /// <inheritdoc cref="FanOutTally.OutcomeOf"/>
+    protected static HoseStatus Outcome(HoseStatus failure, int handedOver) => FanOutTally.OutcomeOf(failure, handedOver);
 
     /// <summary>Delivers to every target, waiting for room up to <paramref name="timeout"/> when <paramref name="wait"/> is true.</summary>
     protected abstract HoseStatus SendCore(ReadOnlySpan<byte> payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken);

@@ -47,31 +47,22 @@ internal sealed class FanOutClaim(InboxWriter[] targets, InboxReservation[] slot
 
     protected override HoseStatus CommitCore()
     {
-        int handedOver = 0;
-        HoseStatus failure = HoseStatus.Ok;
+        var tally = new FanOutTally();
         try
         {
             for (int i = 0; i < targets.Length; i++)
             {
-                if (failure != HoseStatus.Ok)
+                if (tally.Failed)
                 {
                     targets[i].Abort(slots[i]);
                     continue;
                 }
 
                 Payload.AddReference(); // the target's own, released by the seam or by whoever takes it from the queue
-                HoseStatus status = targets[i].Commit(slots[i].WithRegions(Payload));
-                if (status == HoseStatus.Ok)
-                {
-                    handedOver++;
-                }
-                else
-                {
-                    failure = status;
-                }
+                tally.Record(targets[i].Commit(slots[i].WithRegions(Payload)));
             }
 
-            return FanOutSender.OutcomeOf(failure, handedOver);
+            return tally.Outcome;
         }
         finally
         {

@@ -75,9 +75,6 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
         return HoseStatus.Ok;
     }
 
-    /// <inheritdoc cref="FanOutBase.Outcome"/>
-    internal static HoseStatus OutcomeOf(HoseStatus failure, int handedOver) => Outcome(failure, handedOver);
-
     private HoseStatus SendCore(ReadOnlySpan<byte> payload, FilePages pages, bool wait, TimeSpan timeout, CancellationToken cancellationToken)
     {
         foreach (InboxWriter target in _targets)
@@ -145,14 +142,19 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
     private async ValueTask<HoseStatus> DeliverToAllAsync(ReadOnlyMemory<byte> payload, InboxReservation[] slots, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
-        int handedOver = 0;
-        HoseStatus failure = HoseStatus.Ok;
+        var tally = new FanOutTally();
         try
         {
             for (int i = 0; i < _targets.Length; i++)
             {
                 InboxWriter target = _targets[i];
-                HoseStatus status = failure != HoseStatus.Ok ? failure : target.TryDirect(payload.Span);
+                if (tally.Failed)
+                {
+                    target.Abort(slots[i]);
+                    continue;
+                }
+
+                HoseStatus status = target.TryDirect(payload.Span);
                 if (status != HoseStatus.WouldBlock)
                 {
                     target.Abort(slots[i]);
@@ -161,7 +163,7 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
                 {
                     if (shared is null)
                     {
-                        (status, shared) = await RentSharedAsync(target, payload, handedOver == 0 ? cancellationToken : CancellationToken.None).ConfigureAwait(false);
+                        (status, shared) = await RentSharedAsync(target, payload, tally.HandedOver == 0 ? cancellationToken : CancellationToken.None).ConfigureAwait(false);
                     }
 
                     if (shared is null)
@@ -175,22 +177,10 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
                     }
                 }
 
-                if (failure != HoseStatus.Ok)
-                {
-                    continue;
-                }
-
-                if (status == HoseStatus.Ok)
-                {
-                    handedOver++;
-                }
-                else
-                {
-                    failure = status;
-                }
+                tally.Record(status);
             }
 
-            return Outcome(failure, handedOver);
+            return tally.Outcome;
         }
         finally
         {
@@ -236,14 +226,13 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
     private HoseStatus DeliverToAll(ReadOnlySpan<byte> payload, FilePages pages, InboxReservation[] slots, bool wait, Deadline deadline, CancellationToken cancellationToken)
     {
         RegionPayload? shared = null;
-        int handedOver = 0;
-        HoseStatus failure = HoseStatus.Ok;
+        var tally = new FanOutTally();
         try
         {
             for (int i = 0; i < _targets.Length; i++)
             {
                 InboxWriter target = _targets[i];
-                if (failure != HoseStatus.Ok)
+                if (tally.Failed)
                 {
                     target.Abort(slots[i]);
                     continue;
@@ -253,7 +242,7 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
                 if (status == HoseStatus.WouldBlock)
                 {
                     // Once a target has the payload, cancellation can no longer withdraw it (SendOutcome): only the deadline holds.
-                    var room = new InboxWait(deadline, handedOver == 0 ? cancellationToken : CancellationToken.None);
+                    var room = new InboxWait(deadline, tally.HandedOver == 0 ? cancellationToken : CancellationToken.None);
                     status = EnqueueShared(target, slots[i], payload, wait, room, ref shared); // uses the slot
                 }
                 else
@@ -261,17 +250,10 @@ internal sealed class FanOutSender : FanOutBase, IRegionClaimTarget, IPageSender
                     target.Abort(slots[i]);
                 }
 
-                if (status == HoseStatus.Ok)
-                {
-                    handedOver++;
-                }
-                else
-                {
-                    failure = status;
-                }
+                tally.Record(status);
             }
 
-            return Outcome(failure, handedOver);
+            return tally.Outcome;
         }
         finally
         {
