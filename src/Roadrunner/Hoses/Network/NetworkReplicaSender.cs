@@ -148,7 +148,7 @@ internal sealed class NetworkReplicaSender : IHoseSender, AsyncSends.IPublisher
             throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_pool.LargestRegion} bytes, not {length}");
         }
 
-        return new ReplicaClaim(this, await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false));
+        return new RegionPayloadClaim(await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false), taken => SendCore(taken.Length, Deadline.After(AsyncTimeout), CancellationToken.None, new RegionMessage(taken)));
     }
 
     public void Complete()
@@ -290,29 +290,5 @@ internal sealed class NetworkReplicaSender : IHoseSender, AsyncSends.IPublisher
     {
         public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
             credits.Connection.SendRegions(credits.Hose, payload, deadline, cancellationToken);
-    }
-
-    /// <summary>Room in a local region; committing sends it to one replica like any other payload.</summary>
-    private sealed class ReplicaClaim(NetworkReplicaSender sender, RegionPayload payload) : HoseClaim
-    {
-        private RegionPayload? _payload = payload;
-
-        public override Memory<byte> Memory =>
-            _payload is { } p ? (p.Chunks.Length == 0 ? Memory<byte>.Empty : p.Chunks[0].Memory) : throw new ObjectDisposedException(nameof(HoseClaim));
-
-        public override HoseStatus Commit()
-        {
-            RegionPayload taken = Interlocked.Exchange(ref _payload, null) ?? throw new InvalidOperationException("The claim was already committed or abandoned.");
-            try
-            {
-                return sender.SendCore(taken.Length, Deadline.After(sender.AsyncTimeout), CancellationToken.None, new RegionMessage(taken));
-            }
-            finally
-            {
-                taken.Release();
-            }
-        }
-
-        protected override void Dispose(bool disposing) => Interlocked.Exchange(ref _payload, null)?.Release();
     }
 }

@@ -106,7 +106,7 @@ internal sealed class NetworkSender : IHoseSender, AsyncSends.IPublisher
             throw new HoseException(HoseStatus.TooLarge, $"A claim is one region: at most {_pool.LargestRegion} bytes, not {length}");
         }
 
-        return new NetworkClaim(this, await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false), AsyncTimeout);
+        return new RegionPayloadClaim(await _pool.RentAsync(length, cancellationToken).ConfigureAwait(false), taken => SendRegions(taken, Deadline.After(AsyncTimeout), CancellationToken.None));
     }
 
     public void Complete() => _completed = true;

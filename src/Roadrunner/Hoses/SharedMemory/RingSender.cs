@@ -75,18 +75,8 @@ internal sealed unsafe partial class RingSender : IHoseSender
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         SendCore(new SendSource(payload), SendWait.For(true, timeout, cancellationToken));
 
-    /// <summary>Posts a payload written in place by a claim; takes over its reference.</summary>
-    public HoseStatus CommitClaim(RegionPayload payload)
-    {
-        try
-        {
-            return _appender.Post(payload, SendWait.Forever(CancellationToken.None));
-        }
-        finally
-        {
-            payload.Release();
-        }
-    }
+    /// <summary>Posts a payload written in place by a claim (the ring takes its own references).</summary>
+    public HoseStatus CommitClaim(RegionPayload payload) => _appender.Post(payload, SendWait.Forever(CancellationToken.None));
 
     /// <summary>Posts regions shared with other hoses (a fan-out); the ring takes its own references.</summary>
     public HoseStatus PostShared(RegionPayload payload, bool wait, TimeSpan timeout, CancellationToken cancellationToken)

@@ -60,14 +60,14 @@ internal sealed partial class RingSender
 
         if (!_waiters.IsBusy && _slots.RentRegions(length, SendWait.None, out RegionPayload? rented) == HoseStatus.Ok)
         {
-            return ValueTask.FromResult<HoseClaim>(new SharedMemoryClaim(this, rented!));
+            return ValueTask.FromResult<HoseClaim>(new RegionPayloadClaim(rented!, CommitClaim));
         }
 
         return new ValueTask<HoseClaim>(_waiters.Enqueue<HoseClaim>(
             token =>
             {
                 HoseStatus status = _slots.RentRegions(length, SendWait.Forever(token), out RegionPayload? payload);
-                return (status, status == HoseStatus.Ok ? new SharedMemoryClaim(this, payload!) : null);
+                return (status, status == HoseStatus.Ok ? new RegionPayloadClaim(payload!, CommitClaim) : null);
             },
             $"Claim on '{Name}'",
             cancellationToken));

@@ -1,12 +1,13 @@
 using Roadrunner.Regions;
 
-namespace Roadrunner.Hoses.Network;
+namespace Roadrunner.Hoses;
 
 /// <summary>
-/// Room in a local region for a .NET producer to write a payload in place; committing sends it from the region file
-/// with <c>sendfile</c> (zero user-space copies on plain TCP) and waits for the Ack.
+/// Room for one payload in one pooled region: a .NET producer writes it in place, and <see cref="Commit"/> hands the
+/// region to <paramref name="send"/> (which takes references of its own for whatever outlives the call); the claim then
+/// drops its own. Used by the hoses whose claims are a plain region (cross-process rings, network senders).
 /// </summary>
-internal sealed class NetworkClaim(NetworkSender sender, RegionPayload payload, TimeSpan timeout) : HoseClaim
+internal sealed class RegionPayloadClaim(RegionPayload payload, Func<RegionPayload, HoseStatus> send) : HoseClaim
 {
     private RegionPayload? _payload = payload;
 
@@ -18,7 +19,7 @@ internal sealed class NetworkClaim(NetworkSender sender, RegionPayload payload, 
         RegionPayload taken = Interlocked.Exchange(ref _payload, null) ?? throw new InvalidOperationException("The claim was already committed or abandoned.");
         try
         {
-            return sender.SendRegions(taken, Deadline.After(timeout), CancellationToken.None);
+            return send(taken);
         }
         finally
         {
