@@ -113,6 +113,12 @@ public sealed class CrossProcessChain : IAsyncDisposable
         return _producer!.Prepare(payloadBytes, seed);
     }
 
+    /// <summary>The producer writes the prepared pattern again (see <see cref="HoseProducer.Refill"/>).</summary>
+    /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
+    /// <returns>How long the fill took.</returns>
+    public TimeSpan Refill(int payloadBytes) =>
+        (_producer ?? throw new InvalidOperationException("A zero-copy chain fills through ZeroCopy.")).Refill(payloadBytes);
+
     /// <summary>The timed part: the producer sends; completes when the consumer in the child acknowledged the payload.</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
     /// <returns>A task that completes with the acknowledged length.</returns>

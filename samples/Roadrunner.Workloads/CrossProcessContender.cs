@@ -5,7 +5,7 @@ namespace Roadrunner.Workloads;
 /// transfer completes when the consumer's ack comes back.
 /// </summary>
 /// <param name="chain">The running chain; disposed with the contender.</param>
-public sealed class CrossProcessContender(CrossProcessChain chain) : IFillTimedContender
+public sealed class CrossProcessContender(CrossProcessChain chain) : IFillTimedContender, IRefillableContender
 {
     /// <inheritdoc />
     public TimeSpan LastFill { get; private set; }
@@ -21,6 +21,9 @@ public sealed class CrossProcessContender(CrossProcessChain chain) : IFillTimedC
     /// <returns>The contender.</returns>
     public static async Task<IPayloadContender> StartAsync(CancellationToken cancellationToken = default) =>
         new CrossProcessContender(await CrossProcessChain.StartAsync(cancellationToken: cancellationToken).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    public TimeSpan Refill(int payloadBytes) => chain.Refill(payloadBytes);
 
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)

@@ -12,6 +12,7 @@ public sealed class HoseProducer
     private readonly Func<int, int, int> _fill;
     private readonly Func<int> _send;
     private int _nextPayloadBytes;
+    private int _seed;
 
     /// <summary>Wraps a loaded producer.wasm.</summary>
     /// <param name="function">The producer function.</param>
@@ -37,8 +38,20 @@ public sealed class HoseProducer
             throw new InvalidOperationException($"The producer could not allocate {payloadBytes} bytes.");
         }
 
+        _seed = seed;
+        return Refill(payloadBytes);
+    }
+
+    /// <summary>
+    /// Writes the prepared pattern again, as a producer making a fresh payload for every send does (untimed by the
+    /// caller's hop): the bytes are the same, but the producer's core now holds them freshly written.
+    /// </summary>
+    /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
+    /// <returns>How long the fill took.</returns>
+    public TimeSpan Refill(int payloadBytes)
+    {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        _function.Run(_ => _fill(payloadBytes, seed));
+        _function.Run(_ => _fill(payloadBytes, _seed));
         return System.Diagnostics.Stopwatch.GetElapsedTime(start);
     }
 

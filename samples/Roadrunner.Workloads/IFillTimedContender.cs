@@ -16,11 +16,9 @@ public interface IFillTimedContender : IPayloadContender
 /// hop (claim, then commit until every receiver returned or acknowledged), leaving the fill out, and tells which path
 /// its payloads took.
 /// </summary>
-public interface IZeroCopyContender : IFillTimedContender
+/// <remarks><see cref="ISelfTimedContender.LastHop"/> is the claim plus commit-to-delivered.</remarks>
+public interface IZeroCopyContender : IFillTimedContender, ISelfTimedContender
 {
-    /// <summary>The hop of the last <see cref="IPayloadContender.TransferAsync"/>: claim plus commit-to-delivered.</summary>
-    TimeSpan LastHop { get; }
-
     /// <summary>
     /// How the payloads delivered since the last call reached the receivers, e.g. <c>mapped 64/64</c> (pages mapped
     /// into the receiver's window) or <c>copied 64/64</c> (the host copied them), counted by the receiver guests.

@@ -66,6 +66,11 @@ public sealed class InProcessChain : IAsyncDisposable
     /// <returns>How long a second fill of the same buffer took (the steady state: pages already in use).</returns>
     public TimeSpan Prepare(int payloadBytes, int seed) => _producer.Prepare(payloadBytes, seed);
 
+    /// <summary>The producer writes the prepared pattern again (see <see cref="HoseProducer.Refill"/>).</summary>
+    /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
+    /// <returns>How long the fill took.</returns>
+    public TimeSpan Refill(int payloadBytes) => _producer.Refill(payloadBytes);
+
     /// <summary>The timed part: the producer sends its buffer to every consumer.</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
     /// <returns>The <c>send</c> status (0 = delivered).</returns>

@@ -2,7 +2,7 @@ namespace Roadrunner.Workloads;
 
 /// <summary>The in-process hose as a contender: producer.wasm → consumer.wasm (one or N) in this process.</summary>
 /// <param name="chain">The running chain; disposed with the contender.</param>
-public sealed class InProcessContender(InProcessChain chain) : IFillTimedContender
+public sealed class InProcessContender(InProcessChain chain) : IFillTimedContender, IRefillableContender
 {
     /// <inheritdoc />
     public TimeSpan LastFill { get; private set; }
@@ -15,6 +15,9 @@ public sealed class InProcessContender(InProcessChain chain) : IFillTimedContend
 
     /// <summary>The chain under test.</summary>
     public InProcessChain Chain => chain;
+
+    /// <inheritdoc />
+    public TimeSpan Refill(int payloadBytes) => chain.Refill(payloadBytes);
 
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)

@@ -54,8 +54,15 @@ internal static class MarkdownReport
         Check(CrossZc, "chain cross-process-zero-copy vs http-json ≥ 200× at 10 MB (touch)", r => r.Workload == "chain" && r.Baseline == "http-json" && r.PayloadBytes == PayloadSizes.MB10, 200);
         Check(InZc, "fanout in-process-zero-copy vs http-json ≥ 200× at 10 MB × 10 (touch)", r => r.Workload == "fanout" && r.Baseline == "http-json" && r.FanOut == 10, 200);
         Check(InZc, "chain in-process-zero-copy vs memcpy then the same read ≥ 1.0 at 10 MB (read-all)", r => r.Workload == "chain" && r.Baseline == "memcpy" && r.PayloadBytes == PayloadSizes.MB10, 1.0, ConsumerWorkNames.ReadAll);
-        Check(InZc, "chain in-process-zero-copy vs today's path (in-process) ≥ 1.0 at 1 KB and 1 MB (touch)", r => r.Workload == "chain" && r.Baseline == "in-process" && r.PayloadBytes is PayloadSizes.KB1 or PayloadSizes.MB1, 1.0);
-        Check(CrossZc, "chain cross-process-zero-copy vs today's path (cross-process) ≥ 1.0 at 1 KB and 1 MB (touch)", r => r.Workload == "chain" && r.Baseline == "cross-process" && r.PayloadBytes is PayloadSizes.KB1 or PayloadSizes.MB1, 1.0);
+        // Today's path twice: with a fresh payload before every transfer, as the zero-copy producer must write one
+        // (like for like), and as today's own records measure it, the same bytes filled once.
+        foreach ((string mode, string today) in new[] { (InZc, "in-process"), (CrossZc, "cross-process") })
+        {
+            string fresh = today + FreshPayloadContender.Suffix;
+            Check(mode, $"chain {mode} vs today's path, fresh payload every transfer ({fresh}) ≥ 1.0 at 1 KB and 1 MB (touch)", r => r.Workload == "chain" && r.Baseline == fresh && r.PayloadBytes is PayloadSizes.KB1 or PayloadSizes.MB1, 1.0);
+            Check(mode, $"chain {mode} vs today's path, payload filled once ({today}) ≥ 1.0 at 1 KB and 1 MB (touch)", r => r.Workload == "chain" && r.Baseline == today && r.PayloadBytes is PayloadSizes.KB1 or PayloadSizes.MB1, 1.0);
+        }
+
         Check(InZc, "chain in-process-zero-copy vs map-floor ≥ 0.5 at 10 MB (touch)", r => r.Workload == "chain" && r.Baseline == MapFloor.BaselineName && r.PayloadBytes == PayloadSizes.MB10, 0.5);
         foreach (CompareRecord r in records.Where(r => r.HosePath is not null && r.Mode == CrossZc).Take(1))
         {

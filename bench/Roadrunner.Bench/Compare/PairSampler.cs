@@ -95,8 +95,8 @@ internal static class PairSampler
                     long start = Stopwatch.GetTimestamp();
                     await contender.TransferAsync(payloadBytes).ConfigureAwait(false);
                     TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-                    // A zero-copy contender's transfer includes its producer's fill: it times the hop itself.
-                    into.Add((contender is IZeroCopyContender zeroCopy ? zeroCopy.LastHop : elapsed).TotalMicroseconds);
+                    // A zero-copy or fresh-payload contender's transfer includes its producer's fill: it times the hop itself.
+                    into.Add((contender is ISelfTimedContender selfTimed ? selfTimed.LastHop : elapsed).TotalMicroseconds);
                     if (contender is IFillTimedContender filled)
                     {
                         fills[c].Add(filled.LastFill.TotalMicroseconds);
