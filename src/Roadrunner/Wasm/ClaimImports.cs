@@ -151,7 +151,7 @@ internal static class ClaimImports
 
             TimeSpan timeout = guest.BoundByPushDeadline(guest.Options.SendTimeout, out bool cut);
             GuestMemoryFile? file = guest.Windows.FileOf(guest.Memory);
-            status = length > 0 && length >= guest.Options.MappingThreshold && file is not null && sender is IPageSender pages
+            status = length > 0 && length >= guest.Options.MappingThreshold && file is not null && file.InFile(start, length) && sender is IPageSender pages
                 ? pages.Send(payload, new FilePages(file.Handle, start, (int)length), timeout, guest.ShutdownToken)
                 : sender.Send(payload, timeout, guest.ShutdownToken);
             if (cut && status == HoseStatus.TimedOut)

@@ -7,10 +7,13 @@ namespace Roadrunner.Wasm;
 /// Windows: page ranges of the memory over which another file (a region) is mapped for a while, then the memory's own
 /// file again. Every change holds the memory's lock and checks it is not disposed, because once Wasmtime frees the
 /// memory its address range is unmapped and a fixed mapping there would land on whatever the process maps next.
+/// Detached ranges: pages a receiver in another process may still be reading after their sender gave up on it; they
+/// stay mapped copy-on-write over the memory's own file for the memory's life, so the guest's writes never reach it.
 /// </summary>
 internal sealed unsafe partial class GuestMemoryFile
 {
     private (nuint Offset, nuint Length)[] _windows = [];
+    private (nuint Offset, nuint Length)[] _detached = [];
 
     /// <summary>The memory's own open file: what a receiver maps to read a payload straight out of this memory.</summary>
     public SafeHandle Handle => _file.SafeFileHandle;
@@ -41,14 +44,43 @@ internal sealed unsafe partial class GuestMemoryFile
         }
     }
 
-    /// <summary>Records a window: page-aligned, inside the current size, overlapping no other.</summary>
+    /// <summary>
+    /// True when the file holds what the guest sees at [offset, offset+length): no window and no detached range
+    /// touches it, so its file pages may be lent, mapped or sent for those bytes.
+    /// </summary>
+    public bool InFile(nuint offset, nuint length) => !Overlaps(Volatile.Read(ref _windows), offset, length) && !Overlaps(Volatile.Read(ref _detached), offset, length);
+
+    /// <summary>
+    /// Maps the memory's own file copy-on-write over the pages of [offset, +length) that are not in a window (they
+    /// show the same bytes, and the guest's next writes there stay private) and records them as detached: from now on
+    /// <see cref="InFile"/> is false there, so those bytes are copied, never lent, mapped or sent from the file.
+    /// </summary>
+    /// <exception cref="IOException">The kernel refused the mapping: nothing changed.</exception>
+    public void Detach(long offset, long length)
+    {
+        lock (_gate)
+        {
+            nuint page = (nuint)Environment.SystemPageSize;
+            nuint start = (nuint)offset / page * page;
+            nuint end = Math.Min(((nuint)offset + (nuint)length + page - 1) / page * page, _size);
+            if (_disposed || offset < 0 || length <= 0 || start >= end || Overlaps(_windows, start, end - start))
+            {
+                return; // a window's pages are not the file's anyway
+            }
+
+            MemoryMapping.MapFileCopyOnWriteAt(Start + start, end - start, _file.SafeFileHandle, (long)start);
+            Volatile.Write(ref _detached, [.. _detached, (start, end - start)]);
+        }
+    }
+
+    /// <summary>Records a window: page-aligned, inside the current size, overlapping no other and no detached range.</summary>
     public void OpenWindow(nuint offset, nuint length)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             nuint page = (nuint)Environment.SystemPageSize;
-            if (offset % page != 0 || length % page != 0 || length == 0 || offset + length > _size || offset + length < offset || OverlapsWindow(offset, length))
+            if (offset % page != 0 || length % page != 0 || length == 0 || offset + length > _size || offset + length < offset || !InFile(offset, length))
             {
                 throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, +{length}) cannot be a window of a memory of {_size} bytes.");
             }
@@ -76,10 +108,10 @@ internal sealed unsafe partial class GuestMemoryFile
         }
     }
 
-    /// <summary>True when [offset, offset+length) touches a window.</summary>
-    private bool OverlapsWindow(nuint offset, nuint length)
+    /// <summary>True when [offset, offset+length) touches one of <paramref name="ranges"/>.</summary>
+    private static bool Overlaps((nuint Offset, nuint Length)[] ranges, nuint offset, nuint length)
     {
-        foreach ((nuint start, nuint size) in Volatile.Read(ref _windows))
+        foreach ((nuint start, nuint size) in ranges)
         {
             if (offset < start + size && start < offset + length)
             {

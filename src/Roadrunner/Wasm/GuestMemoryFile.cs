@@ -90,9 +90,9 @@ internal sealed unsafe partial class GuestMemoryFile : ILendableMemory, IDisposa
         byte* address = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes));
         foreach (GuestMemoryFile candidate in Volatile.Read(ref s_live))
         {
-            // Bytes in a mapped window are not in the file (it holds the guest's own bytes there): not found.
+            // Bytes in a mapped window or a detached range are not the file's: not found.
             if (address >= candidate.Start && address + bytes.Length <= candidate.Start + candidate.Size
-                && !candidate.OverlapsWindow((nuint)(address - candidate.Start), (nuint)bytes.Length))
+                && candidate.InFile((nuint)(address - candidate.Start), (nuint)bytes.Length))
             {
                 memory = candidate;
                 offset = address - candidate.Start;

@@ -57,6 +57,11 @@ internal sealed class MappedDelivery(RoadrunnerGuest guest, Func<int, int> alloc
             return Outcome.Refused;
         }
 
+        if (!file.InFile(start, (nuint)GuestWindows.SpanOf((ulong)length)))
+        {
+            return Outcome.Declined; // a good window over pages detached from the file (see GuestMemoryFile.Detach): copy
+        }
+
         try
         {
             mapped = PageMapping.Map(file, start, pieces, length, copyOnWrite: true);

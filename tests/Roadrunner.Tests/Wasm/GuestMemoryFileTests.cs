@@ -65,6 +65,41 @@ public class GuestMemoryFileTests : FolderTest
     }
 
     [Test]
+    public async Task ADetachedRangeKeepsTheGuestsLaterWritesOutOfTheFileAndIsNeverLentAgain()
+    {
+        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
+        WasmFunction function = host.LoadText("f", Guest);
+        Memory memory = function.Instance.GetMemory("memory")!;
+        Assert.That(GuestMemoryFile.TryFind(memory.GetSpan(Page, 16), out GuestMemoryFile? file, out _), Is.True);
+        Store(Page + 10, 1);
+        Store(Page + 4096 + 10, 2);
+
+        file!.Detach(Page + 10, 4096); // touches two pages: both are detached
+        Store(Page + 10, 3);
+        Store(Page + 4096 + 10, 4);
+        Store(10, 5);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(memory.GetSpan(Page + 10, 1)[0], Is.EqualTo(3), "the guest sees its own write");
+            Assert.That(ReadFile(file.Path, Page + 10, 1)[0], Is.EqualTo(1), "a receiver reading the file still sees the payload");
+            Assert.That(ReadFile(file.Path, Page + 4096 + 10, 1)[0], Is.EqualTo(2), "the second page too");
+            Assert.That(ReadFile(file.Path, 10, 1)[0], Is.EqualTo(5), "pages outside the range still write through");
+            Assert.That(GuestMemoryFile.TryFind(memory.GetSpan(Page + 8000, 100), out _, out _), Is.False, "never lent again");
+            Assert.That(GuestMemoryFile.TryFind(memory.GetSpan(Page + 8192, 100), out _, out _), Is.True, "the next page is not detached");
+            Assert.That(() => file.OpenWindow(Page, Page), Throws.InstanceOf<ArgumentOutOfRangeException>(), "no window over detached pages");
+        });
+        Assert.That(function.Run(i => i.GetFunction<int, int>("grow")!(1)), Is.EqualTo(2), "the memory still grows in place");
+        Assert.That(memory.GetSpan(Page + 10, 1)[0], Is.EqualTo(3), "and keeps the detached bytes");
+
+        void Store(int address, int value) => function.Run(i =>
+        {
+            i.GetAction<int, int>("store")!(address, value);
+            return 0;
+        });
+    }
+
+    [Test]
     public async Task DisposingTheHostDeletesTheFileAndForgetsTheMemory()
     {
         string path;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Roadrunner.Regions;
 
 namespace Roadrunner.Hoses.SharedMemory;
@@ -15,13 +16,14 @@ internal sealed class GuestMemoryLinks(RegionPool pool, IMemoryLender? lender)
 
     /// <summary>
     /// When <paramref name="bytes"/> lie in a guest memory kept in a file that receivers can open under the pool's
-    /// region names: that name's number, the memory's size and where the bytes start.
+    /// region names: the memory, that name's number, the memory's size and where the bytes start.
     /// </summary>
-    public bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset)
+    public bool TryShare(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out ILendableMemory? memory, out long number, out long memorySize, out long offset)
     {
         number = memorySize = 0;
         offset = 0;
-        if (lender is null || !lender.TryFind(bytes, out ILendableMemory? memory, out offset))
+        memory = null;
+        if (lender is null || !lender.TryFind(bytes, out memory, out offset))
         {
             return false;
         }
@@ -41,6 +43,12 @@ internal sealed class GuestMemoryLinks(RegionPool pool, IMemoryLender? lender)
         }
 
         memorySize = memory.Size;
-        return number > 0;
+        if (number > 0)
+        {
+            return true;
+        }
+
+        memory = null;
+        return false;
     }
 }

@@ -24,4 +24,11 @@ internal interface ILendableMemory
 
     /// <summary>Gives the file a second name (in an endpoint's region naming); false when that is impossible.</summary>
     bool TryLink(string linkPath);
+
+    /// <summary>
+    /// A receiver may still be reading [<paramref name="offset"/>, +<paramref name="length"/>) from the file although
+    /// the sender gave up on it: from now on the memory's own writes there must stay out of the file (and the range is
+    /// never lent again), so nothing the sender writes next can show in that receiver's payload.
+    /// </summary>
+    void Detach(long offset, long length);
 }

@@ -149,10 +149,12 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
     /// the deadline (or on cancellation, or when the receiver failed) a descriptor the receiver has not taken yet is
     /// withdrawn, so the guest may reuse its buffer at once and the status tells truly that nothing was sent; one being
     /// copied is waited for, at most one peer-check interval more, and then reported as sent (or as
-    /// <see cref="HoseStatus.PeerFailed"/>, unknown), never as timed out.
+    /// <see cref="HoseStatus.PeerFailed"/>, unknown), never as timed out. <paramref name="stillBorrowed"/> is true when
+    /// the call returns while the receiver may still be reading the bytes (it gave up on a receiver that was taking them).
     /// </summary>
-    public HoseStatus SendBorrowed(long memory, long memorySize, long offset, int length, in SendWait wait)
+    public HoseStatus SendBorrowed(long memory, long memorySize, long offset, int length, in SendWait wait, out bool stillBorrowed)
     {
+        stillBorrowed = false;
         if (!slots.Enter(wait))
         {
             return HoseStatus.WouldBlock; // a send waiting for room holds the ring (TrySend never waits behind it)
@@ -196,6 +198,7 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
 
                     if (status != HoseStatus.TimedOut)
                     {
+                        stillBorrowed = true;
                         return HoseStatus.PeerFailed; // the receiver failed while copying it: delivered or not, unknown
                     }
 
@@ -203,6 +206,7 @@ internal sealed unsafe class RingAppender(RingSender sender, SharedMemoryEndpoin
                     if (Environment.TickCount64 >= graceEnd && Volatile.Read(ref *mark) != sequence + 1)
                     {
                         sender.FailDead(); // it started copying and never finished: not a receiver to trust
+                        stillBorrowed = true;
                         return HoseStatus.PeerFailed;
                     }
                 }

@@ -257,10 +257,18 @@ internal sealed unsafe partial class RingSender : IHoseSender
             return _appender.PostInline(source, wait);
         }
 
-        if (wait.Wait && !source.IsSequence && length >= _endpoint.Options.DirectReadThreshold && _endpoint.TryShare(source.Span, out long memory, out long memorySize, out long offset))
+        if (wait.Wait && !source.IsSequence && length >= _endpoint.Options.DirectReadThreshold && _endpoint.TryShare(source.Span, out ILendableMemory? lent, out long memory, out long memorySize, out long offset))
         {
             RoadrunnerActivity.TagPath(RoadrunnerActivity.Borrowed);
-            return _appender.SendBorrowed(memory, memorySize, offset, source.Span.Length, wait);
+            HoseStatus status = _appender.SendBorrowed(memory, memorySize, offset, source.Span.Length, wait, out bool stillBorrowed);
+            if (stillBorrowed)
+            {
+                // The sender returns to its guest, which may write its buffer at once: keep those writes out of the file
+                // the receiver may still be reading.
+                lent.Detach(offset, source.Span.Length);
+            }
+
+            return status;
         }
 
         RegionPool pool = _endpoint.Pool;

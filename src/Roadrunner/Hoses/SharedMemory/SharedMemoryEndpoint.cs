@@ -292,8 +292,8 @@ public sealed class SharedMemoryEndpoint : IFanOutDirectory, IAsyncDisposable
     /// region names: that name's number, the memory's size and where the bytes start. The file gets a hard link in
     /// this endpoint's naming the first time (false, and remembered, when the file system refuses).
     /// </summary>
-    internal bool TryShare(ReadOnlySpan<byte> bytes, out long number, out long memorySize, out long offset) =>
-        _guestMemories.TryShare(bytes, out number, out memorySize, out offset);
+    internal bool TryShare(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out ILendableMemory? memory, out long number, out long memorySize, out long offset) =>
+        _guestMemories.TryShare(bytes, out memory, out number, out memorySize, out offset);
 
     /// <summary>
     /// Reclaims released regions on every hose, failed ones too: their regions come back as their receiver releases

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Roadrunner.Hosting;
 using Roadrunner.Tests.Support;
+using Roadrunner.Wasm;
 using Roadrunner.Workloads;
 
 namespace Roadrunner.Tests.Hoses.SharedMemory;
@@ -80,5 +81,49 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
         });
         Assert.That(endpoint.DirectReads, Is.EqualTo(1), "borrowed from the sender's memory file");
         Assert.That(Logs.Problems, Is.Empty, Logs.ToString());
+    }
+
+    [Test]
+    public async Task ASenderThatGivesUpOnAReceiverStillReadingItsWindowKeepsItsNextWritesOutOfThatReceiversPages()
+    {
+        const int Length = 3 * 1024 * 1024;
+        CancellationToken token = TestContext.CurrentContext.CancellationToken;
+        string wat = Path.Combine(Folder, "receiver.wat");
+        Directory.CreateDirectory(Folder);
+        await File.WriteAllTextAsync(wat, ZeroCopyGuest.Wat, token);
+        await using var host = new FunctionHost(
+            new FunctionHostOptions { Regions = { FolderPath = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true, Guest = { SendTimeout = TimeSpan.FromMilliseconds(300) } },
+            loggerFactory: Logs);
+        await using var endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
+        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", "receiver=" + wat, "--memory-files", (256 * 1024).ToString(CultureInfo.InvariantCulture));
+        long window = long.Parse(await peer.RequestAsync($"call receiver grow {(Length / ZeroCopyGuest.Page) + 1}", token), CultureInfo.InvariantCulture) * ZeroCopyGuest.Page;
+        Assert.That(await peer.RequestAsync($"call receiver set_window {window}", token), Is.EqualTo("0"));
+        Assert.That(await peer.RequestAsync("call receiver set_mode 2", token), Is.EqualTo("0"), "the child's handler spins (past the sender's timeout)");
+
+        var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
+        int handle = sender.Open("receiver");
+        uint claimed = sender.NewWindow(Length);
+        byte[] payload = Payloads.Random(Length, seed: 7);
+        Assert.That(sender.Claim(handle, claimed, Length), Is.Zero);
+        sender.Write(claimed, payload);
+        Assert.That(sender.Commit(handle, claimed, Length), Is.EqualTo((int)HoseStatus.PeerFailed), "gave up on a receiver that took the payload: outcome unknown");
+
+        // The guest runs on and reuses its window; the child's mapping reads the sender's memory file.
+        byte[] next = Payloads.Random(Length, seed: 8);
+        sender.Write(claimed, next);
+        nint start = sender.Function.Instance.GetMemory("memory")!.GetPointer();
+        Assert.That(GuestMemoryFile.TryFindStart(start, out GuestMemoryFile? file), Is.True);
+        byte[] inFile = new byte[Length];
+        using (var stream = new FileStream(file!.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            stream.Position = claimed;
+            stream.ReadExactly(inFile);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(inFile.AsSpan().SequenceEqual(payload), Is.True, "the receiver's pages still hold the payload committed");
+            Assert.That(sender.ChecksumOf(claimed, Length), Is.EqualTo(ZeroCopyGuest.Checksum(next)), "the sender sees what it wrote next");
+        });
     }
 }
