@@ -92,7 +92,7 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
         Directory.CreateDirectory(Folder);
         await File.WriteAllTextAsync(wat, ZeroCopyGuest.Wat, token);
         await using var host = new FunctionHost(
-            new FunctionHostOptions { Regions = { FolderPath = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true, Guest = { SendTimeout = TimeSpan.FromMilliseconds(300) } },
+            new FunctionHostOptions { Regions = { FolderPath = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true, Guest = { SendTimeout = TimeSpan.FromSeconds(1) } },
             loggerFactory: Logs);
         await using var endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
         await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", "receiver=" + wat, "--memory-files", (256 * 1024).ToString(CultureInfo.InvariantCulture));
