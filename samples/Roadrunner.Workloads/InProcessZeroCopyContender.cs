@@ -33,8 +33,19 @@ public sealed class InProcessZeroCopyContender(ZeroCopyChain chain) : IZeroCopyC
 
     /// <summary>Starts a chain with <paramref name="receivers"/> receivers.</summary>
     /// <param name="receivers">How many receivers get every payload.</param>
+    /// <param name="folder">Where regions and guest memories go; null for the region pool's default folder.</param>
     /// <returns>The contender.</returns>
-    public static InProcessZeroCopyContender Start(int receivers = 1) => new(ZeroCopyChain.Start(receivers));
+    public static InProcessZeroCopyContender Start(int receivers = 1, string? folder = null) => new(ZeroCopyChain.Start(receivers, folder));
+
+    /// <summary>
+    /// zc-consumer.wat's <c>set_read_all</c> value for <paramref name="work"/>: 0 touch; 1 read every byte and decline
+    /// windows (copied: with 4 KiB pages a fault a page costs more than the copy); 2 read every byte through the
+    /// mapped window, where the folder has huge pages (<see cref="HugePages"/>).
+    /// </summary>
+    /// <param name="work">The consumer's work.</param>
+    /// <param name="hugePages">True when the receivers' folder has huge pages.</param>
+    /// <returns>The value.</returns>
+    public static int ReadAllMode(ConsumerWork work, bool hugePages) => work != ConsumerWork.ReadAll ? 0 : hugePages ? 2 : 1;
 
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)
@@ -47,7 +58,7 @@ public sealed class InProcessZeroCopyContender(ZeroCopyChain chain) : IZeroCopyC
     /// <inheritdoc />
     public ValueTask SetConsumerAsync(ConsumerWork work)
     {
-        chain.CallConsumers("set_read_all", work == ConsumerWork.ReadAll ? 1 : 0);
+        chain.CallConsumers("set_read_all", ReadAllMode(work, HugePages.InFolder(chain.Folder)));
         _work = work;
         return ValueTask.CompletedTask;
     }

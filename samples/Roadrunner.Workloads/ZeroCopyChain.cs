@@ -13,15 +13,19 @@ public sealed class ZeroCopyChain : IAsyncDisposable
     private readonly FunctionHost _host;
     private readonly WasmFunction[] _consumers;
 
-    private ZeroCopyChain(FunctionHost host, WasmFunction producer, WasmFunction[] consumers)
+    private ZeroCopyChain(FunctionHost host, WasmFunction producer, WasmFunction[] consumers, string? folder)
     {
         _host = host;
+        Folder = folder;
         Producer = new ZeroCopyProducer(producer);
         _consumers = consumers;
     }
 
     /// <summary>The producer.</summary>
     public ZeroCopyProducer Producer { get; }
+
+    /// <summary>Where regions and guest memories go; null for the region pool's default folder.</summary>
+    public string? Folder { get; }
 
     /// <summary>The receivers.</summary>
     public IReadOnlyList<WasmFunction> Consumers => _consumers;
@@ -51,7 +55,7 @@ public sealed class ZeroCopyChain : IAsyncDisposable
                 host.AddRoute("consumer", [.. loaded.Select(c => c.Name)]);
             }
 
-            return new ZeroCopyChain(host, producer, loaded);
+            return new ZeroCopyChain(host, producer, loaded, directory);
         }
         catch
         {

@@ -27,6 +27,11 @@ internal static class CompareCommand
             return 2;
         }
 
+        if (options.Folder is not null)
+        {
+            Environment.SetEnvironmentVariable(BenchFolder.Variable, options.Folder);
+        }
+
         ComparePlan plan = options.Quick ? ComparePlan.Quick : ComparePlan.Full(options.Huge);
         IHoseMode[] modes = [.. ContenderRegistry.Modes.Where(m => options.Modes.Count == 0 || options.Modes.Contains(m.Name))];
         if (modes.Length == 0)
@@ -37,6 +42,7 @@ internal static class CompareCommand
 
         Console.WriteLine($"# Roadrunner compare ({plan.Name}) — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"Machine: {Machine.Describe()}");
+        Console.WriteLine($"Zero-copy files: {BenchFolder.Describe()}");
         IReadOnlyList<ConsumerWork> consumers = options.Consumers ?? options.DefaultConsumers;
         Console.WriteLine($"Consumers: {string.Join(", ", consumers.Select(c => c.Name()))}");
         var total = Stopwatch.StartNew();

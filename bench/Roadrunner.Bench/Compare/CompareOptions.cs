@@ -17,6 +17,9 @@ internal sealed record CompareOptions
 
     public string? SamplesPath { get; init; }
 
+    /// <summary>Where the zero-copy modes and map-floor keep their files (<see cref="Contenders.BenchFolder"/>); null: the default.</summary>
+    public string? Folder { get; init; }
+
     public IReadOnlyList<string> Modes { get; init; } = [];
 
     public IReadOnlyList<string> Baselines { get; init; } = [];
@@ -31,7 +34,7 @@ internal sealed record CompareOptions
     public IReadOnlyList<ConsumerWork> DefaultConsumers => Quick ? [ConsumerWork.Touch, ConsumerWork.ReadAll] : [ConsumerWork.Touch];
 
     public const string Usage = """
-        compare [--quick] [--json FILE] [--samples FILE] [--huge] [--plots|--no-plots] [--results DIR] [--consumer touch|read-all|both] [--mode NAME]... [--baseline NAME]...
+        compare [--quick] [--json FILE] [--samples FILE] [--huge] [--plots|--no-plots] [--results DIR] [--consumer touch|read-all|both] [--folder DIR] [--mode NAME]... [--baseline NAME]...
           --quick       1 KB, 1 MB, 10 MB and fan-out 10 x 10 MB (under 3 minutes on 2 cores)
           --json FILE   write one record per (workload, mode, baseline, size, fan-out)
           --samples FILE  write every timed batch as a line: workload mode contender bytes round seconds µs...
@@ -40,6 +43,9 @@ internal sealed record CompareOptions
           --results DIR where charts and the Markdown table go (default: bench/results of the repository)
           --consumer    what each consumer does with a payload: touch (O(1): length, first and last byte), read-all
                         (reads every byte) or both (default: both with --quick, touch otherwise)
+          --folder DIR  where in-process-zero-copy and map-floor keep guest memories and regions (default: the region
+                        pool's, /dev/shm/roadrunner-<uid>); a tmpfs mounted huge=always measures huge pages, and then
+                        the read-all consumer reads through mapped windows instead of declining them
           --mode, --baseline   run only these (repeatable)
         """;
 
@@ -60,6 +66,7 @@ internal sealed record CompareOptions
                 "--json" => options with { JsonPath = Next() },
                 "--results" => options with { ResultsFolder = Next() },
                 "--samples" => options with { SamplesPath = Next() },
+                "--folder" => options with { Folder = Next() },
                 "--consumer" => options with { Consumers = ParseConsumers(Next()) },
                 "--mode" => Add(options, modes, Next()),
                 "--baseline" => Add(options, baselines, Next()),

@@ -11,7 +11,7 @@ internal static class SharedBaselines
         new Factory(BaselineNames.HttpJsonHost, async (n, ct) => await HttpJsonBaseline.StartAsync(n, JsonWork.Host, ct).ConfigureAwait(false)),
         new Factory(BaselineNames.UdsJson, (n, _) => Task.FromResult<IPayloadContender>(UdsJsonBaseline.Start(n))),
         new Factory(BaselineNames.Memcpy, (n, _) => Task.FromResult<IPayloadContender>(MemcpyFloor.Start(n))),
-        new Factory(BaselineNames.MapFloor, (n, _) => Task.FromResult<IPayloadContender>(MapFloor.Start(n))),
+        new Factory(BaselineNames.MapFloor, (n, _) => Task.FromResult<IPayloadContender>(MapFloor.Start(n, BenchFolder.Path))),
     ];
 
     private sealed class Factory(string name, Func<int, CancellationToken, Task<IPayloadContender>> start) : IContenderFactory

@@ -29,5 +29,5 @@ public sealed class InProcessZeroCopyMode : IHoseMode
 
     /// <inheritdoc />
     public Task<IPayloadContender> StartAsync(int receivers, CancellationToken cancellationToken) =>
-        Task.FromResult<IPayloadContender>(InProcessZeroCopyContender.Start(receivers));
+        Task.FromResult<IPayloadContender>(InProcessZeroCopyContender.Start(receivers, BenchFolder.Path));
 }

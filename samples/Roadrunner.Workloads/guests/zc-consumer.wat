@@ -4,12 +4,13 @@
 ;; payloads the host copies: below its mapping crossover, or without memories in files) and rr_on_message. The
 ;; handler does what consumer.c's does: O(1) (length, first and last byte) or, with set_read_all(1), it also reads
 ;; every byte with consumer.c's sum_bytes loop. A consumer that reads every byte declines windows (rr_alloc_window
-;; answers 0, so the host copies), as docs/zero-copy.md advises: on a machine like this one a fault per mapped page
-;; costs more than the copy. A mapped payload is there only while the handler runs, so the
+;; answers 0, so the host copies), as docs/zero-copy.md advises: with 4 KiB pages a fault per mapped page costs more
+;; than the copy; set_read_all(2) reads every byte and keeps taking windows (where the host's folder has huge pages,
+;; a fault maps 2 MiB and mapping wins). A mapped payload is there only while the handler runs, so the
 ;; checksum is computed inside it, when set_verify(1) asks for it (untimed verification transfers).
 ;;
 ;; Exports: memory, rr_alloc_window, rr_alloc, rr_on_message; set_ack(enable) -> open status (acks of 8 bytes, length
-;; and count, to "ack"), set_read_all(enable) -> old flag, set_verify(enable) -> old flag; message_count, last_length,
+;; and count, to "ack"), set_read_all(0 | 1 | 2) -> old value, set_verify(enable) -> old flag; message_count, last_length,
 ;; last_first_byte, last_last_byte, windowed_count (messages that arrived in the window, i.e. mapped), checksum() -> i64
 ;; (of the last message handled with set_verify(1)), read_sum() -> i64.
 (module
@@ -39,13 +40,20 @@
     (local $size i32) (local $old i32)
     (local.set $size (i32.and (i32.add (local.get $len) (i32.const 65535)) (i32.const -65536)))
     (if (i32.eqz (local.get $size)) (then (local.set $size (i32.const 65536))))
+    ;; A window of 2 MiB or more starts on a 2 MiB boundary (32 wasm pages): where the host's folder has huge pages,
+    ;; its pages then map with one page-table entry per 2 MiB (docs/zero-copy.md, "Huge pages").
+    (if (i32.ge_u (local.get $len) (i32.const 2097152))
+      (then
+        (local.set $old (i32.and (i32.sub (i32.const 32) (i32.and (memory.size) (i32.const 31))) (i32.const 31)))
+        (if (local.get $old)
+          (then (if (i32.eq (memory.grow (local.get $old)) (i32.const -1)) (then (return (i32.const 0))))))))
     (local.set $old (memory.grow (i32.shr_u (local.get $size) (i32.const 16))))
     (if (i32.eq (local.get $old) (i32.const -1)) (then (return (i32.const 0))))
     (i32.shl (local.get $old) (i32.const 16)))
 
   (func (export "rr_alloc_window") (param $len i32) (result i32)
     (local $p i32)
-    (if (global.get $read_all) (then (return (i32.const 0))))
+    (if (i32.eq (global.get $read_all) (i32.const 1)) (then (return (i32.const 0))))
     (if (i32.gt_u (local.get $len) (global.get $window_size))
       (then
         (local.set $p (call $grow (local.get $len)))
@@ -151,9 +159,9 @@
     (if (i32.gt_s (local.get $h) (i32.const 0)) (then (global.set $ack (local.get $h))))
     (local.get $h))
 
-  (func (export "set_read_all") (param $enable i32) (result i32)
+  (func (export "set_read_all") (param $mode i32) (result i32)
     (global.get $read_all)
-    (global.set $read_all (i32.ne (local.get $enable) (i32.const 0))))
+    (global.set $read_all (local.get $mode)))
 
   (func (export "set_verify") (param $enable i32) (result i32)
     (global.get $verify)

@@ -28,6 +28,13 @@
     (local.set $size (i32.and (i32.add (local.get $len) (i32.const 65535)) (i32.const -65536)))
     (if (i32.eqz (local.get $size)) (then (local.set $size (i32.const 65536))))
     (if (i32.le_u (local.get $size) (global.get $window_size)) (then (return (global.get $window))))
+    ;; A window of 2 MiB or more starts on a 2 MiB boundary (32 wasm pages): where the host's folder has huge pages,
+    ;; its pages then map with one page-table entry per 2 MiB (docs/zero-copy.md, "Huge pages").
+    (if (i32.ge_u (local.get $len) (i32.const 2097152))
+      (then
+        (local.set $old (i32.and (i32.sub (i32.const 32) (i32.and (memory.size) (i32.const 31))) (i32.const 31)))
+        (if (local.get $old)
+          (then (if (i32.eq (memory.grow (local.get $old)) (i32.const -1)) (then (return (i32.const 0))))))))
     (local.set $old (memory.grow (i32.shr_u (local.get $size) (i32.const 16))))
     (if (i32.eq (local.get $old) (i32.const -1)) (then (return (i32.const 0))))
     (global.set $window (i32.shl (local.get $old) (i32.const 16)))

@@ -20,11 +20,36 @@ internal static unsafe partial class MemoryMapping
     private const int MapNoReserve = 0x4000;
     private const int MapPopulate = 0x8000;
 
-    /// <summary>Reserves <paramref name="length"/> bytes of address space that nothing may touch (no memory committed).</summary>
+    /// <summary>
+    /// The alignment of a reservation: 2 MiB, the x86-64 and arm64 huge page, so that a file range at a 2 MiB-aligned
+    /// offset mapped at the same offset of the reservation can use one page-table entry for 2 MiB where the file system
+    /// gives huge pages (tmpfs mounted <c>huge=always</c>, docs/zero-copy.md).
+    /// </summary>
+    public const nuint ReservationAlignment = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// Reserves <paramref name="length"/> bytes of address space that nothing may touch (no memory committed), starting
+    /// at a multiple of <see cref="ReservationAlignment"/>.
+    /// </summary>
     public static byte* Reserve(nuint length)
     {
-        void* address = Mmap(null, length, ProtectNone, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
-        return address == (void*)-1 ? throw Failure("reserve address space") : (byte*)address;
+        nuint padded = checked(length + ReservationAlignment);
+        void* address = Mmap(null, padded, ProtectNone, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
+        if (address == (void*)-1)
+        {
+            throw Failure("reserve address space");
+        }
+
+        // Keep the aligned part only: give back the head before it and the tail after it.
+        byte* start = (byte*)(((nuint)address + ReservationAlignment - 1) & ~(ReservationAlignment - 1));
+        nuint head = (nuint)(start - (byte*)address);
+        if (head > 0)
+        {
+            Unmap((byte*)address, head);
+        }
+
+        Unmap(start + length, padded - head - length);
+        return start;
     }
 
     /// <summary>Maps bytes [offset, offset+length) of the open file at <paramref name="address"/>, replacing what was there.</summary>
