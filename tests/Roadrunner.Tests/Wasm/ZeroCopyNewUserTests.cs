@@ -234,6 +234,33 @@ public class ZeroCopyNewUserTests : FolderTest
     }
 
     [Test]
+    public async Task BytesOfAPushedMappedPayloadAreNotReadFromTheMemoryFileWhenForwarded()
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
+        bool? found = null;
+        byte[]? forwarded = null;
+        var probe = new ProbeSender(payload =>
+        {
+            // What a sender to another process does with a guest's bytes from 256 KiB: borrow them from the memory file.
+            found = GuestMemoryFile.TryFind(payload, out _, out _);
+            forwarded = payload.ToArray();
+        });
+        host.AddDirectory(new FakeDirectory().Add("probe", probe));
+        var sender = NewUser.Load(host, "sender");
+        var receiver = NewUser.Load(host, "receiver");
+        int toProbe = receiver.Open("probe");
+        receiver.Call("window", (int)Large);
+        receiver.Run("set_handler_mode", 6, toProbe, 0, 0);
+        Assert.That(sender.Produce(sender.Open("receiver"), Large, 17), Is.EqualTo(Ok));
+        Assert.That(receiver.Call("inner"), Is.EqualTo(Ok), "forwarded");
+        Assert.Multiple(() =>
+        {
+            Assert.That(NewUser.Checksum(forwarded!), Is.EqualTo(NewUser.Checksum(Large, 17)));
+            Assert.That(found, Is.False, "the file holds the receiver's own bytes there, not the payload");
+        });
+    }
+
+    [Test]
     public async Task HandlesThatWereNeverOpenedOrAreClosedAreBadHandlesAndALongerCommitIsABadPointer()
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
@@ -261,6 +288,32 @@ public class ZeroCopyNewUserTests : FolderTest
             Assert.That(sink.TryPeekLength(out _), Is.False);
         });
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
+    /// <summary>A .NET sender that hands each payload's span (the guest's memory) to <paramref name="onSend"/>.</summary>
+    private sealed class ProbeSender(Action<ReadOnlySpan<byte>> onSend) : IHoseSender
+    {
+        public string Name => "probe";
+
+        public HoseStatus TrySend(ReadOnlySpan<byte> payload)
+        {
+            onSend(payload);
+            return HoseStatus.Ok;
+        }
+
+        public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) => TrySend(payload);
+
+        public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask SendAsync(System.Buffers.ReadOnlySequence<byte> payload, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<HoseClaim> ClaimAsync(int length, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public void Complete()
+        {
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     /// <summary>Typed calls into newuser.wasm / newuser_pull.wasm and the checksum and fill they use.</summary>

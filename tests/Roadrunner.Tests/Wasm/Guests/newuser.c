@@ -12,7 +12,8 @@
  * handler_mode acts once, then goes back to 0.
  * rr_on_message records each payload, then by `handler_mode`: 1 commits the
  * window claimed in `pending_window` to `pending_handle`, 2 releases its own
- * payload pointer, 3 commits its own payload pointer, 4 traps, 5 grows memory.
+ * payload pointer, 3 commits its own payload pointer, 4 traps, 5 grows memory,
+ * 6 forwards its payload with rr_send to `pending_handle`.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -165,6 +166,7 @@ RR_ON_MESSAGE_EXPORT void rr_on_message(void *ptr, int32_t len)
     case 3: inner_status = rr_commit(pending_handle, ptr, (uint32_t)len); break;
     case 4: __builtin_trap();
     case 5: inner_status = grow(16); break;
+    case 6: inner_status = rr_send(pending_handle, ptr, len); break;
     default: break;
     }
     if (ptr != 0 && ptr == copied) {
