@@ -260,6 +260,68 @@ public class ZeroCopyNewUserTests : FolderTest
         });
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AWindowEndingAtTheTopOfA4GiBMemoryIsAWindow(bool regions)
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
+        IDataHose sink = host.CreateInbox("sink");
+        var guest = NewUser.Load(host, "g");
+        int handle = guest.Open("sink");
+        int pages = 65536 - (guest.Call("size") / Page);
+        Assert.That(guest.Call("grow", pages), Is.GreaterThan(0), "memory.grow to 4 GiB");
+        Assert.That((uint)guest.Call("size"), Is.EqualTo(0u), "4 GiB reads as 0 in 32 bits");
+        const uint top = 0xFFFF_0000;
+        Assert.Multiple(() =>
+        {
+            Assert.That(guest.Call("claim", handle, unchecked((int)top), 2 * Page), Is.EqualTo(BadPointer), "past 2^32");
+            Assert.That(guest.Call("claim", handle, unchecked((int)top), Page), Is.EqualTo(Ok), "the last page of the memory");
+        });
+        guest.Write(top, [1, 2, 3]);
+        Assert.That(guest.Call("commit", handle, unchecked((int)top), 3), Is.EqualTo(Ok));
+        using (HoseLease lease = await sink.ReceiveAsync(Ct))
+        {
+            Assert.That(lease.Bytes(), Is.EqualTo(new byte[] { 1, 2, 3 }));
+        }
+
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
+    [Test]
+    public async Task PayloadsAreMappedIntoWindowsEndingAtTheTopOfA4GiBMemory()
+    {
+        using var metrics = new MetricRecorder();
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
+        const uint Length = 256 * 1024;
+        const uint Top = 0xFFFC_0000; // the last 256 KiB
+        var sender = NewUser.Load(host, "sender");
+        var receiver = NewUser.Load(host, "receiver");
+        var puller = NewUser.Load(host, "puller", pull: true);
+        foreach (NewUser guest in new[] { receiver, puller })
+        {
+            Assert.That(guest.Call("grow", 65536 - (guest.Call("size") / Page)), Is.GreaterThan(0), "memory.grow to 4 GiB");
+        }
+
+        receiver.Run("set_window_mode", 5, unchecked((int)Top));
+        Assert.That(sender.Produce(sender.Open("receiver"), Length, 18), Is.EqualTo(Ok));
+        Assert.Multiple(() =>
+        {
+            Assert.That((uint)receiver.Call("last_ptr"), Is.EqualTo(Top));
+            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Length, 18)));
+        });
+
+        Assert.That(sender.Produce(sender.Open("puller"), Length, 19), Is.EqualTo(Ok));
+        Assert.That(puller.Call("receive_window", unchecked((int)Top), (int)Length), Is.EqualTo((int)Length));
+        Assert.That(puller.Call("sum", unchecked((int)Top), (int)Length), Is.EqualTo(NewUser.Checksum(Length, 19)));
+        Assert.That(puller.Call("release", unchecked((int)Top)), Is.EqualTo(Ok));
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|transfer=mapped"), Is.EqualTo(1));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=puller|transfer=mapped"), Is.EqualTo(1));
+            Assert.That(host.Pool.LeasedBytes, Is.Zero);
+        });
+    }
+
     [Test]
     public async Task HandlesThatWereNeverOpenedOrAreClosedAreBadHandlesAndALongerCommitIsABadPointer()
     {
