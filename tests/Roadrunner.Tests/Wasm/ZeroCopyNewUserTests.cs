@@ -25,9 +25,9 @@ public class ZeroCopyNewUserTests : FolderTest
     {
         using var metrics = new MetricRecorder();
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
-        var sender = NewUser.Load(host, "sender");
-        var receiver = NewUser.Load(host, "receiver");
-        var puller = NewUser.Load(host, "puller", pull: true);
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
+        var puller = NewUserGuest.Load(host, "puller", pull: true);
         Assert.That(sender.Call("abi"), Is.EqualTo(2));
 
         int toReceiver = sender.Open("receiver");
@@ -36,7 +36,7 @@ public class ZeroCopyNewUserTests : FolderTest
         {
             Assert.That(receiver.Call("count"), Is.EqualTo(1));
             Assert.That(receiver.Call("last_len"), Is.EqualTo((int)Large));
-            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 3)));
+            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 3)));
             Assert.That(receiver.Call("last_ptr"), Is.EqualTo(receiver.Call("rx_window")), "handed in its window");
             Assert.That(metrics.Total("roadrunner.guest.transfers|function=receiver|transfer=mapped"), Is.EqualTo(1));
         });
@@ -44,14 +44,14 @@ public class ZeroCopyNewUserTests : FolderTest
         Assert.That(sender.Produce(toReceiver, 1000, 4), Is.EqualTo(Ok));
         Assert.Multiple(() =>
         {
-            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(1000, 4)));
+            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(1000, 4)));
             Assert.That(receiver.Call("last_ptr"), Is.Not.EqualTo(receiver.Call("rx_window")), "below the crossover: rr_alloc");
         });
 
         int toPuller = sender.Open("puller");
         Assert.That(sender.Produce(toPuller, Large, 5), Is.EqualTo(Ok), "queued");
         Assert.That(puller.Call("pull", (int)Large), Is.EqualTo((int)Large));
-        Assert.That(puller.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 5)));
+        Assert.That(puller.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 5)));
         Assert.That(metrics.Total("roadrunner.guest.transfers|function=puller|transfer=mapped"), Is.EqualTo(1));
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
@@ -60,7 +60,7 @@ public class ZeroCopyNewUserTests : FolderTest
     public async Task ReceiveWindowChecksTheWindowBeforeTheInbox()
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
-        var puller = NewUser.Load(host, "puller", pull: true);
+        var puller = NewUserGuest.Load(host, "puller", pull: true);
         uint window = (uint)puller.Call("window", (int)Large);
         uint size = (uint)puller.Call("size");
         Assert.Multiple(() =>
@@ -79,7 +79,7 @@ public class ZeroCopyNewUserTests : FolderTest
     public async Task ACapBelowThePayloadIsTooSmallEvenInsideOnePage()
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
-        var puller = NewUser.Load(host, "puller", pull: true);
+        var puller = NewUserGuest.Load(host, "puller", pull: true);
         uint window = (uint)puller.Call("window", Page);
         byte[] payload = Payloads.Random(1000, seed: 1);
         Assert.That(puller.Function.Guest.Inbox.Send(payload, WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
@@ -96,8 +96,8 @@ public class ZeroCopyNewUserTests : FolderTest
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         IDataHose sink = host.CreateInbox("sink");
-        var sender = NewUser.Load(host, "sender");
-        var receiver = NewUser.Load(host, "receiver");
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
         int toSink = receiver.Open("sink");
         receiver.Call("window", (int)Large); // room for the window the handler gets
         receiver.Run("set_handler_mode", mode, toSink, 0, 0);
@@ -106,13 +106,13 @@ public class ZeroCopyNewUserTests : FolderTest
         Assert.Multiple(() =>
         {
             Assert.That(receiver.Call("inner"), Is.EqualTo(BadPointer), mode == 2 ? "release of a pushed window" : "commit of a pushed window");
-            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 6)));
+            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 6)));
             Assert.That(sink.TryPeekLength(out _), Is.False, "nothing sent");
         });
         uint rx = (uint)receiver.Call("rx_window");
         Assert.That(receiver.Read(rx, 4096), Is.All.EqualTo(0), "its own bytes are back");
         Assert.That(sender.Produce(handle, Large, 7), Is.EqualTo(Ok), "the window works again");
-        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 7)));
+        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 7)));
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
 
@@ -121,13 +121,13 @@ public class ZeroCopyNewUserTests : FolderTest
     public async Task ACommitToItselfIsQueuedAndPushedWhenItReturns(bool regions)
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
-        var self = NewUser.Load(host, "self");
+        var self = NewUserGuest.Load(host, "self");
         int handle = self.Open("self");
         Assert.That(self.Produce(handle, Large, 8), Is.EqualTo(Ok));
         Assert.Multiple(() =>
         {
             Assert.That(self.Call("count"), Is.EqualTo(1), "pushed once its call returned");
-            Assert.That(self.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 8)));
+            Assert.That(self.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 8)));
         });
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
@@ -137,8 +137,8 @@ public class ZeroCopyNewUserTests : FolderTest
     public async Task AHandlerCommitsAWindowClaimedToItselfWhileItsPayloadIsMapped(bool regions)
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
-        var sender = NewUser.Load(host, "sender");
-        var receiver = NewUser.Load(host, "receiver");
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
         int self = receiver.Open("receiver");
         uint claimed = (uint)receiver.Call("window", (int)Large);
         Assert.That(receiver.Call("claim", self, (int)claimed, (int)Large), Is.EqualTo(Ok));
@@ -151,7 +151,7 @@ public class ZeroCopyNewUserTests : FolderTest
         Assert.Multiple(() =>
         {
             Assert.That(receiver.Call("count"), Is.EqualTo(2), "its own payload was pushed after the handler");
-            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(own)));
+            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(own)));
         });
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
@@ -161,15 +161,15 @@ public class ZeroCopyNewUserTests : FolderTest
     public async Task AFanOutIncludingTheSenderMapsTheOthersAndQueuesItself(bool regions)
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
-        var self = NewUser.Load(host, "self");
-        var other = NewUser.Load(host, "other");
+        var self = NewUserGuest.Load(host, "self");
+        var other = NewUserGuest.Load(host, "other");
         host.AddRoute("both", "self", "other");
         Assert.That(self.Produce(self.Open("both"), Large, 11), Is.EqualTo(Ok));
         Assert.Multiple(() =>
         {
-            Assert.That(other.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 11)));
+            Assert.That(other.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 11)));
             Assert.That(self.Call("count"), Is.EqualTo(1));
-            Assert.That(self.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 11)));
+            Assert.That(self.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 11)));
         });
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
@@ -180,8 +180,8 @@ public class ZeroCopyNewUserTests : FolderTest
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
         host.CreateInbox("sink");
-        var sender = NewUser.Load(host, "sender");
-        var receiver = NewUser.Load(host, "receiver");
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
         int toSink = receiver.Open("sink");
         receiver.Call("window", (int)Large); // its receive window, grown before the claims
         uint first = (uint)receiver.Call("window", 64 * Page);
@@ -193,7 +193,7 @@ public class ZeroCopyNewUserTests : FolderTest
         int status = sender.Produce(sender.Open("receiver"), Large, 12);
         TestContext.Out.WriteLine($"status {status}, count {receiver.Call("count")}");
         Assert.That(status, Is.EqualTo(Ok), "a 65th window is not a documented refusal: the payload can still be copied");
-        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 12)));
+        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 12)));
     }
 
     [TestCase(false)]
@@ -201,20 +201,20 @@ public class ZeroCopyNewUserTests : FolderTest
     public async Task AWindowOverAWindowItHoldsIsARefusal(bool regions)
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
-        var sender = NewUser.Load(host, "sender");
-        var receiver = NewUser.Load(host, "receiver");
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
         int self = receiver.Open("receiver");
         uint held = (uint)receiver.Call("produce_and_hold", self, (int)Large, 13);
         Assert.That(held % Page, Is.Zero, $"a held window, not a status: {(int)held}");
-        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 13)), "taken out of its own inbox");
+        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 13)), "taken out of its own inbox");
         receiver.Run("set_window_mode", 5, (int)held);
 
         Assert.That(sender.Produce(sender.Open("receiver"), Large, 14), Is.EqualTo((int)HoseStatus.PeerFailed), "refused");
-        Assert.That(receiver.Call("sum", (int)held, (int)Large), Is.EqualTo(NewUser.Checksum(Large, 13)), "the held payload is untouched");
+        Assert.That(receiver.Call("sum", (int)held, (int)Large), Is.EqualTo(NewUserGuest.Checksum(Large, 13)), "the held payload is untouched");
         Assert.That(receiver.Call("release", (int)held), Is.EqualTo(Ok));
         receiver.Run("set_window_mode", 1, 0);
         Assert.That(sender.Produce(sender.Open("receiver"), Large, 15), Is.EqualTo(Ok));
-        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Large, 15)));
+        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 15)));
         Assert.That(host.Pool.LeasedBytes, Is.Zero);
     }
 
@@ -222,7 +222,7 @@ public class ZeroCopyNewUserTests : FolderTest
     public async Task BytesOfAHeldReceivedWindowAreNotReadFromTheMemoryFile()
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
-        var puller = NewUser.Load(host, "puller", pull: true);
+        var puller = NewUserGuest.Load(host, "puller", pull: true);
         uint window = (uint)puller.Call("window", (int)Large);
         bool Found() => puller.Function.Run(i => GuestMemoryFile.TryFind(i.GetMemory("memory")!.GetSpan(window, 100), out _, out _));
         Assert.That(puller.Function.Guest.Inbox.Send(Payloads.Random((int)Large, seed: 16), WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
@@ -246,8 +246,8 @@ public class ZeroCopyNewUserTests : FolderTest
             forwarded = payload.ToArray();
         });
         host.AddDirectory(new FakeDirectory().Add("probe", probe));
-        var sender = NewUser.Load(host, "sender");
-        var receiver = NewUser.Load(host, "receiver");
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
         int toProbe = receiver.Open("probe");
         receiver.Call("window", (int)Large);
         receiver.Run("set_handler_mode", 6, toProbe, 0, 0);
@@ -255,7 +255,7 @@ public class ZeroCopyNewUserTests : FolderTest
         Assert.That(receiver.Call("inner"), Is.EqualTo(Ok), "forwarded");
         Assert.Multiple(() =>
         {
-            Assert.That(NewUser.Checksum(forwarded!), Is.EqualTo(NewUser.Checksum(Large, 17)));
+            Assert.That(NewUserGuest.Checksum(forwarded!), Is.EqualTo(NewUserGuest.Checksum(Large, 17)));
             Assert.That(found, Is.False, "the file holds the receiver's own bytes there, not the payload");
         });
     }
@@ -266,7 +266,7 @@ public class ZeroCopyNewUserTests : FolderTest
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
         IDataHose sink = host.CreateInbox("sink");
-        var guest = NewUser.Load(host, "g");
+        var guest = NewUserGuest.Load(host, "g");
         int handle = guest.Open("sink");
         int pages = 65536 - (guest.Call("size") / Page);
         Assert.That(guest.Call("grow", pages), Is.GreaterThan(0), "memory.grow to 4 GiB");
@@ -294,10 +294,10 @@ public class ZeroCopyNewUserTests : FolderTest
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
         const uint Length = 256 * 1024;
         const uint Top = 0xFFFC_0000; // the last 256 KiB
-        var sender = NewUser.Load(host, "sender");
-        var receiver = NewUser.Load(host, "receiver");
-        var puller = NewUser.Load(host, "puller", pull: true);
-        foreach (NewUser guest in new[] { receiver, puller })
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
+        var puller = NewUserGuest.Load(host, "puller", pull: true);
+        foreach (NewUserGuest guest in new[] { receiver, puller })
         {
             Assert.That(guest.Call("grow", 65536 - (guest.Call("size") / Page)), Is.GreaterThan(0), "memory.grow to 4 GiB");
         }
@@ -307,12 +307,12 @@ public class ZeroCopyNewUserTests : FolderTest
         Assert.Multiple(() =>
         {
             Assert.That((uint)receiver.Call("last_ptr"), Is.EqualTo(Top));
-            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUser.Checksum(Length, 18)));
+            Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Length, 18)));
         });
 
         Assert.That(sender.Produce(sender.Open("puller"), Length, 19), Is.EqualTo(Ok));
         Assert.That(puller.Call("receive_window", unchecked((int)Top), (int)Length), Is.EqualTo((int)Length));
-        Assert.That(puller.Call("sum", unchecked((int)Top), (int)Length), Is.EqualTo(NewUser.Checksum(Length, 19)));
+        Assert.That(puller.Call("sum", unchecked((int)Top), (int)Length), Is.EqualTo(NewUserGuest.Checksum(Length, 19)));
         Assert.That(puller.Call("release", unchecked((int)Top)), Is.EqualTo(Ok));
         Assert.Multiple(() =>
         {
@@ -327,7 +327,7 @@ public class ZeroCopyNewUserTests : FolderTest
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));
         IDataHose sink = host.CreateInbox("sink");
-        var guest = NewUser.Load(host, "g");
+        var guest = NewUserGuest.Load(host, "g");
         uint window = (uint)guest.Call("window", (int)Large);
         int handle = guest.Open("sink");
         Assert.Multiple(() =>
@@ -376,81 +376,5 @@ public class ZeroCopyNewUserTests : FolderTest
         }
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-    }
-
-    /// <summary>Typed calls into newuser.wasm / newuser_pull.wasm and the checksum and fill they use.</summary>
-    private sealed class NewUser(WasmFunction function)
-    {
-        public WasmFunction Function => function;
-
-        public static NewUser Load(FunctionHost host, string name, bool pull = false) =>
-            new(host.LoadFile(name, Path.Combine(AppContext.BaseDirectory, "guests", "newuser", pull ? "newuser_pull.wasm" : "newuser.wasm")));
-
-        public int Call(string export) => function.Run(i => i.GetFunction<int>(export)!());
-
-        public int Call(string export, int a) => function.Run(i => i.GetFunction<int, int>(export)!(a));
-
-        public int Call(string export, int a, int b) => function.Run(i => i.GetFunction<int, int, int>(export)!(a, b));
-
-        public int Call(string export, int a, int b, int c) => function.Run(i => i.GetFunction<int, int, int, int>(export)!(a, b, c));
-
-        public void Run(string export, int a, int b) => function.Run(i =>
-        {
-            i.GetAction<int, int>(export)!(a, b);
-            return 0;
-        });
-
-        public void Run(string export, int a, int b, int c, int d) => function.Run(i =>
-        {
-            i.GetAction<int, int, int, int>(export)!(a, b, c, d);
-            return 0;
-        });
-
-        public int Open(string name)
-        {
-            int at = Call("names");
-            Write((uint)at, System.Text.Encoding.UTF8.GetBytes(name));
-            return Call("open", name.Length);
-        }
-
-        public int Produce(int handle, uint length, int seed) => Call("produce", handle, (int)length, seed);
-
-        public void Write(uint at, byte[] bytes) => function.Run(i =>
-        {
-            bytes.CopyTo(i.GetMemory("memory")!.GetSpan(at, bytes.Length));
-            return 0;
-        });
-
-        public byte[] Read(uint at, int length) => function.Run(i => i.GetMemory("memory")!.GetSpan(at, length).ToArray());
-
-        /// <summary>newuser.c's produce pattern: xorshift32 from seed | 1, one byte per step.</summary>
-        public static byte[] Pattern(uint length, int seed)
-        {
-            var bytes = new byte[length];
-            uint x = (uint)seed | 1u;
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                x ^= x << 13;
-                x ^= x >> 17;
-                x ^= x << 5;
-                bytes[i] = (byte)x;
-            }
-
-            return bytes;
-        }
-
-        public static int Checksum(uint length, int seed) => Checksum(Pattern(length, seed));
-
-        /// <summary>newuser.c's checksum: h = h * 31 + byte from 17, 32 bits.</summary>
-        public static int Checksum(byte[] bytes)
-        {
-            uint h = 17;
-            foreach (byte b in bytes)
-            {
-                h = unchecked((h * 31) + b);
-            }
-
-            return (int)h;
-        }
     }
 }
