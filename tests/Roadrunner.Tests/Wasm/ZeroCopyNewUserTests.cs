@@ -323,6 +323,61 @@ public class ZeroCopyNewUserTests : FolderTest
     }
 
     [Test]
+    public async Task WithACrossoverOfZeroEmptyAndOneBytePayloadsArriveAndGrowingAroundAHeldWindowKeepsIt()
+    {
+        await using FunctionHost host = CreateHost(o =>
+        {
+            ZeroCopyHopTests.ZeroCopy(o, regions: false);
+            o.Guest.MappingThreshold = 0;
+        });
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
+        var puller = NewUserGuest.Load(host, "puller", pull: true);
+        int toReceiver = sender.Open("receiver");
+        Assert.That(sender.Produce(toReceiver, 0, 24), Is.EqualTo(Ok));
+        Assert.Multiple(() =>
+        {
+            Assert.That(receiver.Call("count"), Is.EqualTo(1));
+            Assert.That(receiver.Call("last_len"), Is.Zero);
+        });
+        Assert.That(sender.Produce(toReceiver, 1, 25), Is.EqualTo(Ok));
+        Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(1, 25)));
+
+        int toPuller = sender.Open("puller");
+        Assert.That(sender.Produce(toPuller, Large, 26), Is.EqualTo(Ok));
+        uint window = (uint)puller.Call("window", (int)Large);
+        Assert.That(puller.Call("receive_window", (int)window, (int)Large), Is.EqualTo((int)Large));
+        Assert.That(puller.Call("grow", 64), Is.GreaterThan(0), "memory.grow while a mapped window is held");
+        Assert.That(puller.Call("sum", (int)window, (int)Large), Is.EqualTo(NewUserGuest.Checksum(Large, 26)), "the window still holds the payload");
+        Assert.That(puller.Call("release", (int)window), Is.EqualTo(Ok));
+        Assert.That(puller.Read(window, 4096), Is.All.EqualTo(0), "its own bytes are back");
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task AHandlerWaitingInAnImportPastItsTimeLimitWithAMappedPayloadIsFaultedAndGetsItsPagesBack(bool regions)
+    {
+        await using FunctionHost host = CreateHost(o =>
+        {
+            ZeroCopyHopTests.ZeroCopy(o, regions);
+            o.Guest.PushTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        var sender = NewUserGuest.Load(host, "sender");
+        var receiver = NewUserGuest.Load(host, "receiver");
+        uint rx = (uint)receiver.Call("window", (int)Large);
+        receiver.Run("set_window_mode", 5, (int)rx);
+        receiver.Run("set_handler_mode", 7, 0, 0, 0);
+        int handle = sender.Open("receiver");
+        Assert.That(sender.Produce(handle, Large, 27), Is.EqualTo((int)HoseStatus.PeerFailed));
+        Assert.That(receiver.Function.Guest.IsFaulted, Is.True);
+        Assert.That(receiver.Read(rx, 4096), Is.All.EqualTo(0), "its own pages are back");
+        Assert.That(sender.Produce(handle, Large, 28), Is.EqualTo((int)HoseStatus.PeerFailed), "faulted");
+        await receiver.Function.DisposeAsync();
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
+    [Test]
     public async Task HandlesThatWereNeverOpenedOrAreClosedAreBadHandlesAndALongerCommitIsABadPointer()
     {
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: true));

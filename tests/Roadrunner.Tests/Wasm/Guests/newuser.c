@@ -13,7 +13,8 @@
  * rr_on_message records each payload, then by `handler_mode`: 1 commits the
  * window claimed in `pending_window` to `pending_handle`, 2 releases its own
  * payload pointer, 3 commits its own payload pointer, 4 traps, 5 grows memory,
- * 6 forwards its payload with rr_send to `pending_handle`.
+ * 6 forwards its payload with rr_send to `pending_handle`, 7 waits 60 s in
+ * rr_receive_wait (past any push time limit).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -167,6 +168,7 @@ RR_ON_MESSAGE_EXPORT void rr_on_message(void *ptr, int32_t len)
     case 4: __builtin_trap();
     case 5: inner_status = grow(16); break;
     case 6: inner_status = rr_send(pending_handle, ptr, len); break;
+    case 7: inner_status = rr_receive_wait(names, sizeof names, 60000); break;
     default: break;
     }
     if (ptr != 0 && ptr == copied) {
