@@ -178,6 +178,7 @@ public class ZeroCopyNewUserTests : FolderTest
     [TestCase(true)]
     public async Task AReceiverHolding64WindowsStillGetsALargePayload(bool regions)
     {
+        using var metrics = new MetricRecorder();
         await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions));
         host.CreateInbox("sink");
         var sender = NewUserGuest.Load(host, "sender");
@@ -191,7 +192,7 @@ public class ZeroCopyNewUserTests : FolderTest
         }
 
         int status = sender.Produce(sender.Open("receiver"), Large, 12);
-        TestContext.Out.WriteLine($"status {status}, count {receiver.Call("count")}");
+        TestContext.Out.WriteLine($"status {status}, count {receiver.Call("count")}, mapped {metrics.Total("roadrunner.guest.transfers|function=receiver|transfer=mapped")}, copied {metrics.Total("roadrunner.guest.transfers|function=receiver|transfer=copied")}");
         Assert.That(status, Is.EqualTo(Ok), "a 65th window is not a documented refusal: the payload can still be copied");
         Assert.That(receiver.Call("last_sum"), Is.EqualTo(NewUserGuest.Checksum(Large, 12)));
     }
