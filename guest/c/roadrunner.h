@@ -53,7 +53,8 @@
  * Receiver: a push receiver may also export
  *   void *rr_alloc_window(uint32_t len);      export name "rr_alloc_window"
  *       Return a window of rr_window_size(len) bytes the module owns, or NULL
- *       to take the payload through rr_alloc (one copy). Large payloads are
+ *       to take the payload through rr_alloc (one copy); page 0 therefore
+ *       cannot be a receive window. Large payloads are
  *       then mapped there copy-on-write for the duration of rr_on_message
  *       only: copy out anything you keep past the return.
  * Define RR_WINDOW_RECEIVER before including this header for its prototype.
@@ -208,7 +209,7 @@ int32_t rr_abi_version(void);
  * rr_commit. ptr must be a multiple of RR_WINDOW_ALIGN and the window must lie
  * in the module's current memory and overlap no other window of the module
  * (else RR_BAD_POINTER). RR_BAD_HANDLE, RR_TOO_MANY_HANDLES (64 windows
- * claimed at once), RR_INTERNAL; hosts that back windows with the target's
+ * held at once, claimed and received together), RR_INTERNAL; hosts that back windows with the target's
  * memory also give RR_TOO_LARGE, RR_CLOSED, RR_WOULD_BLOCK / RR_TIMED_OUT
  * here (others give them from rr_commit). The window starts holding this
  * module's own bytes or zeros.
@@ -236,7 +237,8 @@ int32_t rr_abort(int32_t handle, void *ptr);
  * rr_window_size(cap)) and returns its length: large payloads are mapped
  * there (no copy), small ones copied. The window holds the payload until
  * rr_release(ptr); call it once for every successful rr_receive_window.
- * RR_WOULD_BLOCK (none queued), RR_BUFFER_TOO_SMALL (it stays queued),
+ * RR_WOULD_BLOCK (none queued), RR_BUFFER_TOO_SMALL (longer than cap, even
+ * if it would fit in the window's last page; it stays queued),
  * RR_CLOSED, RR_BAD_POINTER (window misaligned, outside memory, overlapping
  * another window), RR_TOO_MANY_HANDLES (64 windows held).
  */
