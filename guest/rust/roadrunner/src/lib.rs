@@ -6,7 +6,7 @@
 //!
 //! - [`Hose::open`] a hose to another function or route by name, then [`Hose::send`] or
 //!   [`Hose::try_send`] slices to it; the hose closes when dropped.
-//! - Pull payloads from this function's inbox with [`receive`] / [`receive_wait`] into a `Vec<u8>`.
+//! - Pull payloads from this function's inbox with [`receive()`] / [`receive_wait`] into a `Vec<u8>`.
 //! - Or be a push receiver: [`push_handler!`] exports `rr_alloc` and `rr_on_message` so that a
 //!   plain `fn(&[u8])` gets every payload.
 //!
