@@ -22,7 +22,8 @@
 //! - [`abi_version`] asks the host which version it speaks.
 //!
 //! Every failure is a [`Status`], the ABI's negative `RR_*` codes. The crate has no dependencies
-//! and builds with Rust 1.63. `unsafe` is used only to call the imports ([`sys`]).
+//! and builds with Rust 1.63. `unsafe` is used only to call the imports ([`sys`])
+//! and to view a [`Window`] (pages this crate grew for it alone) as a slice.
 
 mod claim;
 mod hose;
