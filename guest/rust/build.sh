@@ -29,7 +29,7 @@ export CARGO_TARGET_DIR="$here/target"
 "$cargo" build --manifest-path "$here/Cargo.toml" --offline --locked --release \
     --target "$target" --workspace
 
-examples=(producer consumer)
+examples=(producer consumer zc_producer zc_consumer)
 outputs=()
 for name in "${examples[@]}"; do
     out="$here/examples/$name.wasm"

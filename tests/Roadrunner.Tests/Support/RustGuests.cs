@@ -11,5 +11,9 @@ internal static class RustGuests
 
     public static string Consumer => PathOf("consumer");
 
+    public static string ZeroCopyProducer => PathOf("zc_producer");
+
+    public static string ZeroCopyConsumer => PathOf("zc_consumer");
+
     private static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "guests", "rust", name + ".wasm");
 }

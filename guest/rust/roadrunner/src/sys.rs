@@ -1,4 +1,4 @@
-//! The raw imports of the guest ABI, module `roadrunner` (see docs/guest-abi.md).
+//! The raw imports of the guest ABI (version 2), module `roadrunner` (see docs/guest-abi.md).
 //!
 //! Every value is an `i32` in WebAssembly; pointers are 32-bit on `wasm32`. The host checks every
 //! `(pointer, length)` against this module's memory before it reads or writes a byte and answers
@@ -25,4 +25,27 @@ extern "C" {
     pub fn receive(ptr: *mut u8, cap: i32) -> i32;
     /// `receive_wait(ptr, cap, timeout_ms) -> len`: like `receive`, waiting up to `timeout_ms`.
     pub fn receive_wait(ptr: *mut u8, cap: i32, timeout_ms: i32) -> i32;
+}
+
+// Version 2: zero-copy windows. A window's pointer and length are read by the host as unsigned
+// 32-bit values (a window may lie above 2 GiB); every result is a status (0 or negative), never a
+// pointer, so no address can read as a failure.
+#[link(wasm_import_module = "roadrunner")]
+extern "C" {
+    /// `abi_version() -> i32`: the ABI version the host speaks (2). A host older than version 2
+    /// lacks this import, so a module calling it fails to instantiate there.
+    pub fn abi_version() -> i32;
+    /// `claim(handle, ptr, len) -> status`: reserves the window `[ptr, ptr + window_size(len))`
+    /// (`ptr` a multiple of 65536) for a payload of up to `len` bytes.
+    pub fn claim(handle: i32, ptr: *mut u8, len: u32) -> i32;
+    /// `commit(handle, ptr, len) -> status`: hands the first `len` bytes of the window claimed at
+    /// `ptr` over, like `send`; afterwards the window is ordinary memory (contents unspecified).
+    pub fn commit(handle: i32, ptr: *mut u8, len: u32) -> i32;
+    /// `abort(handle, ptr) -> status`: gives the window claimed at `ptr` back without sending.
+    pub fn abort(handle: i32, ptr: *mut u8) -> i32;
+    /// `receive_window(ptr, cap) -> len`: takes the next payload into the window
+    /// `[ptr, ptr + window_size(cap))`, where it stays until `release(ptr)`.
+    pub fn receive_window(ptr: *mut u8, cap: u32) -> i32;
+    /// `release(ptr) -> status`: ends the window `receive_window` filled at `ptr`.
+    pub fn release(ptr: *mut u8) -> i32;
 }
