@@ -40,7 +40,7 @@ pub use hose::{Hose, MAX_NAME_LENGTH};
 pub use receive::{next_length, receive, receive_wait};
 pub use received::{receive_window, Received};
 pub use status::Status;
-pub use window::{window_size, Window, WINDOW_ALIGN};
+pub use window::{window_size, Window, HUGE_ALIGN, WINDOW_ALIGN};
 
 /// Version of the guest ABI this crate speaks (version 2 adds the zero-copy windows).
 pub const ABI_VERSION: i32 = 2;
