@@ -53,14 +53,10 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
     {
         const int Length = 3 * 1024 * 1024;
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        string wat = Path.Combine(Folder, "receiver.wat");
-        Directory.CreateDirectory(Folder);
-        await File.WriteAllTextAsync(wat, ZeroCopyGuest.Wat, token);
         await using var host = new FunctionHost(new FunctionHostOptions { Regions = { FolderPath = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true }, loggerFactory: Logs);
         await using var endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", "receiver=" + wat, "--memory-files", (256 * 1024).ToString(CultureInfo.InvariantCulture));
-        long window = long.Parse(await peer.RequestAsync($"call receiver grow {(Length / ZeroCopyGuest.Page) + 1}", token), CultureInfo.InvariantCulture) * ZeroCopyGuest.Page;
-        Assert.That(await peer.RequestAsync($"call receiver set_window {window}", token), Is.EqualTo("0"));
+        (PeerProcess peer, long window) = await StartWindowedReceiverAsync(Length, token);
+        await using PeerProcess _ = peer;
 
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         int handle = sender.Open("receiver");
@@ -88,16 +84,12 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
     {
         const int Length = 3 * 1024 * 1024;
         CancellationToken token = TestContext.CurrentContext.CancellationToken;
-        string wat = Path.Combine(Folder, "receiver.wat");
-        Directory.CreateDirectory(Folder);
-        await File.WriteAllTextAsync(wat, ZeroCopyGuest.Wat, token);
         await using var host = new FunctionHost(
             new FunctionHostOptions { Regions = { FolderPath = Path.Combine(Folder, "local") }, GuestMemoryInFiles = true, Guest = { SendTimeout = TimeSpan.FromSeconds(1) } },
             loggerFactory: Logs);
         await using var endpoint = host.StartSharedMemoryEndpoint(ShmSupport.Options(Folder));
-        await using PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", "receiver=" + wat, "--memory-files", (256 * 1024).ToString(CultureInfo.InvariantCulture));
-        long window = long.Parse(await peer.RequestAsync($"call receiver grow {(Length / ZeroCopyGuest.Page) + 1}", token), CultureInfo.InvariantCulture) * ZeroCopyGuest.Page;
-        Assert.That(await peer.RequestAsync($"call receiver set_window {window}", token), Is.EqualTo("0"));
+        (PeerProcess peer, long window) = await StartWindowedReceiverAsync(Length, token);
+        await using PeerProcess _ = peer;
         Assert.That(await peer.RequestAsync("call receiver set_mode 2", token), Is.EqualTo("0"), "the child's handler spins (past the sender's timeout)");
 
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
@@ -125,5 +117,17 @@ public class ZeroCopyCrossProcessTests : SharedMemoryTest
             Assert.That(inFile.AsSpan().SequenceEqual(payload), Is.True, "the receiver's pages still hold the payload committed");
             Assert.That(sender.ChecksumOf(claimed, Length), Is.EqualTo(ZeroCopyGuest.Checksum(next)), "the sender sees what it wrote next");
         });
+    }
+
+    /// <summary>A child process hosting ZeroCopyGuest as "receiver" (memories in files) with a window for <paramref name="length"/> bytes.</summary>
+    private async Task<(PeerProcess Peer, long Window)> StartWindowedReceiverAsync(int length, CancellationToken token)
+    {
+        string wat = Path.Combine(Folder, "receiver.wat");
+        Directory.CreateDirectory(Folder);
+        await File.WriteAllTextAsync(wat, ZeroCopyGuest.Wat, token);
+        PeerProcess peer = await ShmSupport.StartPeerAsync(Folder, token, "--guest", "receiver=" + wat, "--memory-files", (256 * 1024).ToString(CultureInfo.InvariantCulture));
+        long window = long.Parse(await peer.RequestAsync($"call receiver grow {(length / ZeroCopyGuest.Page) + 1}", token), CultureInfo.InvariantCulture) * ZeroCopyGuest.Page;
+        Assert.That(await peer.RequestAsync($"call receiver set_window {window}", token), Is.EqualTo("0"));
+        return (peer, window);
     }
 }
