@@ -151,9 +151,21 @@ internal static class ClaimImports
 
             TimeSpan timeout = guest.BoundByPushDeadline(guest.Options.SendTimeout, out bool cut);
             GuestMemoryFile? file = guest.Windows.FileOf(guest.Memory);
-            status = length > 0 && length >= guest.Options.MappingThreshold && file is not null && sender is IPageSender pages
-                ? pages.Send(payload, new FilePages(file.Handle, start, (int)length), timeout, guest.ShutdownToken)
-                : sender.Send(payload, timeout, guest.ShutdownToken);
+            if (length > 0 && length >= guest.Options.MappingThreshold && file is not null && sender is IPageSender pages)
+            {
+                status = pages.Send(payload, new FilePages(file.Handle, start, (int)length), timeout, guest.ShutdownToken);
+                if (status != HoseStatus.Ok && pages.PagesOutliveFailedSends && !file.TryReplacePages(start, (nuint)PageMapping.RoundUp(length, PageMapping.PageSize)))
+                {
+                    // Without the Ack a socket may still hold the window's pages: the guest must not write them again.
+                    guest.Fault("a window's pages could not be detached from a failed sendfile");
+                    return HoseStatus.Internal;
+                }
+            }
+            else
+            {
+                status = sender.Send(payload, timeout, guest.ShutdownToken);
+            }
+
             if (cut && status == HoseStatus.TimedOut)
             {
                 guest.TrapIfPushOverran("commit", force: true);
