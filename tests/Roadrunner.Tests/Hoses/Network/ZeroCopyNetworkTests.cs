@@ -41,6 +41,32 @@ public class ZeroCopyNetworkTests : FolderTest
         });
     }
 
+    [TestCase(long.MaxValue, "copied")]
+    [TestCase(0L, "mapped")]
+    public async Task AnIdleReceiverGetsTheSocketReadIntoItsMemoryOrFromRegionsMapped(long mappedReceiveThreshold, string transfer)
+    {
+        using var metrics = new MetricRecorder();
+        await using var bed = NetworkTestbed.Start(
+            server: o => o.MappedReceiveThresholdBytes = mappedReceiveThreshold,
+            host: o => ZeroCopyHopTests.ZeroCopy(o, regions: false),
+            extraGuestName: "zc",
+            extraGuestWat: ZeroCopyGuest.Wat);
+        var receiver = new ZeroCopyGuest(bed.Server["zc"]);
+        uint window = receiver.NewWindow(Length);
+        receiver.SetWindow(window);
+        byte[] payload = Payloads.Random(Length, seed: 9);
+
+        Assert.That(bed.Open("zc").Send(payload, WaitLimit), Is.EqualTo(HoseStatus.Ok));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(receiver.Get("count"), Is.EqualTo(1), "run before the Ack");
+            Assert.That(receiver.Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)));
+            Assert.That(metrics.Total($"roadrunner.guest.transfers|function=zc|transfer={transfer}"), Is.EqualTo(1));
+            Assert.That((uint)receiver.Get("ptr") == window, Is.EqualTo(transfer == "mapped"), "mapped into the window, else read into rr_alloc's buffer");
+        });
+    }
+
     [Test]
     public async Task ACommittedWindowGoesOutWithSendFileFromTheMemoryFile()
     {
