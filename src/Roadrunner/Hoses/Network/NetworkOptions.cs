@@ -57,7 +57,9 @@ public sealed class NetworkOptions
     /// Messages at least this large (bytes) are read into regions even for an idle push receiver, which then gets them
     /// from there: mapped into its window when it exports <c>rr_alloc_window</c> and its guest memory is in a file
     /// (docs/zero-copy.md), else copied. Below it an idle push receiver gets the socket read straight into its memory
-    /// (the kernel's copy only). Default: <see cref="long.MaxValue"/> (always straight from the socket).
+    /// (the kernel's copy only). Set it no lower than the receivers' <c>RoadrunnerGuestOptions.MappingThreshold</c>: a
+    /// payload the receiver would not map is queued instead (acknowledged once queued, as for a busy receiver).
+    /// Default: <see cref="long.MaxValue"/> (always straight from the socket).
     /// </summary>
     public long MappedReceiveThresholdBytes { get; set; } = long.MaxValue;
 
