@@ -112,6 +112,58 @@ public class ZeroCopyNetworkTests : FolderTest
     }
 
     [Test]
+    public async Task AFanOutSendsTheWindowToEveryNodeWithSendFile()
+    {
+        using var spans = new SpanRecorder();
+        await using var first = NetworkTestbed.Start(extraGuestName: "zc", extraGuestWat: ZeroCopyGuest.Wat);
+        await using var second = NetworkTestbed.Start(extraGuestName: "zc", extraGuestWat: ZeroCopyGuest.Wat);
+        var sender = Sender(new StaticResolver().Add("zc", first.ServerAddress, second.ServerAddress), inFiles: true, out int handle);
+        uint window = sender.NewWindow(Length);
+        byte[] payload = Payloads.Random(Length, seed: 15);
+
+        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
+        sender.Write(window, payload);
+        Assert.That(sender.Commit(handle, window, Length), Is.Zero);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(new ZeroCopyGuest(first.Server["zc"]).Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)), "first node");
+            Assert.That(new ZeroCopyGuest(second.Server["zc"]).Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)), "second node");
+            Assert.That(spans.All("roadrunner.send", "zc").Count(s => Equals(s.GetTagItem("roadrunner.path"), "sendfile")), Is.EqualTo(2), "one sendfile send per node");
+        });
+    }
+
+    [Test]
+    public async Task OverTlsTheWindowIsWrittenThroughTheTlsStream()
+    {
+        using var spans = new SpanRecorder();
+        using System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = NetworkHoseTests.SelfSigned();
+        string thumbprint = certificate.Thumbprint;
+        await using var bed = NetworkTestbed.Start(
+            server: o => o.ServerTls = new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate },
+            extraGuestName: "zc",
+            extraGuestWat: ZeroCopyGuest.Wat);
+        var receiver = new ZeroCopyGuest(bed.Server["zc"]);
+        var sender = Sender(bed.Resolver, inFiles: true, out int handle, tls: new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, cert, _, _) => cert is System.Security.Cryptography.X509Certificates.X509Certificate2 c && c.Thumbprint == thumbprint,
+        });
+        uint window = sender.NewWindow(Length);
+        byte[] payload = Payloads.Random(Length, seed: 16);
+
+        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
+        sender.Write(window, payload);
+        Assert.That(sender.Commit(handle, window, Length), Is.Zero);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(receiver.Get("sum"), Is.EqualTo(ZeroCopyGuest.Checksum(payload)));
+            Assert.That(spans.Single("roadrunner.send", "zc").GetTagItem("roadrunner.path"), Is.Null, "no sendfile under TLS");
+        });
+    }
+
+    [Test]
     public async Task WritingTheWindowRightAfterCommitDoesNotChangeWhatTheReceiverGets()
     {
         await using var bed = NetworkTestbed.Start(extraGuestName: "zc", extraGuestWat: ZeroCopyGuest.Wat);
@@ -180,7 +232,7 @@ public class ZeroCopyNetworkTests : FolderTest
     }
 
     /// <summary>A sending guest in a host of its own (memories in files or not) with a network endpoint using <paramref name="resolver"/>, its hose to "zc" open.</summary>
-    private ZeroCopyGuest Sender(INetworkResolver resolver, bool inFiles, out int handle, TimeSpan? sendTimeout = null)
+    private ZeroCopyGuest Sender(INetworkResolver resolver, bool inFiles, out int handle, TimeSpan? sendTimeout = null, System.Net.Security.SslClientAuthenticationOptions? tls = null)
     {
         FunctionHost host = Track(CreateHost(o =>
         {
@@ -190,6 +242,7 @@ public class ZeroCopyNetworkTests : FolderTest
         }));
         NetworkOptions options = NetworkTestbed.Options();
         options.Resolver = resolver;
+        options.ClientTls = tls;
         Track(host.StartNetworkEndpoint(options));
         var sender = new ZeroCopyGuest(host.LoadText("sender", ZeroCopyGuest.Wat));
         handle = sender.Open("zc");
