@@ -10,7 +10,9 @@ namespace Roadrunner.Wasm;
 /// map (no copy; the sender waits in <c>commit</c>, so the pages cannot change meanwhile); a busy receiver gets one copy
 /// in regions, which it then maps. With <see cref="RoadrunnerGuestOptions.ClaimsMapRegions"/> a claim maps regions of
 /// the target's pool over the window instead, so even queued and fanned-out payloads are never copied, at the price of
-/// page-table work for every page on each claim. Below the mapping threshold, or for memories not in files, commit
+/// page-table work for every page on each claim. To another node the window goes out with <c>sendfile</c> from the
+/// memory file (the commit waits for the Ack; one without an Ack gives the window fresh pages, see
+/// <see cref="IPageSender.PagesOutliveFailedSends"/>). Below the mapping threshold, or for memories not in files, commit
 /// copies once, like <c>send</c>: the guest cannot tell.
 /// </summary>
 internal static class ClaimImports
