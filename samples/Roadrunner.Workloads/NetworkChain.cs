@@ -47,6 +47,43 @@ public sealed class NetworkChain : IAsyncDisposable
     /// <returns>The running chain.</returns>
     public static async Task<NetworkChain> StartAsync(bool checksums = false, CancellationToken cancellationToken = default)
     {
+        Child child = await StartChildAsync(GuestModules.Consumer, checksums ? ["--checksums"] : [], cancellationToken).ConfigureAwait(false);
+        FunctionHost? host = null;
+        try
+        {
+            int pumpPort = int.Parse(await child.Peer.RequestAsync("pump-port", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            host = new FunctionHost();
+            WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
+            NetworkEndpoint endpoint = host.StartNetworkEndpoint(child.ClientOptions(checksums, "consumer", "stall"));
+            // A blocking connect: an asynchronous one would switch the socket to non-blocking mode for good, and .NET
+            // then emulates every blocking send and receive with a wake-up through its epoll thread.
+            var pump = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            pump.Connect(new IPEndPoint(IPAddress.Loopback, pumpPort));
+            return new NetworkChain(child.Peer, host, endpoint, producer, pump, child.KeyFolder);
+        }
+        catch
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+
+            child.Peer.Kill();
+            await child.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a Roadrunner.Peer <c>network</c> child hosting <paramref name="consumerModule"/> as "consumer", with a new
+    /// pre-shared key in a file only this user can read.
+    /// </summary>
+    /// <param name="consumerModule">The consumer's file name (see <see cref="GuestModules"/>).</param>
+    /// <param name="arguments">Further arguments for the child.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running child.</returns>
+    internal static async Task<Child> StartChildAsync(string consumerModule, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
         byte[] key = RandomNumberGenerator.GetBytes(32);
         string folder = Directory.CreateTempSubdirectory("rr-net-").FullName; // mode 0700
         string keyFile = Path.Combine(folder, "psk");
@@ -60,45 +97,47 @@ public sealed class NetworkChain : IAsyncDisposable
             await using var file = new FileStream(keyFile, create);
             await file.WriteAsync(key, cancellationToken).ConfigureAwait(false);
         }
-        List<string> arguments = ["--module", GuestModules.PathOf(GuestModules.Consumer), "--key-file", keyFile];
-        if (checksums)
-        {
-            arguments.Add("--checksums");
-        }
 
-        PeerProcess peer = await PeerProcess.StartAsync("network", arguments, cancellationToken).ConfigureAwait(false);
-        FunctionHost? host = null;
+        PeerProcess? peer = null;
         try
         {
+            peer = await PeerProcess.StartAsync("network", ["--module", GuestModules.PathOf(consumerModule), "--key-file", keyFile, .. arguments], cancellationToken).ConfigureAwait(false);
             int port = int.Parse(await peer.RequestAsync("port", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            int pumpPort = int.Parse(await peer.RequestAsync("pump-port", cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-            host = new FunctionHost();
-            WasmFunction producer = host.LoadFile("producer", GuestModules.PathOf(GuestModules.Producer));
-            NetworkEndpoint endpoint = host.StartNetworkEndpoint(new NetworkOptions
-            {
-                PreSharedKey = key,
-                Checksums = checksums,
-                Resolver = new StaticResolver()
-                    .Add("consumer", new IPEndPoint(IPAddress.Loopback, port))
-                    .Add("stall", new IPEndPoint(IPAddress.Loopback, port)),
-            });
-            // A blocking connect: an asynchronous one would switch the socket to non-blocking mode for good, and .NET
-            // then emulates every blocking send and receive with a wake-up through its epoll thread.
-            var pump = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            pump.Connect(new IPEndPoint(IPAddress.Loopback, pumpPort));
-            return new NetworkChain(peer, host, endpoint, producer, pump, folder);
+            return new Child(peer, key, folder, port);
         }
         catch
         {
-            peer.Kill();
-            await peer.DisposeAsync().ConfigureAwait(false);
-            if (host is not null)
+            if (peer is not null)
             {
-                await host.DisposeAsync().ConfigureAwait(false);
+                peer.Kill();
+                await peer.DisposeAsync().ConfigureAwait(false);
             }
 
             Directory.Delete(folder, recursive: true);
             throw;
+        }
+    }
+
+    /// <summary>A running network child: the process, its key (and the folder holding the key file), its hose port.</summary>
+    internal sealed record Child(PeerProcess Peer, byte[] Key, string KeyFolder, int Port) : IAsyncDisposable
+    {
+        /// <summary>Options for this side's endpoint, resolving <paramref name="names"/> to the child.</summary>
+        public NetworkOptions ClientOptions(bool checksums, params string[] names)
+        {
+            var resolver = new StaticResolver();
+            foreach (string name in names)
+            {
+                resolver.Add(name, new IPEndPoint(IPAddress.Loopback, Port));
+            }
+
+            return new NetworkOptions { PreSharedKey = Key, Checksums = checksums, Resolver = resolver };
+        }
+
+        /// <summary>Ends the child and deletes the key.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            await Peer.DisposeAsync().ConfigureAwait(false);
+            Directory.Delete(KeyFolder, recursive: true);
         }
     }
 

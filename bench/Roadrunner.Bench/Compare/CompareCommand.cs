@@ -193,9 +193,10 @@ internal static class CompareCommand
             HoseFillMedianMicros = result.HoseFill.Length > 0 ? PairSampler.Median(result.HoseFill) : null,
             BaselineFillMedianMicros = result.BaselineFill.Length > 0 ? PairSampler.Median(result.BaselineFill) : null,
             HosePath = hose is IZeroCopyContender zeroCopy ? await zeroCopy.TakePathReportAsync().ConfigureAwait(false) : null,
+            BaselinePath = baseline is IZeroCopyContender variant ? await variant.TakePathReportAsync().ConfigureAwait(false) : null,
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{workload,-6} {mode,-23} vs {record.Baseline,-14} {record.Consumer,-8} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}{Fills(record)}{(record.HosePath is null ? "" : $"  [{record.HosePath}]")}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
+            $"{workload,-6} {mode,-23} vs {record.Baseline,-14} {record.Consumer,-8} {PayloadSizes.Label(size),7} x{step.Receivers,-3} hose {MarkdownReport.Latency(record.HoseMedianMicros),10}  baseline {MarkdownReport.Latency(record.BaselineMedianMicros),10}  ratio {record.Ratio,8:0.00}{Fills(record)}{(record.HosePath is null ? "" : $"  [{record.HosePath}{(record.BaselinePath is null ? "" : $" / {record.BaselinePath}")}]")}  ({clock.Elapsed.TotalSeconds:0.0} s, {result.Verified} verified)"));
         return record;
     }
 

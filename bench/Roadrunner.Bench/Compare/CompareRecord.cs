@@ -83,6 +83,11 @@ internal sealed record CompareRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? HosePath { get; init; }
 
+    /// <summary>The same for a baseline that is itself a zero-copy hop (a variant of the mode); null otherwise.</summary>
+    [JsonPropertyName("baselinePath")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? BaselinePath { get; init; }
+
     /// <summary>Peak resident set of the process while this pair ran (both contenders alive; Linux VmHWM after a reset).</summary>
     [JsonPropertyName("peakWorkingSetBytes")]
     public required long PeakWorkingSetBytes { get; init; }

@@ -10,7 +10,7 @@ internal static class MarkdownReport
     public static string Table(IReadOnlyList<CompareRecord> records)
     {
         var text = new StringBuilder();
-        text.AppendLine("| workload | mode | baseline | consumer | payload | fan-out | hose (median) | baseline (median) | ratio | fill hose / baseline | hose path | hose alloc/op | baseline alloc/op | peak RSS |");
+        text.AppendLine("| workload | mode | baseline | consumer | payload | fan-out | hose (median) | baseline (median) | ratio | fill hose / baseline | hose path (/ baseline's) | hose alloc/op | baseline alloc/op | peak RSS |");
         text.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|");
         foreach (CompareRecord r in records)
         {
@@ -18,7 +18,7 @@ internal static class MarkdownReport
                 ? string.Create(CultureInfo.InvariantCulture, $"{r.Ratio:0.00} of floor")
                 : string.Create(CultureInfo.InvariantCulture, $"**{r.Ratio:0.0}×**");
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Workload} | {r.Mode} | {r.Baseline} | {r.Consumer} | {PayloadSizes.Label(r.PayloadBytes)} | {r.FanOut} | {Latency(r.HoseMedianMicros)} | {Latency(r.BaselineMedianMicros)} | {ratio} | {Fill(r.HoseFillMedianMicros)} / {Fill(r.BaselineFillMedianMicros)} | {r.HosePath ?? "-"} | {Bytes(r.HoseAllocatedBytesPerOp)} | {Bytes(r.BaselineAllocatedBytesPerOp)} | {Bytes(r.PeakWorkingSetBytes)} |");
+                $"| {r.Workload} | {r.Mode} | {r.Baseline} | {r.Consumer} | {PayloadSizes.Label(r.PayloadBytes)} | {r.FanOut} | {Latency(r.HoseMedianMicros)} | {Latency(r.BaselineMedianMicros)} | {ratio} | {Fill(r.HoseFillMedianMicros)} / {Fill(r.BaselineFillMedianMicros)} | {r.HosePath ?? "-"}{(r.BaselinePath is null ? "" : $" / {r.BaselinePath}")} | {Bytes(r.HoseAllocatedBytesPerOp)} | {Bytes(r.BaselineAllocatedBytesPerOp)} | {Bytes(r.PeakWorkingSetBytes)} |");
         }
 
         return text.ToString();

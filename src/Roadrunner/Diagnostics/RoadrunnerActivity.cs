@@ -40,6 +40,9 @@ internal static class RoadrunnerActivity
     /// <summary>Larger than the bytes in flight (cross-process), or read from the socket straight into the receiver (network).</summary>
     public const string Streamed = "streamed";
 
+    /// <summary>Network: the frame bodies went out with <c>sendfile</c> from a file (regions, or a guest's memory file): no user-space copy.</summary>
+    public const string SendFile = "sendfile";
+
     /// <summary>Handed on to another sender (a route served over the network).</summary>
     public const string Forwarded = "forwarded";
 

@@ -20,4 +20,12 @@ internal interface IPageSender
 {
     /// <summary>As <see cref="IHoseSender.Send"/>; an idle receiver that can map <paramref name="pages"/> maps them instead of copying.</summary>
     HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when a send that did not end in Ok may leave the pages referenced after it returns: <c>sendfile</c> into a
+    /// socket hands the kernel the file's pages, which stay in the socket (or, on loopback, in the peer's) until the
+    /// receiver reads them. The caller must then give the file fresh pages before the bytes may change. An Ok send
+    /// never does (Ok comes with the receiver's Ack, after it has read every byte). Default: false.
+    /// </summary>
+    bool PagesOutliveFailedSends => false;
 }

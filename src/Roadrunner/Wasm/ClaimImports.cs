@@ -10,7 +10,9 @@ namespace Roadrunner.Wasm;
 /// map (no copy; the sender waits in <c>commit</c>, so the pages cannot change meanwhile); a busy receiver gets one copy
 /// in regions, which it then maps. With <see cref="RoadrunnerGuestOptions.ClaimsMapRegions"/> a claim maps regions of
 /// the target's pool over the window instead, so even queued and fanned-out payloads are never copied, at the price of
-/// page-table work for every page on each claim. Below the mapping threshold, or for memories not in files, commit
+/// page-table work for every page on each claim. To another node the window goes out with <c>sendfile</c> from the
+/// memory file (the commit waits for the Ack; one without an Ack gives the window fresh pages, see
+/// <see cref="IPageSender.PagesOutliveFailedSends"/>). Below the mapping threshold, or for memories not in files, commit
 /// copies once, like <c>send</c>: the guest cannot tell.
 /// </summary>
 internal static class ClaimImports
@@ -151,9 +153,19 @@ internal static class ClaimImports
 
             TimeSpan timeout = guest.BoundByPushDeadline(guest.Options.SendTimeout, out bool cut);
             GuestMemoryFile? file = guest.Windows.FileOf(guest.Memory);
-            status = length > 0 && length >= guest.Options.MappingThreshold && file is not null && file.InFile(start, length) && sender is IPageSender pages
-                ? pages.Send(payload, new FilePages(file.Handle, start, (int)length), timeout, guest.ShutdownToken)
-                : sender.Send(payload, timeout, guest.ShutdownToken);
+            if (length > 0 && length >= guest.Options.MappingThreshold && file is not null && file.InFile(start, length) && sender is IPageSender pages)
+            {
+                status = pages.Send(payload, new FilePages(file.Handle, start, (int)length), timeout, guest.ShutdownToken);
+                if (status != HoseStatus.Ok && pages.PagesOutliveFailedSends && !TryDetach(guest, file, start, length))
+                {
+                    return HoseStatus.Internal;
+                }
+            }
+            else
+            {
+                status = sender.Send(payload, timeout, guest.ShutdownToken);
+            }
+
             if (cut && status == HoseStatus.TimedOut)
             {
                 guest.TrapIfPushOverran("commit", force: true);
@@ -178,5 +190,23 @@ internal static class ClaimImports
 
         ticket.Payload.Trim(length);
         return ticket.Commit();
+    }
+
+    /// <summary>
+    /// Without the receiver's Ack a socket may still hold the window's file pages: detach them (the guest's next writes
+    /// stay out of the file, docs/zero-copy.md). A kernel that refuses leaves the guest faulted, never called again.
+    /// </summary>
+    private static bool TryDetach(RoadrunnerGuest guest, GuestMemoryFile file, uint start, uint length)
+    {
+        try
+        {
+            file.Detach(start, length);
+            return true;
+        }
+        catch (IOException e)
+        {
+            guest.Fault($"a window's pages could not be detached from a failed sendfile: {e.Message}");
+            return false;
+        }
     }
 }

@@ -156,25 +156,56 @@ internal sealed class FrameWriter
         }
     }
 
+    /// <summary>
+    /// One message whose bytes also lie in a file from <see cref="FilePages.Offset"/> (a guest's committed window in its
+    /// memory file): with <c>sendfile</c> from that file on plain TCP when it is large enough, else from memory. The
+    /// caller keeps the bytes unchanged until the receiver has them (its Ack).
+    /// </summary>
+    /// <exception cref="WithdrawnException"><paramref name="stop"/> ended it after its first frame.</exception>
+    public void WriteMessage(uint hose, ulong sequence, ReadOnlySpan<byte> payload, FilePages pages, WriteStop stop)
+    {
+        if (_plainTcp && !pages.IsEmpty && payload.Length >= _options.SendFileThresholdBytes)
+        {
+            int offset = 0;
+            WriteFromFile(hose, sequence, payload.Length, ref offset, payload, pages.File!, pages.Offset, stop);
+            RoadrunnerActivity.TagPath(RoadrunnerActivity.SendFile);
+        }
+        else
+        {
+            WriteMessage(hose, sequence, payload, stop);
+        }
+    }
+
     /// <summary>Frame headers from memory, frame bodies straight from the region files with <c>sendfile</c>.</summary>
     private void WriteMessageWithSendFile(uint hose, ulong sequence, RegionPayload payload, WriteStop stop)
     {
         int total = checked((int)payload.Length);
         int offset = 0;
-        Span<byte> head = stackalloc byte[MaxHead];
         foreach (RegionPayload.Chunk chunk in payload.Chunks)
         {
-            FileStream file = chunk.Region.File; // the region's own descriptor: its name may already be gone (pool disposed)
-            for (int inChunk = 0; inChunk < chunk.Length;)
-            {
-                stop.ThrowIfStopped(offset);
-                int length = Math.Min(_maxFrameBytes, chunk.Length - inChunk);
-                ReadOnlySpan<byte> body = chunk.Region.AsSpan(chunk.Length).Slice(inChunk, length);
-                _stream.Write(head[..WriteHead(head, hose, sequence, total, offset, body)]);
-                SendFile.Send(_socket, file, inChunk, length);
-                inChunk += length;
-                offset += length;
-            }
+            // The region's own descriptor: its name may already be gone (pool disposed).
+            WriteFromFile(hose, sequence, total, ref offset, chunk.Region.AsSpan(chunk.Length), chunk.Region.File.SafeFileHandle, 0, stop);
+        }
+
+        RoadrunnerActivity.TagPath(RoadrunnerActivity.SendFile);
+    }
+
+    /// <summary>
+    /// The frames of <paramref name="bytes"/> (the message's part from <paramref name="offset"/>, which it advances):
+    /// headers from memory, bodies with <c>sendfile</c> from <paramref name="file"/> at <paramref name="fileOffset"/>.
+    /// With checksums on, each header's CRC is computed from <paramref name="bytes"/>, which reads the pages once.
+    /// </summary>
+    private void WriteFromFile(uint hose, ulong sequence, int total, ref int offset, ReadOnlySpan<byte> bytes, System.Runtime.InteropServices.SafeHandle file, long fileOffset, WriteStop stop)
+    {
+        Span<byte> head = stackalloc byte[MaxHead];
+        for (int done = 0; done < bytes.Length;)
+        {
+            stop.ThrowIfStopped(offset);
+            int length = Math.Min(_maxFrameBytes, bytes.Length - done);
+            _stream.Write(head[..WriteHead(head, hose, sequence, total, offset, bytes.Slice(done, length))]);
+            SendFile.Send(_socket, file, fileOffset + done, length);
+            done += length;
+            offset += length;
         }
     }
 

@@ -146,6 +146,13 @@ internal sealed class NetworkConnection : IAsyncDisposable
         SendCore(hose, new RegionBody(payload), deadline, cancellationToken);
 
     /// <summary>
+    /// Sends a payload whose bytes also lie in a file (a guest's committed window): with <c>sendfile</c> from the file on
+    /// plain TCP when it is large enough, else from memory. Waits for the Ack; the caller keeps the bytes unchanged until then.
+    /// </summary>
+    public HoseStatus SendPages(ClientHose hose, ReadOnlySpan<byte> payload, FilePages pages, Deadline deadline, CancellationToken cancellationToken) =>
+        SendCore(hose, new PagesBody(payload, pages), deadline, cancellationToken);
+
+    /// <summary>
     /// Writes one message under the write lock, then waits for its Ack. Until the last byte is handed to the kernel the
     /// message can be withdrawn (the deadline or the token stop it: <see cref="HoseStatus.TimedOut"/>, not delivered);
     /// a message stopped half-written costs the connection, so the receiver is sure to discard it. Once written it is
@@ -365,6 +372,13 @@ internal sealed class NetworkConnection : IAsyncDisposable
         private readonly ReadOnlySpan<byte> _payload = payload;
 
         public void Write(FrameWriter writer, uint hose, ulong sequence, WriteStop stop) => writer.WriteMessage(hose, sequence, _payload, stop);
+    }
+
+    private readonly ref struct PagesBody(ReadOnlySpan<byte> payload, FilePages pages) : IMessageBody
+    {
+        private readonly ReadOnlySpan<byte> _payload = payload;
+
+        public void Write(FrameWriter writer, uint hose, ulong sequence, WriteStop stop) => writer.WriteMessage(hose, sequence, _payload, pages, stop);
     }
 
     private readonly struct SequenceBody(ReadOnlySequence<byte> payload) : IMessageBody

@@ -5,7 +5,8 @@ namespace Roadrunner.Hoses.Network;
 
 /// <summary>
 /// Delivers the messages of one served connection into their targets: straight from the socket into an idle push
-/// guest's memory, else into rented regions queued in the target's inbox, or, for any other target, into regions that
+/// guest's memory (below <see cref="NetworkOptions.MappedReceiveThresholdBytes"/>), else into rented regions handed to
+/// an idle receiver (mapped when it takes windows) or queued in the target's inbox, or, for any other target, into regions that
 /// are then handed on. Each delivery is bounded by <see cref="NetworkOptions.DeliveryTimeout"/> and by the connection's
 /// share of the region budget; nothing stays held when it fails.
 /// </summary>
@@ -38,11 +39,15 @@ internal sealed class NetworkDelivery(NetworkOptions options, RegionPool pool, R
 
     private HoseStatus DeliverToInbox(InboxWriter inbox, IncomingMessage message)
     {
-        // 1. Straight from the socket into an idle push guest's memory: one copy, no region.
-        HoseStatus status = inbox.TryDirect((int)message.Length, message.Read, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Streamed, message.Trace));
-        if (status != HoseStatus.WouldBlock)
+        // 1. Straight from the socket into an idle push guest's memory: one copy, no region (unless configured to map).
+        HoseStatus status;
+        if (message.Length < _options.MappedReceiveThresholdBytes)
         {
-            return status;
+            status = inbox.TryDirect((int)message.Length, message.Read, new RoadrunnerActivity.Inbound(RoadrunnerActivity.Network, RoadrunnerActivity.Streamed, message.Trace));
+            if (status != HoseStatus.WouldBlock)
+            {
+                return status;
+            }
         }
 
         // 2. Into regions (read from the socket straight into the mapping, within this connection's share), then queued.

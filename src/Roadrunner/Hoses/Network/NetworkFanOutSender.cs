@@ -8,9 +8,10 @@ namespace Roadrunner.Hoses.Network;
 /// to each connection from the sender's memory. Every node is tried, within one deadline for the whole fan-out (a dead
 /// node costs no more than its refusal). Like the in-process fan-out it is not atomic: the result is the first failure
 /// when no node took the payload, PeerFailed when some did (never a "not sent" status for a payload that went out), else Ok. <c>TrySend</c> hands the payload to every node's
-/// <see cref="NetworkSender.TrySend"/> and never waits.
+/// <see cref="NetworkSender.TrySend"/> and never waits. A guest's committed window goes to every node with <c>sendfile</c>
+/// straight from the guest's memory file, without the copy into a region.
 /// </summary>
-internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : FanOutBase(name)
+internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, NetworkOptions options, RegionPool pool) : FanOutBase(name), IPageSender
 {
     protected override TimeSpan AsyncTimeout => options.DeliveryTimeout + options.FrameTimeout;
 
@@ -95,13 +96,38 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         try
         {
             regions.Fill(payload);
-            return Outcome(SendToEveryNodeAtOnce(regions, deadline, cancellationToken));
+            return Outcome(SendToEveryNodeAtOnce(node => node.SendRegions(regions, deadline, cancellationToken)));
         }
         finally
         {
             regions.Release();
         }
     }
+
+    /// <summary>
+    /// A guest's committed window: from <see cref="NetworkOptions.SendFileThresholdBytes"/> on plain TCP, sent to every node
+    /// at once with <c>sendfile</c> from its file (no copy into a region); otherwise as <see cref="FanOutBase.Send"/>.
+    /// </summary>
+    public unsafe HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (pages.IsEmpty || payload.Length < options.SendFileThresholdBytes || options.ClientTls is not null || payload.Length > options.MaxPayloadBytes)
+        {
+            return Send(payload, timeout, cancellationToken);
+        }
+
+        System.Diagnostics.Activity? span = Diagnostics.RoadrunnerActivity.StartSend(Name, payload.Length, TraceMode);
+        Deadline deadline = Deadline.After(timeout);
+        fixed (byte* start = payload)
+        {
+            // The bytes do not move (a guest memory) and every node's send ends before this returns: each thread rebuilds the span.
+            nint address = (nint)start;
+            int length = payload.Length;
+            return Diagnostics.RoadrunnerActivity.Ended(span, Outcome(SendToEveryNodeAtOnce(
+                node => node.Send(new ReadOnlySpan<byte>((byte*)address, length), pages, deadline, cancellationToken))));
+        }
+    }
+
+    bool IPageSender.PagesOutliveFailedSends => true;
 
     public override void Complete()
     {
@@ -120,12 +146,12 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
     }
 
     /// <summary>
-    /// Sends the regions to every node at the same time, so the kernel sends the same pages to all of them: the caller's
+    /// Sends to every node at the same time (regions or a guest's memory file), so the kernel sends the same pages to all of them: the caller's
     /// thread takes the first node and a short-lived thread of its own each other one (blocking sends bounded by the
     /// deadline). This is a synchronous send, so it borrows no pool thread and waits on no task; a thread costs tens of
     /// microseconds, little beside a payload of at least <see cref="NetworkOptions.SendFileThresholdBytes"/>.
     /// </summary>
-    private HoseStatus[] SendToEveryNodeAtOnce(RegionPayload regions, Deadline deadline, CancellationToken cancellationToken)
+    private HoseStatus[] SendToEveryNodeAtOnce(Func<NetworkSender, HoseStatus> send)
     {
         var results = new HoseStatus[targets.Length];
         var failures = new System.Runtime.ExceptionServices.ExceptionDispatchInfo?[targets.Length];
@@ -133,7 +159,7 @@ internal sealed class NetworkFanOutSender(string name, NetworkSender[] targets, 
         {
             try
             {
-                results[node] = targets[node].SendRegions(regions, deadline, cancellationToken);
+                results[node] = send(targets[node]);
             }
             catch (Exception e)
             {

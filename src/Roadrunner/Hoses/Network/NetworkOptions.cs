@@ -53,6 +53,16 @@ public sealed class NetworkOptions
     /// <summary>Payloads that sit in regions and are at least this large go out with <c>sendfile</c> (plain TCP only). Default: 64 KiB.</summary>
     public int SendFileThresholdBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Messages at least this large (bytes) are read into regions even for an idle push receiver, which then gets them
+    /// from there: mapped into its window when it exports <c>rr_alloc_window</c> and its guest memory is in a file
+    /// (docs/zero-copy.md), else copied. Below it an idle push receiver gets the socket read straight into its memory
+    /// (the kernel's copy only). Set it no lower than the receivers' <c>RoadrunnerGuestOptions.MappingThreshold</c>: a
+    /// payload the receiver would not map is queued instead (acknowledged once queued, as for a busy receiver).
+    /// Default: <see cref="long.MaxValue"/> (always straight from the socket).
+    /// </summary>
+    public long MappedReceiveThresholdBytes { get; set; } = long.MaxValue;
+
     /// <summary>Longest a connection may take to authenticate. Default: 5 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -162,6 +172,7 @@ public sealed class NetworkOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ConnectionWindowBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(HoseWindowBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(SendFileThresholdBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(MappedReceiveThresholdBytes);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxHosesPerConnection, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MinReceiveBytesPerSecond);

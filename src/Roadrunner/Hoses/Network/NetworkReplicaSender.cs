@@ -16,7 +16,7 @@ namespace Roadrunner.Hoses.Network;
 /// <see cref="HoseStatus.PeerFailed"/>: the outcome is unknown and the payload is never resent elsewhere). One deadline
 /// covers every attempt; each attempt but the last gets at most <see cref="NetworkOptions.ConnectTimeout"/> of it.
 /// </summary>
-internal sealed class NetworkReplicaSender : IHoseSender, AsyncSends.IPublisher
+internal sealed class NetworkReplicaSender : IHoseSender, IPageSender, AsyncSends.IPublisher
 {
     private readonly INetworkReplicaResolver _resolver;
     private readonly Func<EndPoint, PeerLink?> _linkFor;
@@ -94,6 +94,12 @@ internal sealed class NetworkReplicaSender : IHoseSender, AsyncSends.IPublisher
 
     public HoseStatus Send(ReadOnlySpan<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         SendCore(payload.Length, Deadline.After(timeout), cancellationToken, new SpanMessage(payload));
+
+    /// <inheritdoc cref="NetworkSender.Send(ReadOnlySpan{byte}, FilePages, TimeSpan, CancellationToken)"/>
+    public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendCore(payload.Length, Deadline.After(timeout), cancellationToken, new PagesMessage(payload, pages));
+
+    bool IPageSender.PagesOutliveFailedSends => true;
 
     /// <inheritdoc cref="NetworkSender.SendAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
     public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
@@ -278,6 +284,14 @@ internal sealed class NetworkReplicaSender : IHoseSender, AsyncSends.IPublisher
 
         public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
             credits.Connection.Send(credits.Hose, _payload, deadline, cancellationToken);
+    }
+
+    private readonly ref struct PagesMessage(ReadOnlySpan<byte> payload, FilePages pages) : IMessage
+    {
+        private readonly ReadOnlySpan<byte> _payload = payload;
+
+        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.SendPages(credits.Hose, _payload, pages, deadline, cancellationToken);
     }
 
     private readonly struct SequenceMessage(ReadOnlySequence<byte> payload) : IMessage

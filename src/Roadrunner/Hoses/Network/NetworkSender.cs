@@ -13,7 +13,7 @@ namespace Roadrunner.Hoses.Network;
 /// <see cref="HoseStatus.PeerFailed"/> (outcome unknown) when the connection breaks or the wait is given up. Messages
 /// are never resent, so none is delivered twice. <see cref="TrySend"/> never waits (see <see cref="TrySendQueue"/>).
 /// </summary>
-internal sealed class NetworkSender : IHoseSender, AsyncSends.IPublisher
+internal sealed class NetworkSender : IHoseSender, IPageSender, AsyncSends.IPublisher
 {
     private readonly CreditWindow _window;
     private readonly NetworkOptions _options;
@@ -71,6 +71,20 @@ internal sealed class NetworkSender : IHoseSender, AsyncSends.IPublisher
 
     public HoseStatus Send(ReadOnlySequence<byte> payload, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         SendCore(payload.Length, Deadline.After(timeout), cancellationToken, new SequenceMessage(payload), queued: false);
+
+    /// <summary>
+    /// A guest's committed window: on plain TCP its frame bodies go out with <c>sendfile</c> from the guest's memory file
+    /// (no user-space copy), else from memory. Returns with the Ack (or a failure), so the guest, waiting in <c>commit</c>,
+    /// cannot change the pages before the receiver has read them; after a failure see <see cref="IPageSender.PagesOutliveFailedSends"/>.
+    /// </summary>
+    public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Send(payload, pages, Deadline.After(timeout), cancellationToken);
+
+    /// <summary>As <see cref="Send(ReadOnlySpan{byte}, FilePages, TimeSpan, CancellationToken)"/>, bounded by a deadline shared with other sends (a fan-out's).</summary>
+    public HoseStatus Send(ReadOnlySpan<byte> payload, FilePages pages, Deadline deadline, CancellationToken cancellationToken) =>
+        SendCore(payload.Length, deadline, cancellationToken, new PagesMessage(payload, pages), queued: false);
+
+    bool IPageSender.PagesOutliveFailedSends => true;
 
     /// <summary>Sends a payload that sits in regions (sendfile on plain TCP); the caller keeps its reference.</summary>
     public HoseStatus SendRegions(RegionPayload payload, Deadline deadline, CancellationToken cancellationToken) =>
@@ -282,6 +296,14 @@ internal sealed class NetworkSender : IHoseSender, AsyncSends.IPublisher
 
         public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
             credits.Connection.Send(credits.Hose, _payload, deadline, cancellationToken);
+    }
+
+    private readonly ref struct PagesMessage(ReadOnlySpan<byte> payload, FilePages pages) : IMessage
+    {
+        private readonly ReadOnlySpan<byte> _payload = payload;
+
+        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
+            credits.Connection.SendPages(credits.Hose, _payload, pages, deadline, cancellationToken);
     }
 
     private readonly struct SequenceMessage(ReadOnlySequence<byte> payload) : IMessage

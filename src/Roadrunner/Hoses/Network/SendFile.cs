@@ -4,7 +4,9 @@ using System.Runtime.InteropServices;
 namespace Roadrunner.Hoses.Network;
 
 /// <summary>
-/// <c>sendfile(2)</c> from a region file to a blocking socket: the kernel moves the pages, no user-space copy.
+/// <c>sendfile(2)</c> from a file (a region, or a guest memory kept in a file) to a blocking socket: the kernel moves
+/// the pages, no user-space copy. The socket then references the file's pages until they are sent and read: a caller
+/// must not change them before the receiver has them (see <see cref="NetworkSender"/>'s page sends).
 /// (<see cref="Socket.SendFile(string)"/> sends whole files only, and <c>SendPacketsAsync</c> would make the socket non-blocking.)
 /// </summary>
 internal static partial class SendFile
@@ -14,16 +16,16 @@ internal static partial class SendFile
 
     /// <summary>Sends <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>.</summary>
     /// <exception cref="IOException">The socket failed or its send timeout passed.</exception>
-    public static void Send(Socket socket, FileStream file, long offset, long count)
+    public static void Send(Socket socket, SafeHandle file, long offset, long count)
     {
         bool addedSocket = false;
         bool addedFile = false;
         try
         {
             socket.SafeHandle.DangerousAddRef(ref addedSocket);
-            file.SafeFileHandle.DangerousAddRef(ref addedFile);
+            file.DangerousAddRef(ref addedFile);
             int socketFd = (int)socket.SafeHandle.DangerousGetHandle();
-            int fileFd = (int)file.SafeFileHandle.DangerousGetHandle();
+            int fileFd = (int)file.DangerousGetHandle();
             while (count > 0)
             {
                 nint sent = SendFileNative(socketFd, fileFd, ref offset, (nuint)Math.Min(count, 1L << 30));
@@ -56,7 +58,7 @@ internal static partial class SendFile
         {
             if (addedFile)
             {
-                file.SafeFileHandle.DangerousRelease();
+                file.DangerousRelease();
             }
 
             if (addedSocket)

@@ -281,7 +281,7 @@ public class NetworkHoseTests
         Assert.Throws<FormatException>(() => StaticResolver.Parse("a=host"));
     }
 
-    private static X509Certificate2 SelfSigned()
+    internal static X509Certificate2 SelfSigned()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
