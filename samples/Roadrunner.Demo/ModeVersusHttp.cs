@@ -62,7 +62,7 @@ internal static class ModeVersusHttp
 
                 advance(0.5); // one step per hose + HTTP pair
             },
-            mode is IZeroCopyContender zeroCopy ? () => zeroCopy.LastHop : null);
+            mode is IZeroCopyContender zeroCopy ? () => zeroCopy.LastHopMicros : null);
 
         string? path = mode is IZeroCopyContender counted ? await counted.TakePathReportAsync() : null;
         return new DemoResult(mode.Name, size, LatencySampler.Median(hose), LatencySampler.Median(baseline), hoseVerified, httpVerified, path);

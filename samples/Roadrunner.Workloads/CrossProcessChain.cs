@@ -102,12 +102,12 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <param name="payloadBytes">Payload size.</param>
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
     /// <returns>How long a second fill of the same buffer took (the steady state: pages already in use); zero for the zero-copy producer, which fills in every transfer.</returns>
-    public TimeSpan Prepare(int payloadBytes, int seed)
+    public double Prepare(int payloadBytes, int seed)
     {
         if (ZeroCopy is not null)
         {
             ZeroCopy.Prepare(payloadBytes, seed);
-            return TimeSpan.Zero;
+            return 0;
         }
 
         return _producer!.Prepare(payloadBytes, seed);
@@ -116,7 +116,7 @@ public sealed class CrossProcessChain : IAsyncDisposable
     /// <summary>The producer writes the prepared pattern again (see <see cref="HoseProducer.Refill"/>).</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
     /// <returns>How long the fill took.</returns>
-    public TimeSpan Refill(int payloadBytes) =>
+    public double Refill(int payloadBytes) =>
         (_producer ?? throw new InvalidOperationException("A zero-copy chain fills through ZeroCopy.")).Refill(payloadBytes);
 
     /// <summary>The timed part: the producer sends; completes when the consumer in the child acknowledged the payload.</summary>

@@ -8,7 +8,7 @@ namespace Roadrunner.Workloads;
 public sealed class CrossProcessContender(CrossProcessChain chain) : IFillTimedContender, IRefillableContender
 {
     /// <inheritdoc />
-    public TimeSpan LastFill { get; private set; }
+    public double LastFillMicros { get; private set; }
 
     /// <inheritdoc />
     public string Name => "cross-process";
@@ -23,12 +23,12 @@ public sealed class CrossProcessContender(CrossProcessChain chain) : IFillTimedC
         new CrossProcessContender(await CrossProcessChain.StartAsync(cancellationToken: cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
-    public TimeSpan Refill(int payloadBytes) => chain.Refill(payloadBytes);
+    public double Refill(int payloadBytes) => chain.Refill(payloadBytes);
 
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)
     {
-        LastFill = chain.Prepare(payloadBytes, seed);
+        LastFillMicros = chain.Prepare(payloadBytes, seed);
         return ValueTask.CompletedTask;
     }
 

@@ -27,10 +27,10 @@ public sealed class CrossProcessZeroCopyContender(CrossProcessChain chain) : IZe
     public int Receivers => 1;
 
     /// <inheritdoc />
-    public TimeSpan LastHop { get; private set; }
+    public double LastHopMicros { get; private set; }
 
     /// <inheritdoc />
-    public TimeSpan LastFill { get; private set; }
+    public double LastFillMicros { get; private set; }
 
     /// <summary>Starts a chain with a new child process.</summary>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -57,12 +57,12 @@ public sealed class CrossProcessZeroCopyContender(CrossProcessChain chain) : IZe
     public async ValueTask TransferAsync(int payloadBytes)
     {
         _producer.Use(payloadBytes);
-        TimeSpan claim = _producer.Claim();
-        LastFill = _producer.Fill();
+        double claim = _producer.Claim();
+        LastFillMicros = _producer.Fill();
         long committing = Stopwatch.GetTimestamp();
         _producer.Commit();
         int acknowledged = await chain.ReceiveAckAsync().ConfigureAwait(false);
-        LastHop = claim + Stopwatch.GetElapsedTime(committing);
+        LastHopMicros = claim + Timing.MicrosSince(committing);
         if (acknowledged != payloadBytes)
         {
             throw new InvalidOperationException($"The consumer acknowledged {acknowledged} bytes, not {payloadBytes}.");

@@ -26,10 +26,10 @@ public sealed class FreshPayloadContender(IRefillableContender inner) : IFillTim
     public int Receivers => inner.Receivers;
 
     /// <inheritdoc />
-    public TimeSpan LastHop { get; private set; }
+    public double LastHopMicros { get; private set; }
 
     /// <inheritdoc />
-    public TimeSpan LastFill { get; private set; }
+    public double LastFillMicros { get; private set; }
 
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed) => inner.PrepareAsync(payloadBytes, seed);
@@ -37,10 +37,10 @@ public sealed class FreshPayloadContender(IRefillableContender inner) : IFillTim
     /// <inheritdoc />
     public async ValueTask TransferAsync(int payloadBytes)
     {
-        LastFill = inner.Refill(payloadBytes);
+        LastFillMicros = inner.Refill(payloadBytes);
         long start = Stopwatch.GetTimestamp();
         await inner.TransferAsync(payloadBytes).ConfigureAwait(false);
-        LastHop = Stopwatch.GetElapsedTime(start);
+        LastHopMicros = Timing.MicrosSince(start);
     }
 
     /// <inheritdoc />

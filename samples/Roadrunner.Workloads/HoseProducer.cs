@@ -31,7 +31,7 @@ public sealed class HoseProducer
     /// <param name="payloadBytes">Payload size.</param>
     /// <param name="seed">Pattern seed.</param>
     /// <returns>How long a second fill of the same buffer took: the steady state, with the buffer's pages already in use.</returns>
-    public TimeSpan Prepare(int payloadBytes, int seed)
+    public double Prepare(int payloadBytes, int seed)
     {
         if (_function.Run(_ => _fill(payloadBytes, seed)) == 0)
         {
@@ -48,11 +48,11 @@ public sealed class HoseProducer
     /// </summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
     /// <returns>How long the fill took.</returns>
-    public TimeSpan Refill(int payloadBytes)
+    public double Refill(int payloadBytes)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _function.Run(_ => _fill(payloadBytes, _seed));
-        return System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        return Timing.MicrosSince(start);
     }
 
     /// <summary>The producer guest sends the first <paramref name="payloadBytes"/> bytes of its buffer to "consumer".</summary>

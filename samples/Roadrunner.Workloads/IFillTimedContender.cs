@@ -4,11 +4,11 @@ namespace Roadrunner.Workloads;
 public interface IFillTimedContender : IPayloadContender
 {
     /// <summary>
-    /// The producer's last fill: a zero-copy sender fills a freshly claimed window in every transfer, so this is the
+    /// The producer's last fill in µs: a zero-copy sender fills a freshly claimed window in every transfer, so this is the
     /// fill of the last <see cref="IPayloadContender.TransferAsync"/>; a sender that copies fills its buffer once, so
     /// this is a second, timed fill in <see cref="IPayloadContender.PrepareAsync"/> (pages already in use).
     /// </summary>
-    TimeSpan LastFill { get; }
+    double LastFillMicros { get; }
 }
 
 /// <summary>
@@ -16,7 +16,7 @@ public interface IFillTimedContender : IPayloadContender
 /// hop (claim, then commit until every receiver returned or acknowledged), leaving the fill out, and tells which path
 /// its payloads took.
 /// </summary>
-/// <remarks><see cref="ISelfTimedContender.LastHop"/> is the claim plus commit-to-delivered.</remarks>
+/// <remarks><see cref="ISelfTimedContender.LastHopMicros"/> is the claim plus commit-to-delivered.</remarks>
 public interface IZeroCopyContender : IFillTimedContender, ISelfTimedContender
 {
     /// <summary>

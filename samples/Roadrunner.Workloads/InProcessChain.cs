@@ -64,12 +64,12 @@ public sealed class InProcessChain : IAsyncDisposable
     /// <param name="payloadBytes">Payload size.</param>
     /// <param name="seed">Pattern seed (see <see cref="Checksum.FillPattern"/>).</param>
     /// <returns>How long a second fill of the same buffer took (the steady state: pages already in use).</returns>
-    public TimeSpan Prepare(int payloadBytes, int seed) => _producer.Prepare(payloadBytes, seed);
+    public double Prepare(int payloadBytes, int seed) => _producer.Prepare(payloadBytes, seed);
 
     /// <summary>The producer writes the prepared pattern again (see <see cref="HoseProducer.Refill"/>).</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>
     /// <returns>How long the fill took.</returns>
-    public TimeSpan Refill(int payloadBytes) => _producer.Refill(payloadBytes);
+    public double Refill(int payloadBytes) => _producer.Refill(payloadBytes);
 
     /// <summary>The timed part: the producer sends its buffer to every consumer.</summary>
     /// <param name="payloadBytes">Payload size (at most what <see cref="Prepare"/> filled).</param>

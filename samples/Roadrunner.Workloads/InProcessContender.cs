@@ -5,7 +5,7 @@ namespace Roadrunner.Workloads;
 public sealed class InProcessContender(InProcessChain chain) : IFillTimedContender, IRefillableContender
 {
     /// <inheritdoc />
-    public TimeSpan LastFill { get; private set; }
+    public double LastFillMicros { get; private set; }
 
     /// <inheritdoc />
     public string Name => "in-process";
@@ -17,12 +17,12 @@ public sealed class InProcessContender(InProcessChain chain) : IFillTimedContend
     public InProcessChain Chain => chain;
 
     /// <inheritdoc />
-    public TimeSpan Refill(int payloadBytes) => chain.Refill(payloadBytes);
+    public double Refill(int payloadBytes) => chain.Refill(payloadBytes);
 
     /// <inheritdoc />
     public ValueTask PrepareAsync(int payloadBytes, int seed)
     {
-        LastFill = chain.Prepare(payloadBytes, seed);
+        LastFillMicros = chain.Prepare(payloadBytes, seed);
         return ValueTask.CompletedTask;
     }
 

@@ -26,10 +26,10 @@ public sealed class InProcessZeroCopyContender(ZeroCopyChain chain) : IZeroCopyC
     public ZeroCopyChain Chain => chain;
 
     /// <inheritdoc />
-    public TimeSpan LastHop { get; private set; }
+    public double LastHopMicros { get; private set; }
 
     /// <inheritdoc />
-    public TimeSpan LastFill { get; private set; }
+    public double LastFillMicros { get; private set; }
 
     /// <summary>Starts a chain with <paramref name="receivers"/> receivers.</summary>
     /// <param name="receivers">How many receivers get every payload.</param>
@@ -68,9 +68,9 @@ public sealed class InProcessZeroCopyContender(ZeroCopyChain chain) : IZeroCopyC
     {
         ZeroCopyProducer producer = chain.Producer;
         producer.Use(payloadBytes);
-        TimeSpan claim = producer.Claim();
-        LastFill = producer.Fill();
-        LastHop = claim + producer.Commit();
+        double claim = producer.Claim();
+        LastFillMicros = producer.Fill();
+        LastHopMicros = claim + producer.Commit();
         return ValueTask.CompletedTask;
     }
 

@@ -23,7 +23,7 @@ public static class LatencySampler
     /// producer's fill): what its last run took; null to time A's runs whole.</param>
     /// <returns>The samples of both, in microseconds.</returns>
     public static async Task<(double[] First, double[] Second)> InterleaveAsync(
-        int iterations, int rounds, Func<ValueTask> first, Func<ValueTask> second, Action<int>? afterEach = null, Func<TimeSpan>? firstTimed = null)
+        int iterations, int rounds, Func<ValueTask> first, Func<ValueTask> second, Action<int>? afterEach = null, Func<double>? firstTimed = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
@@ -61,7 +61,7 @@ public static class LatencySampler
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int>? afterEach, Func<TimeSpan>? timed)
+    private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int>? afterEach, Func<double>? timed)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -70,7 +70,7 @@ public static class LatencySampler
         {
             long start = Stopwatch.GetTimestamp();
             await run().ConfigureAwait(false);
-            double micros = (timed is null ? Stopwatch.GetElapsedTime(start) : timed()).TotalMicroseconds;
+            double micros = timed is null ? Timing.MicrosSince(start) : timed();
             samples?.Add(micros);
             afterEach?.Invoke(contender);
         }

@@ -47,10 +47,10 @@ public sealed class NetworkZeroCopyContender : IZeroCopyContender
     public int Receivers => 1;
 
     /// <inheritdoc />
-    public TimeSpan LastHop { get; private set; }
+    public double LastHopMicros { get; private set; }
 
     /// <inheritdoc />
-    public TimeSpan LastFill { get; private set; }
+    public double LastFillMicros { get; private set; }
 
     /// <summary>Starts a child process and the producer's host.</summary>
     /// <param name="mappedReceive">The child reads messages into regions and maps them into the consumer.</param>
@@ -100,9 +100,9 @@ public sealed class NetworkZeroCopyContender : IZeroCopyContender
     public ValueTask TransferAsync(int payloadBytes)
     {
         _producer.Use(payloadBytes);
-        TimeSpan claim = _producer.Claim();
-        LastFill = _producer.Fill();
-        LastHop = claim + _producer.Commit(); // returns with the Ack: the consumer's handler has returned
+        double claim = _producer.Claim();
+        LastFillMicros = _producer.Fill();
+        LastHopMicros = claim + _producer.Commit(); // returns with the Ack: the consumer's handler has returned
         return ValueTask.CompletedTask;
     }
 

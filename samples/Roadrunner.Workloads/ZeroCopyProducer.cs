@@ -52,14 +52,14 @@ public sealed class ZeroCopyProducer
         _seed = seed;
     }
 
-    /// <summary>Claims the window for the prepared length; returns how long it took.</summary>
+    /// <summary>Claims the window for the prepared length; returns how long it took (µs).</summary>
     /// <returns>Elapsed time.</returns>
     /// <exception cref="InvalidOperationException">claim returned a failure status.</exception>
-    public TimeSpan Claim() => Timed(_claim, "claim");
+    public double Claim() => Timed(_claim, "claim");
 
-    /// <summary>The guest writes the payload into its claimed window; returns how long it took.</summary>
+    /// <summary>The guest writes the payload into its claimed window; returns how long it took (µs).</summary>
     /// <returns>Elapsed time.</returns>
-    public TimeSpan Fill()
+    public double Fill()
     {
         long start = Stopwatch.GetTimestamp();
         if (_function.Guest.Invoke(_fill) == 0)
@@ -67,23 +67,23 @@ public sealed class ZeroCopyProducer
             throw new InvalidOperationException($"The producer could not fill {_length} bytes.");
         }
 
-        return Stopwatch.GetElapsedTime(start);
+        return Timing.MicrosSince(start);
     }
 
     /// <summary>Commits the window to "consumer"; returns how long it took (in-process: until every receiver returned).</summary>
     /// <returns>Elapsed time.</returns>
     /// <exception cref="InvalidOperationException">commit returned a failure status.</exception>
-    public TimeSpan Commit() => Timed(_commit, "commit");
+    public double Commit() => Timed(_commit, "commit");
 
     /// <summary>Sets the length of the next transfers (at most what <see cref="Prepare"/> made room for).</summary>
     /// <param name="payloadBytes">Payload size.</param>
     public void Use(int payloadBytes) => _length = payloadBytes;
 
-    private TimeSpan Timed(Func<int> call, string name)
+    private double Timed(Func<int> call, string name)
     {
         long start = Stopwatch.GetTimestamp();
         int status = _function.Guest.Invoke(call);
-        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        double elapsed = Timing.MicrosSince(start);
         return status == 0 ? elapsed : throw new InvalidOperationException($"{name} of {_length} bytes failed with status {status}.");
     }
 

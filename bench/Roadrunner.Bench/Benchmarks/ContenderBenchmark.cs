@@ -53,8 +53,8 @@ public abstract class ContenderBenchmark
     {
         await _zeroCopy!.TransferAsync(Bytes).ConfigureAwait(false);
         int slot = (int)(_timed++ % _hops.Length);
-        _hops[slot] = _zeroCopy.LastHop.TotalMicroseconds;
-        _fills[slot] = _zeroCopy.LastFill.TotalMicroseconds;
+        _hops[slot] = _zeroCopy.LastHopMicros;
+        _fills[slot] = _zeroCopy.LastFillMicros;
     }
 
     /// <summary>Verifies the last timed transfer and stops the contender.</summary>

@@ -94,12 +94,12 @@ internal static class PairSampler
                 {
                     long start = Stopwatch.GetTimestamp();
                     await contender.TransferAsync(payloadBytes).ConfigureAwait(false);
-                    TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+                    double elapsed = Timing.MicrosSince(start);
                     // A zero-copy or fresh-payload contender's transfer includes its producer's fill: it times the hop itself.
-                    into.Add((contender is ISelfTimedContender selfTimed ? selfTimed.LastHop : elapsed).TotalMicroseconds);
+                    into.Add(contender is ISelfTimedContender selfTimed ? selfTimed.LastHopMicros : elapsed);
                     if (contender is IFillTimedContender filled)
                     {
-                        fills[c].Add(filled.LastFill.TotalMicroseconds);
+                        fills[c].Add(filled.LastFillMicros);
                     }
                 }
 
