@@ -96,7 +96,8 @@ internal sealed class GuestWindows
     {
         lock (_gate)
         {
-            return _claimed.Find(w => w.Start == start);
+            int index = IndexOfClaimed(start);
+            return index < 0 ? null : _claimed[index];
         }
     }
 
@@ -196,6 +197,20 @@ internal sealed class GuestWindows
         {
             window.Release();
         }
+    }
+
+    // A loop, not List.Find with a lambda: that would allocate a closure on every commit.
+    private int IndexOfClaimed(uint start)
+    {
+        for (int i = 0; i < _claimed.Count; i++)
+        {
+            if (_claimed[i].Start == start)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static bool Overlaps(ulong start, ulong span, ulong otherStart, ulong otherSpan) =>
