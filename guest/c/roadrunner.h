@@ -84,10 +84,13 @@ extern "C" {
 
 /** Alignment and size granule of a zero-copy window: the wasm page size. */
 #define RR_WINDOW_ALIGN 65536u
-/* rr_window_alloc starts windows of this many bytes and more (2 MiB, the x86-64
-   and arm64 huge page) on a multiple of it: where the host keeps memories on a
-   tmpfs with huge pages, a mapped payload then costs one fault per 2 MiB
-   instead of one per 4 KiB (docs/zero-copy.md, "Huge pages"). */
+/* With RR_HUGE_PAGES defined before the include, rr_window_alloc starts windows
+   of this many bytes and more (2 MiB, the x86-64 and arm64 huge page) on a
+   multiple of it: where the host keeps memories on a tmpfs with huge pages
+   (RegionPool.HasHugePages), a mapped payload then costs one fault per 2 MiB
+   instead of one per 4 KiB. Leave it undefined elsewhere: with 4 KiB pages such
+   windows make every hop free and refill page tables (docs/zero-copy.md,
+   "Huge pages"). */
 #define RR_HUGE_ALIGN 2097152u
 
 /* ------------------------------------------------------------------------ */
@@ -308,13 +311,14 @@ static inline uint32_t rr_window_size(uint32_t len)
  * by growing the memory (so no allocator ever hands it out), or NULL when the
  * memory cannot grow. Windows are never freed: keep one and reuse it for every
  * claim (after rr_commit it is the module's own memory again) or receive.
- * A len of 0 gives a one-page window. A window of RR_HUGE_ALIGN bytes or more
- * starts on a multiple of RR_HUGE_ALIGN (the pages skipped to get there, at
- * most 2 MiB - 64 KiB, stay unused).
+ * A len of 0 gives a one-page window. With RR_HUGE_PAGES, a window of
+ * RR_HUGE_ALIGN bytes or more starts on a multiple of RR_HUGE_ALIGN (the pages
+ * skipped to get there, at most 2 MiB - 64 KiB, stay unused).
  */
 static inline void *rr_window_alloc(uint32_t len)
 {
     uint32_t pages = rr_window_size(len) / RR_WINDOW_ALIGN;
+#ifdef RR_HUGE_PAGES
     if (len >= RR_HUGE_ALIGN) {
         uint32_t per = RR_HUGE_ALIGN / RR_WINDOW_ALIGN;
         uint32_t pad = (per - (uint32_t)(__builtin_wasm_memory_size(0) % per)) % per;
@@ -322,6 +326,7 @@ static inline void *rr_window_alloc(uint32_t len)
             return 0;
         }
     }
+#endif
     __SIZE_TYPE__ old = __builtin_wasm_memory_grow(0, pages);
     if (old == (__SIZE_TYPE__)-1) {
         return 0;

@@ -1,3 +1,5 @@
+using Roadrunner.Regions;
+
 namespace Roadrunner.Workloads;
 
 /// <summary>
@@ -40,7 +42,7 @@ public sealed class InProcessZeroCopyContender(ZeroCopyChain chain) : IZeroCopyC
     /// <summary>
     /// zc-consumer.wat's <c>set_read_all</c> value for <paramref name="work"/>: 0 touch; 1 read every byte and decline
     /// windows (copied: with 4 KiB pages a fault a page costs more than the copy); 2 read every byte through the
-    /// mapped window, where the folder has huge pages (<see cref="HugePages"/>).
+    /// mapped window, where the folder has huge pages (<see cref="RegionPool.HasHugePages"/>).
     /// </summary>
     /// <param name="work">The consumer's work.</param>
     /// <param name="hugePages">True when the receivers' folder has huge pages.</param>
@@ -58,7 +60,7 @@ public sealed class InProcessZeroCopyContender(ZeroCopyChain chain) : IZeroCopyC
     /// <inheritdoc />
     public ValueTask SetConsumerAsync(ConsumerWork work)
     {
-        chain.CallConsumers("set_read_all", ReadAllMode(work, HugePages.InFolder(chain.Folder)));
+        chain.CallConsumers("set_read_all", ReadAllMode(work, chain.HugePages));
         _work = work;
         return ValueTask.CompletedTask;
     }

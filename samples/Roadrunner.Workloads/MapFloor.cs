@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using Roadrunner.Regions;
 
 namespace Roadrunner.Workloads;
 
@@ -22,11 +23,11 @@ public sealed unsafe class MapFloor : IPayloadContender
 
     /// <summary>
     /// Where a window starts in a memory (what lies below stands for the guest's own data) and how windows and memories
-    /// are aligned: 2 MiB, so that in a folder with huge pages a window maps with one page-table entry per 2 MiB, as
-    /// the zero-copy guests' windows of 2 MiB and more do (with 4 KiB pages the alignment changes nothing).
+    /// are aligned: the wasm page, as the zero-copy guests' windows; 2 MiB in a folder with huge pages, as theirs then
+    /// (<see cref="ZeroCopyChain.HugePages"/>), so a window maps with one page-table entry per 2 MiB.
     /// </summary>
-    private const int WindowOffset = 2 * 1024 * 1024;
-    private const int WindowAlignment = 2 * 1024 * 1024;
+    private readonly int _windowOffset;
+    private readonly int _windowAlignment;
 
     private readonly string _folder;
     private readonly int _receivers;
@@ -43,6 +44,7 @@ public sealed unsafe class MapFloor : IPayloadContender
     {
         _folder = folder;
         _receivers = receivers;
+        _windowOffset = _windowAlignment = RegionPool.HasHugePages(folder) ? 2 * 1024 * 1024 : 64 * 1024;
     }
 
     /// <inheritdoc />
@@ -71,23 +73,23 @@ public sealed unsafe class MapFloor : IPayloadContender
     public ValueTask PrepareAsync(int payloadBytes, int seed)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(payloadBytes);
-        long needed = (long)PageMapping.RoundUp(Math.Max(payloadBytes, 1), WindowAlignment);
+        long needed = (long)PageMapping.RoundUp(Math.Max(payloadBytes, 1), _windowAlignment);
         if (needed > _capacity)
         {
             Release();
             _region = OpenFile(needed);
-            _sender = MemoryFile.Create(OpenFile(WindowOffset + needed), WindowOffset + needed);
-            _consumers = [.. Enumerable.Range(0, _receivers).Select(_ => MemoryFile.Create(OpenFile(WindowOffset + needed), WindowOffset + needed))];
+            _sender = MemoryFile.Create(OpenFile(_windowOffset + needed), _windowOffset + needed, _windowAlignment);
+            _consumers = [.. Enumerable.Range(0, _receivers).Select(_ => MemoryFile.Create(OpenFile(_windowOffset + needed), _windowOffset + needed, _windowAlignment))];
             _capacity = needed;
         }
 
         // The sender writes the payload through its claimed window, once; no stale bytes past it in its last page.
         nuint length = PageMapping.RoundUp(Math.Max(payloadBytes, 1));
-        byte* window = _sender!.Base + WindowOffset;
+        byte* window = _sender!.Base + _windowOffset;
         PageMapping.MapShared(window, length, _region!, 0);
         Checksum.FillPattern(new Span<byte>(window, payloadBytes), seed);
         new Span<byte>(window + payloadBytes, (int)length - payloadBytes).Clear();
-        PageMapping.MapShared(window, length, _sender.Handle, WindowOffset);
+        PageMapping.MapShared(window, length, _sender.Handle, _windowOffset);
         return ValueTask.CompletedTask;
     }
 
@@ -138,12 +140,12 @@ public sealed unsafe class MapFloor : IPayloadContender
 
         nuint length = PageMapping.RoundUp(payloadBytes);
         SafeFileHandle region = _region!;
-        byte* sent = _sender.Base + WindowOffset;
+        byte* sent = _sender.Base + _windowOffset;
         PageMapping.MapShared(sent, length, region, 0);
-        PageMapping.MapShared(sent, length, _sender.Handle, WindowOffset);
+        PageMapping.MapShared(sent, length, _sender.Handle, _windowOffset);
         foreach (MemoryFile consumer in _consumers)
         {
-            byte* window = consumer.Base + WindowOffset;
+            byte* window = consumer.Base + _windowOffset;
             PageMapping.MapPrivate(window, length, region, 0);
             var payload = new ReadOnlySpan<byte>(window, payloadBytes);
             if (verify is not null)
@@ -160,7 +162,7 @@ public sealed unsafe class MapFloor : IPayloadContender
                 _last = payload[^1];
             }
 
-            PageMapping.MapShared(window, length, consumer.Handle, WindowOffset);
+            PageMapping.MapShared(window, length, consumer.Handle, _windowOffset);
         }
     }
 
@@ -198,7 +200,7 @@ public sealed unsafe class MapFloor : IPayloadContender
         _capacity = 0;
     }
 
-    /// <summary>A memory in a file, mapped shared at a 2 MiB-aligned address, as a guest memory in a file is.</summary>
+    /// <summary>A memory in a file, mapped shared at an aligned address, as a guest memory in a file is.</summary>
     private sealed class MemoryFile : IDisposable
     {
         private readonly byte* _reservation;
@@ -216,13 +218,13 @@ public sealed unsafe class MapFloor : IPayloadContender
 
         public byte* Base { get; }
 
-        public static MemoryFile Create(SafeFileHandle handle, long length)
+        public static MemoryFile Create(SafeFileHandle handle, long length, int alignment)
         {
             byte* start = null;
             nuint reserved = 0;
             try
             {
-                byte* aligned = PageMapping.Reserve((nuint)length, WindowAlignment, out start, out reserved);
+                byte* aligned = PageMapping.Reserve((nuint)length, (nuint)alignment, out start, out reserved);
                 PageMapping.MapShared(aligned, (nuint)length, handle, 0);
                 return new MemoryFile(handle, aligned, start, reserved);
             }

@@ -1,4 +1,5 @@
 using Roadrunner.Hosting;
+using Roadrunner.Regions;
 
 namespace Roadrunner.Workloads;
 
@@ -17,6 +18,14 @@ public sealed class ZeroCopyChain : IAsyncDisposable
     {
         _host = host;
         Folder = folder;
+        HugePages = RegionPool.HasHugePages(folder);
+        if (HugePages)
+        {
+            foreach (WasmFunction guest in consumers.Prepend(producer))
+            {
+                guest.Run(i => i.GetFunction<int, int>("set_huge")!(1));
+            }
+        }
         Producer = new ZeroCopyProducer(producer);
         _consumers = consumers;
     }
@@ -26,6 +35,12 @@ public sealed class ZeroCopyChain : IAsyncDisposable
 
     /// <summary>Where regions and guest memories go; null for the region pool's default folder.</summary>
     public string? Folder { get; }
+
+    /// <summary>
+    /// True when <see cref="Folder"/> has huge pages: the guests then put windows of 2 MiB and more on a 2 MiB boundary
+    /// (their <c>set_huge</c>), which they do not elsewhere (there it makes every hop free and refill page tables).
+    /// </summary>
+    public bool HugePages { get; }
 
     /// <summary>The receivers.</summary>
     public IReadOnlyList<WasmFunction> Consumers => _consumers;

@@ -1,3 +1,4 @@
+using Roadrunner.Regions;
 using Roadrunner.Workloads;
 
 namespace Roadrunner.Bench.Contenders;
@@ -17,5 +18,5 @@ internal static class BenchFolder
 
     /// <summary>How the folder reads in the run's header, e.g. <c>/tmp/rr-huge (huge pages)</c>.</summary>
     public static string Describe() =>
-        $"{Path ?? MapFloor.DefaultFolder}{(HugePages.InFolder(Path) ? " (tmpfs with huge pages)" : "")}";
+        $"{Path ?? MapFloor.DefaultFolder}{(RegionPool.HasHugePages(Path) ? " (tmpfs with huge pages)" : "")}";
 }

@@ -19,6 +19,7 @@
   (global $handle (mut i32) (i32.const 0))
   (global $window (mut i32) (i32.const 0))
   (global $window_size (mut i32) (i32.const 0))
+  (global $huge (mut i32) (i32.const 0))
 
   (func (export "abi") (result i32) (call $abi_version))
 
@@ -28,9 +29,10 @@
     (local.set $size (i32.and (i32.add (local.get $len) (i32.const 65535)) (i32.const -65536)))
     (if (i32.eqz (local.get $size)) (then (local.set $size (i32.const 65536))))
     (if (i32.le_u (local.get $size) (global.get $window_size)) (then (return (global.get $window))))
-    ;; A window of 2 MiB or more starts on a 2 MiB boundary (32 wasm pages): where the host's folder has huge pages,
-    ;; its pages then map with one page-table entry per 2 MiB (docs/zero-copy.md, "Huge pages").
-    (if (i32.ge_u (local.get $len) (i32.const 2097152))
+    ;; With set_huge(1) (the host's folder has huge pages) a window of 2 MiB or more starts on a 2 MiB boundary (32
+    ;; wasm pages), so its pages map with one page-table entry per 2 MiB (docs/zero-copy.md, "Huge pages"). Not with
+    ;; 4 KiB pages: there a window over whole 2 MiB ranges makes every hop free and refill their page tables.
+    (if (i32.and (global.get $huge) (i32.ge_u (local.get $len) (i32.const 2097152)))
       (then
         (local.set $old (i32.and (i32.sub (i32.const 32) (i32.and (memory.size) (i32.const 31))) (i32.const 31)))
         (if (local.get $old)
@@ -92,4 +94,7 @@
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $tail)))))
     (global.get $window))
-)
+
+  (func (export "set_huge") (param $enable i32) (result i32)
+    (global.get $huge)
+    (global.set $huge (local.get $enable))))

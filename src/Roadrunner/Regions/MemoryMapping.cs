@@ -21,19 +21,18 @@ internal static unsafe partial class MemoryMapping
     private const int MapPopulate = 0x8000;
 
     /// <summary>
-    /// The alignment of a reservation: 2 MiB, the x86-64 and arm64 huge page, so that a file range at a 2 MiB-aligned
-    /// offset mapped at the same offset of the reservation can use one page-table entry for 2 MiB where the file system
-    /// gives huge pages (tmpfs mounted <c>huge=always</c>, docs/zero-copy.md).
+    /// The huge page of x86-64 and arm64 (2 MiB): a file range at a 2 MiB-aligned offset mapped at a 2 MiB-aligned
+    /// address can use one page-table entry for 2 MiB where the file system gives huge pages (docs/zero-copy.md).
     /// </summary>
-    public const nuint ReservationAlignment = 2 * 1024 * 1024;
+    public const nuint HugePageSize = 2 * 1024 * 1024;
 
     /// <summary>
     /// Reserves <paramref name="length"/> bytes of address space that nothing may touch (no memory committed), starting
-    /// at a multiple of <see cref="ReservationAlignment"/>.
+    /// at a multiple of <paramref name="alignment"/> (a power of two; the page size or more).
     /// </summary>
-    public static byte* Reserve(nuint length)
+    public static byte* Reserve(nuint length, nuint alignment)
     {
-        nuint padded = checked(length + ReservationAlignment);
+        nuint padded = checked(length + alignment);
         void* address = Mmap(null, padded, ProtectNone, MapPrivate | MapAnonymous | MapNoReserve, -1, 0);
         if (address == (void*)-1)
         {
@@ -41,7 +40,7 @@ internal static unsafe partial class MemoryMapping
         }
 
         // Keep the aligned part only: give back the head before it and the tail after it.
-        byte* start = (byte*)(((nuint)address + ReservationAlignment - 1) & ~(ReservationAlignment - 1));
+        byte* start = (byte*)(((nuint)address + alignment - 1) & ~(alignment - 1));
         nuint head = (nuint)(start - (byte*)address);
         if (head > 0)
         {

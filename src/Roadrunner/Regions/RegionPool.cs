@@ -50,6 +50,17 @@ public sealed class RegionPool : IDisposable, IRegionOwner
     /// <summary>The folder holding the region files.</summary>
     public string FolderPath => _folder.Path;
 
+    /// <summary>
+    /// True when <paramref name="folderPath"/> (null: the default folder, <c>/dev/shm/roadrunner-&lt;user&gt;</c>) lies on a
+    /// tmpfs mounted with huge pages (<c>huge=always</c> or <c>huge=within_size</c>): guest memories in files there start
+    /// on a 2 MiB boundary, and a 2 MiB-aligned window of 2 MiB or more then maps 2 MiB at a time instead of 4 KiB
+    /// (docs/zero-copy.md, "Huge pages"). Read from <c>/proc/self/mounts</c>, once per folder; false where that cannot
+    /// be told.
+    /// </summary>
+    /// <param name="folderPath">The folder, or null for the default one.</param>
+    /// <returns>True for huge pages.</returns>
+    public static bool HasHugePages(string? folderPath = null) => HugePageMounts.Covers(Path.GetFullPath(folderPath ?? RegionFolder.DefaultPath()));
+
     /// <summary>The random part of this pool's file names (<c>rr-&lt;tag&gt;-&lt;n&gt;.region</c>), for peers that map them.</summary>
     internal string OwnerTag => _folder.OwnerTag;
 

@@ -55,7 +55,7 @@ internal static unsafe partial class GuestMemoryFileCreator
         try
         {
             var folder = (RegionFolder)GCHandle.FromIntPtr(environment).Target!;
-            GuestMemoryFile memory = GuestMemoryFile.Create(folder.NextRegionPath(), minimum, maximum, reserved, guard);
+            GuestMemoryFile memory = GuestMemoryFile.Create(folder.NextRegionPath(), minimum, maximum, reserved, guard, HugePageMounts.Covers(folder.Path));
             result->Environment = GCHandle.ToIntPtr(GCHandle.Alloc(memory));
             result->GetMemory = &GetMemory;
             result->GrowMemory = &GrowMemory;

@@ -61,7 +61,6 @@ public class RustZeroCopyTests : FolderTest
         WasmFunction sink = host.LoadFile(Sink, RustGuests.ZeroCopyConsumer);
         Assert.That(Produce(producer, Large, 1), Is.Zero);
         uint window = (uint)Get(producer, "window_ptr");
-        Assert.That(window % (2 * 1024 * 1024), Is.Zero, "a window of 2 MiB and more starts on a 2 MiB boundary (HUGE_ALIGN)");
 
         Assert.That(Call(producer, "abort_claim", Large, 2), Is.Zero, "Claim::abort");
         Assert.That(Call(producer, "drop_claim", Large), Is.Zero, "a dropped claim aborts itself");

@@ -433,23 +433,4 @@ public class ZeroCopyNewUserTests : FolderTest
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
-
-    [Test]
-    public async Task RrWindowAllocStartsWindowsOf2MiBAndMoreOnA2MiBBoundary()
-    {
-        const uint Huge = 2 * 1024 * 1024;
-        await using FunctionHost host = CreateHost(o => o.GuestMemoryInFiles = true);
-        NewUserGuest guest = NewUserGuest.Load(host, "g");
-        Assert.Multiple(() =>
-        {
-            foreach (uint length in new[] { 100u, Huge, Huge - 1, (4 * Huge) + 3, 65536u, Huge })
-            {
-                uint window = (uint)guest.Call("window", (int)length);
-                uint alignment = length >= Huge ? Huge : 65536u;
-                Assert.That(window % alignment, Is.Zero, $"a window of {length} bytes at {window}");
-                Assert.That(window, Is.Not.Zero, $"a window of {length} bytes");
-            }
-        });
-    }
 }
-

@@ -11,10 +11,11 @@ use std::slice;
 /// Alignment and size granule of a window: the wasm page size, 65536 bytes.
 pub const WINDOW_ALIGN: usize = 65536;
 
-/// [`Window::new`] starts windows of this many bytes and more (2 MiB, the x86-64 and arm64 huge
-/// page) on a multiple of it: where the host keeps memories on a tmpfs with huge pages, a mapped
-/// payload then costs one fault per 2 MiB instead of one per 4 KiB (docs/zero-copy.md, "Huge
-/// pages"). Like `RR_HUGE_ALIGN` in roadrunner.h.
+/// With the crate feature `huge-pages`, [`Window::new`] starts windows of this many bytes and
+/// more (2 MiB, the x86-64 and arm64 huge page) on a multiple of it: where the host keeps memories
+/// on a tmpfs with huge pages, a mapped payload then costs one fault per 2 MiB instead of one per
+/// 4 KiB. Leave the feature off elsewhere: with 4 KiB pages such windows make every hop free and
+/// refill page tables (docs/zero-copy.md, "Huge pages"). Like `RR_HUGE_PAGES` in roadrunner.h.
 pub const HUGE_ALIGN: usize = 2 << 20;
 
 /// Bytes a window for a payload of `len` bytes spans: `len` rounded up to [`WINDOW_ALIGN`], at
@@ -41,14 +42,15 @@ pub struct Window {
 
 impl Window {
     /// A fresh window of [`window_size`]`(len)` bytes at the end of memory (the memory grows by
-    /// that much; its new pages read as zeros). A window of [`HUGE_ALIGN`] bytes or more starts on
-    /// a multiple of it (the pages skipped to get there, at most 2 MiB - 64 KiB, stay unused).
+    /// that much; its new pages read as zeros). With the feature `huge-pages`, a window of
+    /// [`HUGE_ALIGN`] bytes or more starts on a multiple of it (the pages skipped to get there, at
+    /// most 2 MiB - 64 KiB, stay unused).
     ///
     /// Errors: [`Status::TooLarge`] when the memory cannot grow that far (its maximum, or the
     /// host's memory limit), or `len` is larger than any memory.
     pub fn new(len: usize) -> Result<Window, Status> {
         let size = span(len)?;
-        if len >= HUGE_ALIGN {
+        if cfg!(feature = "huge-pages") && len >= HUGE_ALIGN {
             let per = HUGE_ALIGN / WINDOW_ALIGN;
             let pad = (per - memory::pages() % per) % per;
             if pad != 0 {
