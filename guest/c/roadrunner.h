@@ -59,6 +59,7 @@
  *       only: copy out anything you keep past the return.
  * Define RR_WINDOW_RECEIVER before including this header for its prototype.
  * Pull:     n = rr_receive_window(w, cap); read w[0..n); rr_release(w).
+ *           rr_receive_window_wait(w, cap, timeout_ms) waits for one.
  * Windows need the host option GuestMemoryInFiles; without it, below the
  * host's mapping crossover (2 MiB by default), or across processes, the same
  * calls copy once and behave the same. See docs/zero-copy.md.
@@ -252,6 +253,14 @@ int32_t rr_abort(int32_t handle, void *ptr);
  */
 RR_IMPORT_("receive_window")
 int32_t rr_receive_window(void *ptr, uint32_t cap);
+
+/**
+ * rr_receive_window that waits up to timeout_ms milliseconds (capped by the
+ * host, as for rr_receive_wait) for a payload: RR_TIMED_OUT when none came.
+ * timeout_ms <= 0 does not wait. The window is checked before waiting.
+ */
+RR_IMPORT_("receive_window_wait")
+int32_t rr_receive_window_wait(void *ptr, uint32_t cap, int32_t timeout_ms);
 
 /** Ends a window rr_receive_window filled: ordinary memory again. RR_BAD_POINTER if it is none. */
 RR_IMPORT_("release")

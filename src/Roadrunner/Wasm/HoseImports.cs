@@ -76,18 +76,62 @@ internal static class HoseImports
         Guarded(caller, "receive", (pointer, capacity), static (guest, args) => ReceiveCore(guest, args.pointer, args.capacity, TimeSpan.Zero));
 
     public static int ReceiveWait(Caller caller, int pointer, int capacity, int timeoutMilliseconds) => Guarded(caller, "receive_wait", (pointer, capacity, timeoutMilliseconds), static (guest, args) =>
+        Waiting(guest, "receive_wait", args.timeoutMilliseconds, (args.pointer, args.capacity), static (guest, args, wait) => ReceiveCore(guest, args.pointer, args.capacity, wait)));
+
+    /// <summary>
+    /// Runs a receive that may wait: the guest's timeout (ms; negative counts as 0) capped by
+    /// <see cref="RoadrunnerGuestOptions.MaxReceiveWait"/> and by a running push's deadline; a wait that the deadline cut
+    /// short traps the guest instead of answering <c>RR_TIMED_OUT</c>.
+    /// </summary>
+    internal static int Waiting<TArgs>(RoadrunnerGuest guest, string import, int timeoutMilliseconds, TArgs args, Func<RoadrunnerGuest, TArgs, TimeSpan, int> receive)
     {
-        (int pointer, int capacity, int timeoutMilliseconds) = args;
         TimeSpan wait = TimeSpan.FromMilliseconds(Math.Max(0, timeoutMilliseconds));
         wait = guest.BoundByPushDeadline(wait > guest.Options.MaxReceiveWait ? guest.Options.MaxReceiveWait : wait, out bool cut);
-        int result = ReceiveCore(guest, pointer, capacity, wait);
+        int result = receive(guest, args, wait);
         if (cut && result == (int)HoseStatus.TimedOut)
         {
-            guest.TrapIfPushOverran("receive_wait", force: true);
+            guest.TrapIfPushOverran(import, force: true);
         }
 
         return result;
-    });
+    }
+
+    /// <summary>
+    /// The length of the next queued payload, waiting up to <paramref name="wait"/> for one: <see cref="HoseStatus.Ok"/>,
+    /// or <c>Closed</c> (inbox drained and closed, or the guest is shutting down), <c>WouldBlock</c> (none and no wait),
+    /// <c>TimedOut</c>.
+    /// </summary>
+    internal static HoseStatus PeekOrWait(RoadrunnerGuest guest, TimeSpan wait, out long length)
+    {
+        if (guest.InboxHose.TryPeekLength(out length))
+        {
+            return HoseStatus.Ok;
+        }
+
+        if (guest.InboxHose.IsDrainedAndClosed)
+        {
+            return HoseStatus.Closed;
+        }
+
+        if (wait <= TimeSpan.Zero)
+        {
+            return HoseStatus.WouldBlock;
+        }
+
+        try
+        {
+            if (guest.InboxHose.WaitToRead(wait, guest.ShutdownToken) && guest.InboxHose.TryPeekLength(out length))
+            {
+                return HoseStatus.Ok;
+            }
+
+            return guest.InboxHose.IsDrainedAndClosed ? HoseStatus.Closed : HoseStatus.TimedOut;
+        }
+        catch (OperationCanceledException)
+        {
+            return HoseStatus.Closed;
+        }
+    }
 
     private static int SendCore(Caller caller, string import, int handle, int pointer, int length, bool wait)
     {
@@ -144,29 +188,10 @@ internal static class HoseImports
             return (int)HoseStatus.BadPointer;
         }
 
-        if (!guest.InboxHose.TryPeekLength(out long length))
+        HoseStatus next = PeekOrWait(guest, wait, out long length);
+        if (next != HoseStatus.Ok)
         {
-            if (guest.InboxHose.IsDrainedAndClosed)
-            {
-                return (int)HoseStatus.Closed;
-            }
-
-            if (wait <= TimeSpan.Zero)
-            {
-                return (int)HoseStatus.WouldBlock;
-            }
-
-            try
-            {
-                if (!guest.InboxHose.WaitToRead(wait, guest.ShutdownToken) || !guest.InboxHose.TryPeekLength(out length))
-                {
-                    return guest.InboxHose.IsDrainedAndClosed ? (int)HoseStatus.Closed : (int)HoseStatus.TimedOut;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return (int)HoseStatus.Closed;
-            }
+            return (int)next;
         }
 
         if (length > capacity)

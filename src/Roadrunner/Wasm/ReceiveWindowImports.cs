@@ -8,12 +8,18 @@ namespace Roadrunner.Wasm;
 /// The zero-copy pull imports of ABI version 2: <c>receive_window(ptr, cap)</c> takes the next queued payload into a
 /// window of the caller's memory, mapping its pages there copy-on-write when it can (at or above the mapping threshold,
 /// memory in a file) and copying otherwise; the window holds the payload until <c>release(ptr)</c>, which puts the
-/// guest's own pages back and gives the regions back to their owner.
+/// guest's own pages back and gives the regions back to their owner. <c>receive_window_wait(ptr, cap, timeout_ms)</c> is
+/// the same, waiting for a payload as <c>receive_wait</c> does.
 /// </summary>
 internal static class ReceiveWindowImports
 {
     public static int ReceiveWindow(Caller caller, int pointer, int capacity) =>
-        HoseImports.Guarded(caller, "receive_window", (pointer, capacity), static (guest, args) => Receive(guest, (uint)args.pointer, (uint)args.capacity));
+        HoseImports.Guarded(caller, "receive_window", (pointer, capacity), static (guest, args) => Receive(guest, (uint)args.pointer, (uint)args.capacity, TimeSpan.Zero));
+
+    /// <summary><c>receive_window</c> that waits for a payload like <c>receive_wait</c> (the same caps on the wait).</summary>
+    public static int ReceiveWindowWait(Caller caller, int pointer, int capacity, int timeoutMilliseconds) =>
+        HoseImports.Guarded(caller, "receive_window_wait", (pointer, capacity, timeoutMilliseconds), static (guest, args) =>
+            HoseImports.Waiting(guest, "receive_window_wait", args.timeoutMilliseconds, (args.pointer, args.capacity), static (guest, args, wait) => Receive(guest, (uint)args.pointer, (uint)args.capacity, wait)));
 
     public static int Release(Caller caller, int pointer) => HoseImports.Guarded(caller, "release", pointer, static (guest, pointer) =>
     {
@@ -32,7 +38,7 @@ internal static class ReceiveWindowImports
         return (int)HoseStatus.Ok;
     });
 
-    private static int Receive(RoadrunnerGuest guest, uint start, uint capacity)
+    private static int Receive(RoadrunnerGuest guest, uint start, uint capacity, TimeSpan wait)
     {
         // Checked in the documented order: the window, then the inbox.
         ulong span = GuestWindows.SpanOf(capacity);
@@ -41,9 +47,10 @@ internal static class ReceiveWindowImports
             return (int)HoseStatus.BadPointer;
         }
 
-        if (!guest.InboxHose.TryPeekLength(out long length))
+        HoseStatus next = HoseImports.PeekOrWait(guest, wait, out long length);
+        if (next != HoseStatus.Ok)
         {
-            return guest.InboxHose.IsDrainedAndClosed ? (int)HoseStatus.Closed : (int)HoseStatus.WouldBlock;
+            return (int)next;
         }
 
         if (length > capacity || length > int.MaxValue)

@@ -11,7 +11,7 @@ public static class RoadrunnerLinkerExtensions
     /// <summary>
     /// Defines <c>open</c>, <c>close</c>, <c>send</c>, <c>try_send</c>, <c>next_length</c>, <c>receive</c>,
     /// <c>receive_wait</c> and (ABI version 2) <c>abi_version</c>, <c>claim</c>, <c>commit</c>, <c>abort</c>,
-    /// <c>receive_window</c> and <c>release</c>. Instances must be created in a <see cref="Store"/> whose data is their
+    /// <c>receive_window</c>, <c>receive_window_wait</c> and <c>release</c>. Instances must be created in a <see cref="Store"/> whose data is their
     /// <see cref="RoadrunnerGuest"/>; otherwise every import answers <c>RR_INTERNAL</c>.
     /// </summary>
     /// <param name="linker">The linker to extend.</param>
@@ -32,6 +32,7 @@ public static class RoadrunnerLinkerExtensions
         linker.DefineFunction(ModuleName, "abort", (CallerFunc<int, int, int>)ClaimImports.Abort);
         linker.DefineFunction(ModuleName, "receive_window", (CallerFunc<int, int, int>)ReceiveWindowImports.ReceiveWindow);
         linker.DefineFunction(ModuleName, "release", (CallerFunc<int, int>)ReceiveWindowImports.Release);
+        linker.DefineFunction(ModuleName, "receive_window_wait", (CallerFunc<int, int, int, int>)ReceiveWindowImports.ReceiveWindowWait);
         return linker;
     }
 }

@@ -101,6 +101,33 @@ public class RustZeroCopyTests : FolderTest
         });
     }
 
+    [Test]
+    public async Task APullReceiverWaitsForAPayloadWithReceiveWindowWait()
+    {
+        using var metrics = new MetricRecorder();
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
+        WasmFunction consumer = host.LoadFile(Sink, RustGuests.ZeroCopyConsumer);
+        byte[] payload = CGuests.ProducerPattern(Large, 12);
+
+        (int timedOut, int pulled, long checksum) = consumer.Run(i =>
+        {
+            Func<int, int, int> pullWait = i.GetFunction<int, int, int>("pull_wait")!;
+            int nothing = pullWait(Large, 20);
+            // Inside a call the consumer is busy, so this queues instead of being pushed.
+            Assert.That(consumer.Guest.Inbox.TrySend(payload), Is.EqualTo(HoseStatus.Ok));
+            return (nothing, pullWait(Large, 10_000), i.GetFunction<long>("checksum")!());
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(timedOut, Is.EqualTo((int)HoseStatus.TimedOut));
+            Assert.That(pulled, Is.EqualTo(Large));
+            Assert.That(checksum, Is.EqualTo(CGuests.Checksum(payload)));
+            Assert.That(metrics.Total($"roadrunner.guest.transfers|function={Sink}|transfer=mapped"), Is.EqualTo(1));
+            Assert.That(host.Pool.LeasedBytes, Is.Zero, "released");
+        });
+    }
+
     [TestCase(Large, true)]
     [TestCase(1000, false)]
     [TestCase(0, false)]

@@ -14,9 +14,11 @@ public class ZeroCopyPullTests : FolderTest
         (module
           (import "roadrunner" "receive_window" (func $receive_window (param i32 i32) (result i32)))
           (import "roadrunner" "release" (func $release (param i32) (result i32)))
+          (import "roadrunner" "receive_window_wait" (func $receive_window_wait (param i32 i32 i32) (result i32)))
           (memory (export "memory") 1)
           (func (export "receive_window") (param i32 i32) (result i32) (call $receive_window (local.get 0) (local.get 1)))
           (func (export "release") (param i32) (result i32) (call $release (local.get 0)))
+          (func (export "receive_window_wait") (param i32 i32 i32) (result i32) (call $receive_window_wait (local.get 0) (local.get 1) (local.get 2)))
           (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
           (func (export "checksum") (param $p i32) (param $n i32) (result i32)
             (local $h i32) (local $end i32)
@@ -91,6 +93,47 @@ public class ZeroCopyPullTests : FolderTest
         await puller.DisposeAsync();
         Assert.That(host.Pool.LeasedBytes, Is.Zero, "disposal released the held windows");
     }
+
+    [Test]
+    public async Task AWaitingPullTakesAPayloadThatArrivesWhileItWaitsIntoItsWindow()
+    {
+        using var metrics = new MetricRecorder();
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
+        WasmFunction puller = host.LoadText("puller", Puller);
+        uint window = NewWindow(puller, Large);
+        byte[] payload = Payloads.Random(Large, seed: 4);
+
+        // The guest waits on its own thread (a guest runs one call at a time); the payload comes from this one.
+        Task<int> waiting = Task.Factory.StartNew(() => Wait(puller, window, Large, 30_000), Ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.That(puller.Guest.Inbox.Send(payload, WaitLimit, Ct), Is.EqualTo(HoseStatus.Ok));
+        Assert.That(await waiting.WaitAsync(WaitLimit, Ct), Is.EqualTo(Large));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Call(puller, "checksum", window, Large), Is.EqualTo(ZeroCopyGuest.Checksum(payload)));
+            Assert.That(metrics.Total("roadrunner.guest.transfers|function=puller|transfer=mapped"), Is.EqualTo(1));
+        });
+        Assert.That(Release(puller, window), Is.Zero);
+        Assert.That(host.Pool.LeasedBytes, Is.Zero);
+    }
+
+    [Test]
+    public async Task AWaitingPullTimesOutWithNothingQueuedAndChecksItsWindowBeforeWaiting()
+    {
+        await using FunctionHost host = CreateHost(o => ZeroCopyHopTests.ZeroCopy(o, regions: false));
+        WasmFunction puller = host.LoadText("puller", Puller);
+        uint window = NewWindow(puller, Large);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Wait(puller, window, Large, 50), Is.EqualTo((int)HoseStatus.TimedOut));
+            Assert.That(Wait(puller, window, Large, 0), Is.EqualTo((int)HoseStatus.WouldBlock), "0 ms: no wait");
+            // A bad window answers at once, not after the 10 minutes asked for (the test's own limit would end it first).
+            Assert.That(Wait(puller, window + 4096, Large, 600_000), Is.EqualTo((int)HoseStatus.BadPointer));
+        });
+    }
+
+    private static int Wait(WasmFunction function, uint pointer, int capacity, int timeoutMilliseconds) =>
+        function.Run(i => i.GetFunction<int, int, int, int>("receive_window_wait")!((int)pointer, capacity, timeoutMilliseconds));
 
     private static uint NewWindow(WasmFunction function, long bytes) =>
         (uint)function.Run(i => i.GetFunction<int, int>("grow")!((int)((bytes / 65536) + 1))) * 65536;

@@ -38,7 +38,7 @@ mod window;
 pub use claim::Claim;
 pub use hose::{Hose, MAX_NAME_LENGTH};
 pub use receive::{next_length, receive, receive_wait};
-pub use received::{receive_window, Received};
+pub use received::{receive_window, receive_window_wait, Received};
 pub use status::Status;
 pub use window::{window_size, Window, HUGE_ALIGN, WINDOW_ALIGN};
 

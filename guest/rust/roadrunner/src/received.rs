@@ -38,7 +38,23 @@ pub fn receive_window(window: &mut Window) -> Result<Received<'_>, Status> {
     // SAFETY: the range is `window`, pages only this value hands out, borrowed mutably by the
     // guard for as long as the host holds the payload there (any `u8` the host puts there reads
     // soundly).
-    let len = check(unsafe { sys::receive_window(window.as_ptr(), cap) })? as usize;
+    let len = check(unsafe { sys::receive_window(window.as_ptr(), cap) })?;
+    hold(window, len)
+}
+
+/// [`receive_window`] that waits up to `timeout_ms` milliseconds (capped by the host, as for
+/// [`crate::receive_wait`]) for a payload. Errors as [`receive_window`], plus
+/// [`Status::TimedOut`] when none came; `timeout_ms <= 0` does not wait.
+pub fn receive_window_wait(window: &mut Window, timeout_ms: i32) -> Result<Received<'_>, Status> {
+    let cap = u32::try_from(window.size()).unwrap_or(u32::MAX);
+    // SAFETY: as in `receive_window`.
+    let len = check(unsafe { sys::receive_window_wait(window.as_ptr(), cap, timeout_ms) })?;
+    hold(window, len)
+}
+
+/// The guard over a payload of `len` bytes the host put into `window`.
+fn hold(window: &mut Window, len: i32) -> Result<Received<'_>, Status> {
+    let len = len as usize;
     let received = Received { window, len };
     if len > received.window.size() {
         // The host broke the ABI (a length past the window): give the window back, report it.

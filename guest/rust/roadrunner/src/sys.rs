@@ -46,6 +46,9 @@ extern "C" {
     /// `receive_window(ptr, cap) -> len`: takes the next payload into the window
     /// `[ptr, ptr + window_size(cap))`, where it stays until `release(ptr)`.
     pub fn receive_window(ptr: *mut u8, cap: u32) -> i32;
+    /// `receive_window_wait(ptr, cap, timeout_ms) -> len`: `receive_window` that waits up to
+    /// `timeout_ms` (capped by the host) for a payload; `RR_TIMED_OUT` when none came.
+    pub fn receive_window_wait(ptr: *mut u8, cap: u32, timeout_ms: i32) -> i32;
     /// `release(ptr) -> status`: ends the window `receive_window` filled at `ptr`.
     pub fn release(ptr: *mut u8) -> i32;
 }

@@ -10,6 +10,9 @@
 //!   pull() -> len               takes the next queued payload into this module's pull window
 //!                               (grown to its length first), records it, releases the window;
 //!                               or the host's status (RR_WOULD_BLOCK when none is queued).
+//!   pull_wait(cap, timeout_ms) -> len
+//!                               the same into a window of at least cap bytes, waiting up to
+//!                               timeout_ms for a payload (`receive_window_wait`; RR_TIMED_OUT).
 //!   message_count()             payloads recorded so far.
 //!   last_length()               length of the last one (0 before the first).
 //!   checksum() -> i64           consumer.c's checksum of the last one, taken while it was in the
@@ -68,11 +71,29 @@ fn pull_one() -> Result<usize, Status> {
         let mut slot = cell.borrow_mut();
         let window = Window::reserve_in(&mut slot, roadrunner::next_length()?)?;
         let payload = roadrunner::receive_window(window)?;
-        record(&payload);
-        let len = payload.len();
-        payload.release()?; // dropping it would release too, without the status
-        Ok(len)
+        record_and_release(payload)
     })
+}
+
+#[no_mangle]
+pub extern "C" fn pull_wait(cap: i32, timeout_ms: i32) -> i32 {
+    let waited = PULL_WINDOW.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let window = Window::reserve_in(&mut slot, cap.max(0) as usize)?;
+        let payload = roadrunner::receive_window_wait(window, timeout_ms)?;
+        record_and_release(payload)
+    });
+    match waited {
+        Ok(len) => len as i32,
+        Err(status) => status.code(),
+    }
+}
+
+fn record_and_release(payload: roadrunner::Received<'_>) -> Result<usize, Status> {
+    record(&payload);
+    let len = payload.len();
+    payload.release()?; // dropping it would release too, without the status
+    Ok(len)
 }
 
 #[no_mangle]
