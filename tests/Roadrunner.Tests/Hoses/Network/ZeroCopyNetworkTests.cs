@@ -77,9 +77,7 @@ public class ZeroCopyNetworkTests : FolderTest
         uint window = sender.NewWindow(Length);
         byte[] payload = Payloads.Random(Length, seed: 11);
 
-        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
-        sender.Write(window, payload);
-        Assert.That(sender.Commit(handle, window, Length), Is.Zero);
+        Assert.That(ClaimWriteCommit(sender, handle, window, payload), Is.Zero);
 
         Assert.Multiple(() =>
         {
@@ -100,9 +98,7 @@ public class ZeroCopyNetworkTests : FolderTest
         uint window = sender.NewWindow(Length);
         byte[] payload = Payloads.Random(Length, seed: 12);
 
-        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
-        sender.Write(window, payload);
-        Assert.That(sender.Commit(handle, window, Length), Is.Zero);
+        Assert.That(ClaimWriteCommit(sender, handle, window, payload), Is.Zero);
 
         Assert.Multiple(() =>
         {
@@ -121,9 +117,7 @@ public class ZeroCopyNetworkTests : FolderTest
         uint window = sender.NewWindow(Length);
         byte[] payload = Payloads.Random(Length, seed: 15);
 
-        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
-        sender.Write(window, payload);
-        Assert.That(sender.Commit(handle, window, Length), Is.Zero);
+        Assert.That(ClaimWriteCommit(sender, handle, window, payload), Is.Zero);
 
         Assert.Multiple(() =>
         {
@@ -152,9 +146,7 @@ public class ZeroCopyNetworkTests : FolderTest
         uint window = sender.NewWindow(Length);
         byte[] payload = Payloads.Random(Length, seed: 16);
 
-        Assert.That(sender.Claim(handle, window, Length), Is.Zero);
-        sender.Write(window, payload);
-        Assert.That(sender.Commit(handle, window, Length), Is.Zero);
+        Assert.That(ClaimWriteCommit(sender, handle, window, payload), Is.Zero);
 
         Assert.Multiple(() =>
         {
@@ -174,9 +166,7 @@ public class ZeroCopyNetworkTests : FolderTest
 
         await using (await GateHolder.HoldAsync(receiver.Function, WaitLimit))
         {
-            Assert.That(sender.Claim(handle, window, Length), Is.Zero);
-            sender.Write(window, payload);
-            Assert.That(sender.Commit(handle, window, Length), Is.Zero, "acknowledged once queued at the receiver");
+            Assert.That(ClaimWriteCommit(sender, handle, window, payload), Is.Zero, "acknowledged once queued at the receiver");
             sender.Write(window, Enumerable.Repeat((byte)0xEE, Length).ToArray());
         }
 
@@ -248,5 +238,13 @@ public class ZeroCopyNetworkTests : FolderTest
         handle = sender.Open("zc");
         Assert.That(handle, Is.GreaterThan(0));
         return sender;
+    }
+
+    /// <summary>The sender claims its window, writes <paramref name="payload"/> into it and commits it: the commit's status (the claim must succeed).</summary>
+    private static int ClaimWriteCommit(ZeroCopyGuest sender, int handle, uint window, byte[] payload)
+    {
+        Assert.That(sender.Claim(handle, window, (uint)payload.Length), Is.Zero, "claim");
+        sender.Write(window, payload);
+        return sender.Commit(handle, window, (uint)payload.Length);
     }
 }
