@@ -24,7 +24,8 @@ internal interface IPageSender
     /// <summary>
     /// True when a send that did not end in Ok may leave the pages referenced after it returns: <c>sendfile</c> into a
     /// socket hands the kernel the file's pages, which stay in the socket (or, on loopback, in the peer's) until the
-    /// receiver reads them. The caller must then give the file fresh pages before the bytes may change. An Ok send
+    /// receiver reads them. The caller must then keep later writes out of those file pages (the Wasm layer detaches
+    /// them: <c>GuestMemoryFile.Detach</c>) before the bytes may change. An Ok send
     /// never does (Ok comes with the receiver's Ack, after it has read every byte). Default: false.
     /// </summary>
     bool PagesOutliveFailedSends => false;

@@ -11,7 +11,7 @@ namespace Roadrunner.Wasm;
 /// in regions, which it then maps. With <see cref="RoadrunnerGuestOptions.ClaimsMapRegions"/> a claim maps regions of
 /// the target's pool over the window instead, so even queued and fanned-out payloads are never copied, at the price of
 /// page-table work for every page on each claim. To another node the window goes out with <c>sendfile</c> from the
-/// memory file (the commit waits for the Ack; one without an Ack gives the window fresh pages, see
+/// memory file (the commit waits for the Ack; one without an Ack detaches the window's pages from the file, see
 /// <see cref="IPageSender.PagesOutliveFailedSends"/>). Below the mapping threshold, or for memories not in files, commit
 /// copies once, like <c>send</c>: the guest cannot tell.
 /// </summary>
