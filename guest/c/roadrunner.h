@@ -56,7 +56,10 @@
  *       to take the payload through rr_alloc (one copy); page 0 therefore
  *       cannot be a receive window. Large payloads are
  *       then mapped there copy-on-write for the duration of rr_on_message
- *       only: copy out anything you keep past the return.
+ *       only: copy out anything you keep past the return. Only committed
+ *       windows and queued payloads come this way: a plain rr_send (or a .NET
+ *       send) to an idle receiver still goes through rr_alloc at any size,
+ *       so rr_alloc must take large payloads too.
  * Define RR_WINDOW_RECEIVER before including this header for its prototype.
  * Pull:     n = rr_receive_window(w, cap); read w[0..n); rr_release(w).
  *           rr_receive_window_wait(w, cap, timeout_ms) waits for one.
