@@ -323,12 +323,15 @@ static inline uint32_t rr_window_size(uint32_t len)
  * by growing the memory (so no allocator ever hands it out), or NULL when the
  * memory cannot grow. Windows are never freed: keep one and reuse it for every
  * claim (after rr_commit it is the module's own memory again) or receive.
- * A len of 0 gives a one-page window. With RR_HUGE_PAGES, a window of
+ * A len of 0 gives a one-page window; a len above 0xFFFF0000 gives NULL. With RR_HUGE_PAGES, a window of
  * RR_HUGE_ALIGN bytes or more starts on a multiple of RR_HUGE_ALIGN (the pages
  * skipped to get there, at most 2 MiB - 64 KiB, stay unused).
  */
 static inline void *rr_window_alloc(uint32_t len)
 {
+    if (len > 0xFFFF0000u) {
+        return 0; /* no memory can hold it (and rr_window_size would wrap) */
+    }
     uint32_t pages = rr_window_size(len) / RR_WINDOW_ALIGN;
 #ifdef RR_HUGE_PAGES
     if (len >= RR_HUGE_ALIGN) {

@@ -26,6 +26,9 @@ internal static partial class RoadrunnerLog
     [LoggerMessage(EventId = 1101, EventName = "RegionFolderFull", Level = LogLevel.Warning, Message = "The region folder is full: {Reason}")]
     public static partial void RegionFolderFull(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 1102, EventName = "RegionFolderOnDisk", Level = LogLevel.Information, Message = "The region folder {Folder} is on {FileSystem}, not a memory file system (tmpfs): region files and guest memories in files are written back to disk")]
+    public static partial void RegionFolderOnDisk(ILogger logger, string folder, string fileSystem);
+
     [LoggerMessage(EventId = 1200, EventName = "SharedMemoryPeerDied", Level = LogLevel.Warning, Message = "Hose {Hose}: the sending process {ProcessId} died; {Dropped} partial payloads dropped")]
     public static partial void SharedMemoryPeerDied(ILogger logger, string hose, int processId, int dropped);
 

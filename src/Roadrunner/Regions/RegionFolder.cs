@@ -44,6 +44,11 @@ internal sealed partial class RegionFolder : IDisposable
     {
         path = System.IO.Path.GetFullPath(path ?? DefaultPath());
         EnsureSafeFolder(path);
+        if (HugePageMounts.MountOf(path) is { Type: not ("tmpfs" or "ramfs") } mount)
+        {
+            RoadrunnerLog.RegionFolderOnDisk(logger, path, mount.Type);
+        }
+
         int removed = SweepStaleFiles(path);
         if (removed > 0)
         {

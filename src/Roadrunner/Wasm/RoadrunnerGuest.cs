@@ -37,6 +37,7 @@ public sealed class RoadrunnerGuest : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         Options = options ?? new RoadrunnerGuestOptions();
+        Options.Validate();
         Name = name;
         Directory = directory;
         _gate = new GuestGate(name);

@@ -47,4 +47,22 @@ public sealed class RoadrunnerGuestOptions
 
     /// <summary>Limits of the guest's inbox.</summary>
     public HoseOptions Inbox { get; set; } = new();
+
+    /// <summary>Throws for a value no guest can run with, naming it (a new <see cref="RoadrunnerGuest"/> calls it).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A time is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>
+    /// for <see cref="SendTimeout"/>), <see cref="MappingThreshold"/> is negative, or <see cref="MaxHandles"/> is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><see cref="Inbox"/> is null.</exception>
+    internal void Validate()
+    {
+        if (SendTimeout < TimeSpan.Zero && SendTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SendTimeout), SendTimeout, "Must be zero or more, or Timeout.InfiniteTimeSpan.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxReceiveWait, TimeSpan.Zero, nameof(MaxReceiveWait));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PushTimeout, TimeSpan.Zero, nameof(PushTimeout));
+        ArgumentOutOfRangeException.ThrowIfNegative(MappingThreshold, nameof(MappingThreshold));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxHandles, 1, nameof(MaxHandles));
+        ArgumentNullException.ThrowIfNull(Inbox, nameof(Inbox));
+    }
 }

@@ -58,4 +58,43 @@ public class HugePageMountsTests : FolderTest
     }
 
     private static unsafe nuint AddressOf(GuestMemoryFile memory) => (nuint)memory.Start;
+
+    [TestCase("/mnt/huge/x", "tmpfs")]
+    [TestCase("/tmp/x", "ext4")]
+    [TestCase("/mnt/hugetlb/x", "hugetlbfs")]
+    public void AFoldersFileSystemIsTheOneMountedAtTheLongestMountPointAboveIt(string folder, string type) =>
+        Assert.That(HugePageMounts.MountOf(folder, Mounts)?.Type, Is.EqualTo(type));
+
+    [Test]
+    public void APoolWarnsWhenItsFolderIsNotOnAMemoryFileSystem()
+    {
+        // The test's work folder (the checkout's file system, on disk almost everywhere: the expectation follows the
+        // mounts table) and a folder in /dev/shm, a tmpfs.
+        string onDisk = Path.Combine(TestContext.CurrentContext.WorkDirectory, "rr-disk-" + Guid.NewGuid().ToString("N"));
+        string inMemory = Path.Combine("/dev/shm", "rr-mem-" + Guid.NewGuid().ToString("N"));
+        bool diskIsMemory = HugePageMounts.MountOf(onDisk) is { Type: "tmpfs" or "ramfs" };
+        try
+        {
+            using var diskLogs = new LogRecorder();
+            using (new RegionPool(new RegionPoolOptions { FolderPath = onDisk }, diskLogs.CreateLogger("Roadrunner.Regions")))
+            {
+            }
+
+            using var memoryLogs = new LogRecorder();
+            using (new RegionPool(new RegionPoolOptions { FolderPath = inMemory }, memoryLogs.CreateLogger("Roadrunner.Regions")))
+            {
+            }
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(diskLogs.Of("RegionFolderOnDisk").Count(), Is.EqualTo(diskIsMemory ? 0 : 1), diskLogs.ToString());
+                Assert.That(memoryLogs.Of("RegionFolderOnDisk"), Is.Empty, memoryLogs.ToString());
+            });
+        }
+        finally
+        {
+            Directory.Delete(onDisk, recursive: true);
+            Directory.Delete(inMemory, recursive: true);
+        }
+    }
 }

@@ -12,13 +12,10 @@ namespace Roadrunner.Tests.Wasm;
 [SupportedOSPlatform("linux")]
 public class CWindowAllocTests : FolderTest
 {
-    // Defect (not fixed): rr_window_size(len) wraps to 0 for len > 0xFFFF0000 and is then raised to one page, so
-    // rr_window_alloc hands out a 64 KiB window for a 4 GiB request instead of NULL. A guest that sizes its window
-    // from an untrusted length and writes len bytes into it runs over its own memory. Fix: in rr_window_alloc,
-    // return 0 when len > 0xFFFF0000 (or make rr_window_size saturate and let memory.grow fail).
+    // rr_window_size(len) wraps to 0 for len > 0xFFFF0000: rr_window_alloc once handed out a one-page window for a
+    // 4 GiB request, and a guest writing len bytes into it ran over its own memory.
     [TestCase(0xFFFF0001u)]
     [TestCase(0xFFFFFFFFu)]
-    [Category("NewUserFailing")]
     public async Task AWindowLargerThanAnyMemoryIsNull(uint length)
     {
         await using FunctionHost host = CreateHost();
