@@ -20,7 +20,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 
 DemoPlan plan = quick ? DemoPlan.Quick : DemoPlan.Full;
 AnsiConsole.MarkupLine($"[bold]Roadrunner demo[/] — producer.wasm → consumer.wasm through every hose mode, {(quick ? "quick" : "full")} run on {Environment.ProcessorCount} cores");
-AnsiConsole.MarkupLine("Every transfer is verified: the consumer guest checksums what it got and the host compares it with the pattern sent.");
+AnsiConsole.MarkupLine("Transfers are verified: the consumer guest checksums what it got and the host compares it with the pattern sent (every transfer in process; across processes the last of each batch).");
 
 await using HttpJsonBaseline http = await HttpJsonBaseline.StartAsync(CancellationToken.None);
 List<DemoResult> results = await DemoRunner.RunAsync(plan, http);

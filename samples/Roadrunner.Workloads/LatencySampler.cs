@@ -18,12 +18,13 @@ public static class LatencySampler
     /// <param name="rounds">How many batches each contender's runs are split into.</param>
     /// <param name="first">Contender A; returns when its run is complete.</param>
     /// <param name="second">Contender B.</param>
-    /// <param name="afterEach">Untimed work after every run (verification), told which contender ran (0 or 1).</param>
+    /// <param name="afterEach">Untimed work after every run (verification), told which contender ran (0 or 1) and
+    /// whether the run was the last of its batch (work that would slow the next timed run can wait for that one).</param>
     /// <param name="firstTimed">For a contender A that times its own runs (a zero-copy hop, whose run includes the
     /// producer's fill): what its last run took; null to time A's runs whole.</param>
     /// <returns>The samples of both, in microseconds.</returns>
     public static async Task<(double[] First, double[] Second)> InterleaveAsync(
-        int iterations, int rounds, Func<ValueTask> first, Func<ValueTask> second, Action<int>? afterEach = null, Func<double>? firstTimed = null)
+        int iterations, int rounds, Func<ValueTask> first, Func<ValueTask> second, Action<int, bool>? afterEach = null, Func<double>? firstTimed = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
@@ -61,7 +62,7 @@ public static class LatencySampler
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int>? afterEach, Func<double>? timed)
+    private static async ValueTask RunBatchAsync(Func<ValueTask> run, int contender, int count, List<double>? samples, Action<int, bool>? afterEach, Func<double>? timed)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -72,7 +73,7 @@ public static class LatencySampler
             await run().ConfigureAwait(false);
             double micros = timed is null ? Timing.MicrosSince(start) : timed();
             samples?.Add(micros);
-            afterEach?.Invoke(contender);
+            afterEach?.Invoke(contender, i == count - 1);
         }
     }
 }
