@@ -72,13 +72,6 @@ internal sealed class MappedDelivery(RoadrunnerGuest guest, Func<int, int> alloc
         }
 
         guest.Windows.BeginReceive(start, GuestWindows.SpanOf((ulong)length));
-
-        // The last page's bytes past the payload show whatever the file held there: zero them (in the private copy).
-        if (guest.Memory.TryGetSpan((int)(start + (uint)length), (int)(mapped - (nuint)length), out Span<byte> tail))
-        {
-            tail.Clear();
-        }
-
         return Outcome.Mapped;
     }
 

@@ -44,7 +44,8 @@ internal static class PageMapping
 
     /// <summary>
     /// Opens a window of <paramref name="length"/> bytes in whole pages at <paramref name="offset"/> of
-    /// <paramref name="memory"/> and maps the pieces there; returns the window's length. On failure the memory's own
+    /// <paramref name="memory"/> and maps the pieces there; returns the window's length. A copy-on-write (receiver's)
+    /// window reads zero past the payload in its last page, whatever the file held there. On failure the memory's own
     /// pages are back.
     /// </summary>
     /// <param name="memory">The guest memory.</param>
@@ -53,7 +54,7 @@ internal static class PageMapping
     /// <param name="length">The payload's length (the pieces' sum).</param>
     /// <param name="copyOnWrite">Private mapping (a receiver) rather than shared (a sender writing into regions).</param>
     /// <exception cref="IOException">The kernel refused a mapping.</exception>
-    public static nuint Map(GuestMemoryFile memory, nuint offset, ReadOnlySpan<FilePages> pieces, long length, bool copyOnWrite)
+    public static unsafe nuint Map(GuestMemoryFile memory, nuint offset, ReadOnlySpan<FilePages> pieces, long length, bool copyOnWrite)
     {
         nuint window = (nuint)RoundUp((ulong)length, PageSize);
         memory.OpenWindow(offset, window);
@@ -71,6 +72,11 @@ internal static class PageMapping
         {
             memory.CloseWindow(offset, window);
             throw;
+        }
+
+        if (copyOnWrite)
+        {
+            new Span<byte>(memory.Start + offset + (nuint)length, (int)(window - (nuint)length)).Clear(); // in the private copy
         }
 
         return window;

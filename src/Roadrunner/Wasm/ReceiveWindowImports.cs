@@ -75,11 +75,6 @@ internal static class ReceiveWindowImports
             try
             {
                 nuint mapped = PageMapping.Map(file, start, pieces, payload.Length, copyOnWrite: true);
-                if (guest.Memory.TryGetSpan((int)(start + (uint)payload.Length), (int)(mapped - (nuint)payload.Length), out Span<byte> tail))
-                {
-                    tail.Clear(); // the last page past the payload shows whatever the region held there
-                }
-
                 guest.Windows.Add(new HeldWindow(start, span, file, mapped, payload)); // keeps the payload's reference
                 RoadrunnerMetrics.Transferred(guest.Name, mapped: true);
                 return (int)payload.Length;
