@@ -169,7 +169,7 @@ internal sealed class NetworkReplicaSender : IHoseSender, IPageSender, AsyncSend
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private HoseStatus SendCore<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message)
-        where TMessage : IMessage, allows ref struct
+        where TMessage : INetworkMessage, allows ref struct
     {
         HoseStatus status = AcquireReplica(length, deadline, cancellationToken, out NetworkSender.Credits credits, out EndPoint? endPoint);
         if (status != HoseStatus.Ok)
@@ -270,39 +270,5 @@ internal sealed class NetworkReplicaSender : IHoseSender, IPageSender, AsyncSend
         }
 
         return _linkFor(endPoint) is { } link ? _senders.GetOrAdd(endPoint, new NetworkSender(Name, link, _options, _pool)) : null;
-    }
-
-    /// <summary>A message and the connection call that sends it (after the credit was taken).</summary>
-    private interface IMessage
-    {
-        HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken);
-    }
-
-    private readonly ref struct SpanMessage(ReadOnlySpan<byte> payload) : IMessage
-    {
-        private readonly ReadOnlySpan<byte> _payload = payload;
-
-        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.Send(credits.Hose, _payload, deadline, cancellationToken);
-    }
-
-    private readonly ref struct PagesMessage(ReadOnlySpan<byte> payload, FilePages pages) : IMessage
-    {
-        private readonly ReadOnlySpan<byte> _payload = payload;
-
-        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.SendPages(credits.Hose, _payload, pages, deadline, cancellationToken);
-    }
-
-    private readonly struct SequenceMessage(ReadOnlySequence<byte> payload) : IMessage
-    {
-        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.Send(credits.Hose, payload, deadline, cancellationToken);
-    }
-
-    private readonly struct RegionMessage(RegionPayload payload) : IMessage
-    {
-        public HoseStatus Send(NetworkSender.Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.SendRegions(credits.Hose, payload, deadline, cancellationToken);
     }
 }

@@ -138,11 +138,11 @@ internal sealed class NetworkSender : IHoseSender, IPageSender, AsyncSends.IPubl
     /// <summary>Keeps the order after accepted try-sends, takes credit, then sends on the connection and waits for the Ack.</summary>
     /// <remarks><paramref name="parent"/>: the accepting try-send's context for a queued payload; default: the current activity.</remarks>
     private HoseStatus SendCore<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message, bool queued, System.Diagnostics.ActivityContext parent = default)
-        where TMessage : IMessage, allows ref struct =>
+        where TMessage : INetworkMessage, allows ref struct =>
         RoadrunnerActivity.Ended(RoadrunnerActivity.StartSend(Name, length, RoadrunnerActivity.Network, parent), SendUntraced(length, deadline, cancellationToken, message, queued));
 
     private HoseStatus SendUntraced<TMessage>(long length, Deadline deadline, CancellationToken cancellationToken, TMessage message, bool queued)
-        where TMessage : IMessage, allows ref struct
+        where TMessage : INetworkMessage, allows ref struct
     {
         if (!queued)
         {
@@ -282,39 +282,5 @@ internal sealed class NetworkSender : IHoseSender, IPageSender, AsyncSends.IPubl
             Sender?._window.Return(HoseCredit);
             Connection?.Window.Return(ConnectionCredit);
         }
-    }
-
-    /// <summary>A message and the connection call that sends it.</summary>
-    private interface IMessage
-    {
-        HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken);
-    }
-
-    private readonly ref struct SpanMessage(ReadOnlySpan<byte> payload) : IMessage
-    {
-        private readonly ReadOnlySpan<byte> _payload = payload;
-
-        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.Send(credits.Hose, _payload, deadline, cancellationToken);
-    }
-
-    private readonly ref struct PagesMessage(ReadOnlySpan<byte> payload, FilePages pages) : IMessage
-    {
-        private readonly ReadOnlySpan<byte> _payload = payload;
-
-        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.SendPages(credits.Hose, _payload, pages, deadline, cancellationToken);
-    }
-
-    private readonly struct SequenceMessage(ReadOnlySequence<byte> payload) : IMessage
-    {
-        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.Send(credits.Hose, payload, deadline, cancellationToken);
-    }
-
-    private readonly struct RegionMessage(RegionPayload payload) : IMessage
-    {
-        public HoseStatus Send(Credits credits, Deadline deadline, CancellationToken cancellationToken) =>
-            credits.Connection.SendRegions(credits.Hose, payload, deadline, cancellationToken);
     }
 }
